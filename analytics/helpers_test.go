@@ -1,0 +1,175 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// goldenExtract is the small hand-made extract every load test starts from.
+const goldenExtract = "../testdata/load/golden/extract"
+
+// testCase is a fixture folder's case.json.
+type testCase struct {
+	Delete         []string          `json:"delete"`
+	MaxRejectRate  float64           `json:"max_reject_rate"`
+	WantError      string            `json:"want_error"`
+	WantRejects    []string          `json:"want_rejects"`
+	WantDuplicates []string          `json:"want_duplicates"`
+	KeepsPrevious  bool              `json:"keeps_previous"`
+	WantRows       map[string]int64  `json:"want_rows"`
+	WantAnswer     map[string]string `json:"want_answer"`
+	ToParquet      bool              `json:"to_parquet"`
+}
+
+// copyDir copies the files of src into dst.
+func copyDir(tb testing.TB, src, dst string) {
+	tb.Helper()
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == "case.json" {
+			continue
+		}
+		in, err := os.Open(filepath.Join(src, e.Name()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out, err := os.Create(filepath.Join(dst, e.Name()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		io.Copy(out, in)
+		in.Close()
+		out.Close()
+	}
+}
+
+// caseExtract builds a case's extract: the golden extract with the case's
+// files laid over it and its deletions applied.
+func caseExtract(tb testing.TB, caseDir string) (string, testCase) {
+	tb.Helper()
+	var c testCase
+	b, err := os.ReadFile(filepath.Join(caseDir, "case.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		tb.Fatalf("%s: %v", caseDir, err)
+	}
+	dir := filepath.Join(tb.TempDir(), "extract")
+	copyDir(tb, goldenExtract, dir)
+	copyDir(tb, caseDir, dir)
+	for _, d := range c.Delete {
+		os.Remove(filepath.Join(dir, d))
+	}
+	return dir, c
+}
+
+// mustLoad loads an extract and fails the test on error.
+func mustLoad(tb testing.TB, extractDir, wh string, opt LoadOptions) *Manifest {
+	tb.Helper()
+	opt.ExtractDir, opt.Warehouse = extractDir, wh
+	m, err := Load(context.Background(), opt)
+	if err != nil {
+		tb.Fatalf("load %s: %v", extractDir, err)
+	}
+	return m
+}
+
+// dumpTables renders every data table of the warehouse as sorted text, for
+// golden comparison (the manifest tables, which hold times, are left out).
+func dumpTables(tb testing.TB, wh string) string {
+	tb.Helper()
+	db, err := OpenReadOnly(wh)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, t := range []string{"persons", "occurrences", "offences", "assessments", "answers", "pmps", "pmp_actions", "engagement", "relationships", "rejects"} {
+		cols, rows := query(tb, db, fmt.Sprintf("SELECT * FROM %s ORDER BY ALL", ident(t)))
+		fmt.Fprintf(&b, "== %s (%d rows)\n%s\n", t, len(rows), strings.Join(cols, ","))
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, ",") + "\n")
+		}
+	}
+	return b.String()
+}
+
+func query(tb testing.TB, db *sql.DB, q string, args ...any) ([]string, [][]string) {
+	tb.Helper()
+	cols, rows, err := sample(context.Background(), db, q, args...)
+	if err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return cols, rows
+}
+
+// rejectKeys returns the warehouse's rejects as "file:line:column:value:reason".
+func rejectKeys(tb testing.TB, wh, kind string) []string {
+	tb.Helper()
+	db, err := OpenReadOnly(wh)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	_, rows := query(tb, db, `SELECT file, coalesce(CAST(line AS VARCHAR), ''), coalesce("column", ''), coalesce(value, ''), reason FROM rejects WHERE kind = ?`, kind)
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r, ":"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// golden compares got with testdata file path, or rewrites it with -update.
+func golden(tb testing.TB, path, got string) {
+	tb.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v; run go test ./analytics -update to create it", err)
+	}
+	if string(want) != got {
+		tb.Errorf("%s differs from the output (run with -update after checking the change):\n%s", path, diffLines(string(want), got))
+	}
+}
+
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, c string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			c = g[i]
+		}
+		if a != c {
+			fmt.Fprintf(&b, "line %d:\n  want %q\n  got  %q\n", i+1, a, c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/synth"
+)
+
+type benchOptions struct {
+	scale string
+	dir   string
+	keep  bool
+	seed  uint64
+	json  bool
+}
+
+// benchStep is one measured step, run as a child process so its peak
+// memory (DuckDB's included) is its own.
+type benchStep struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+	PeakMB  float64 `json:"peak_rss_mb"`
+	Rows    int64   `json:"rows,omitempty"`
+	RowsPS  float64 `json:"rows_per_second,omitempty"`
+}
+
+// benchReport is what tau bench prints and can write as JSON.
+type benchReport struct {
+	Scale         string      `json:"scale"`
+	Relationships int         `json:"relationships"`
+	Machine       string      `json:"machine"`
+	When          time.Time   `json:"when"`
+	Steps         []benchStep `json:"steps"`
+	LoadOverBare  float64     `json:"load_over_bare_copy"`
+}
+
+func newBenchCmd() *cobra.Command {
+	o := &benchOptions{}
+	c := &cobra.Command{
+		Use:   "bench [--scale force|national|N]",
+		Short: "Measure synth and load time, rows per second and peak memory against a bare DuckDB copy",
+		Long: `bench writes a synthetic extract, loads it, and measures in the same run a
+bare DuckDB copy of the same CSV files into Parquet (no validation): the floor
+for any loader. Each step runs as a child process so its peak memory is its
+own. Scales: force (20,000 relationships), national (2,000,000 relationships,
+about 135 million answers and 4 GB of CSV), or a number.
+
+Targets on a 2-core, 24 GB machine: force load under 5 s; national load under
+2 minutes, within 1.5 times the bare copy, peak memory under 6 GB.`,
+		Example: `  tau bench
+  tau bench --scale national --dir /var/tmp/tau-bench
+  tau bench --scale 200000 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runBench(c, o) },
+	}
+	c.Flags().StringVar(&o.scale, "scale", "force", "force, national or a number of relationships")
+	c.Flags().StringVar(&o.dir, "dir", "", "working folder (default: a temporary folder, removed afterwards)")
+	c.Flags().BoolVar(&o.keep, "keep", false, "keep the working folder")
+	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed of the synthetic extract")
+	c.Flags().BoolVar(&o.json, "json", false, "print the report as JSON")
+	return c
+}
+
+func runBench(c *cobra.Command, o *benchOptions) error {
+	n := 0
+	switch o.scale {
+	case "force":
+		n = synth.DefaultRelationships
+	case "national":
+		n = synth.NationalRelationships
+	default:
+		v, err := strconv.Atoi(o.scale)
+		if err != nil || v < 1 {
+			return &exitError{exitUsage, fmt.Errorf("bench --scale: %q is not force, national or a positive number", o.scale)}
+		}
+		n = v
+	}
+	dir := o.dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "tau-bench-")
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	extractDir, wh, bare := filepath.Join(dir, "extract"), filepath.Join(dir, "warehouse"), filepath.Join(dir, "bare")
+	os.RemoveAll(wh)
+	os.RemoveAll(bare)
+	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC()}
+	w := c.OutOrStdout()
+	steps := []struct {
+		name string
+		args []string
+	}{
+		{"synth", []string{"synth", "--out", extractDir, "--relationships", strconv.Itoa(n), "--seed", strconv.FormatUint(o.seed, 10)}},
+		{"bare copy (reference)", []string{"bare-copy", extractDir, bare}},
+		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
+	}
+	for _, s := range steps {
+		if !o.json {
+			fmt.Fprintf(w, "running %s...\n", s.name)
+		}
+		st, out, err := runChild(c, self, s.args)
+		if err != nil {
+			return fmt.Errorf("bench %s: %w\n%s", s.name, err, out)
+		}
+		st.Name = s.name
+		rep.Steps = append(rep.Steps, st)
+	}
+	// Rows read by the load, from its manifest.
+	if m, err := analytics.ReadManifest(wh); err == nil {
+		var rows int64
+		for _, f := range m.Files {
+			rows += f.Read
+		}
+		rep.Steps[2].Rows = rows
+		rep.Steps[2].RowsPS = float64(rows) / rep.Steps[2].Seconds
+		rep.Steps[1].Rows = rows
+		rep.Steps[1].RowsPS = float64(rows) / rep.Steps[1].Seconds
+	}
+	rep.LoadOverBare = rep.Steps[2].Seconds / rep.Steps[1].Seconds
+	if o.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(w, "\n%d relationships on %s\n", n, rep.Machine)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tseconds\trows/s\tpeak MB\t")
+	for _, s := range rep.Steps {
+		rps := "-"
+		if s.RowsPS > 0 {
+			rps = fmt.Sprintf("%.0f", s.RowsPS)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.0f\t\n", s.Name, s.Seconds, rps, s.PeakMB)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "load / bare copy = %.2f\n", rep.LoadOverBare)
+	return nil
+}
+
+// runChild runs tau with args and measures wall time and peak RSS.
+func runChild(c *cobra.Command, self string, args []string) (benchStep, string, error) {
+	cmd := exec.CommandContext(c.Context(), self, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	st := benchStep{Seconds: time.Since(start).Seconds()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		st.PeakMB = float64(ru.Maxrss) / 1024 // Linux reports kilobytes
+	}
+	return st, out.String(), err
+}
+
+func machine() string {
+	model := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if bytes.HasPrefix(line, []byte("model name")) {
+				if i := bytes.IndexByte(line, ':'); i > 0 {
+					model = string(bytes.TrimSpace(line[i+1:]))
+				}
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(string(b), "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GB", float64(kb)/1024/1024)
+	}
+	return fmt.Sprintf("%d cores (%s)%s, %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH)
+}
+
+func newBareCopyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "bare-copy EXTRACT_DIR OUT_DIR",
+		Short:  "Copy an extract's CSV files to Parquet with no validation (benchmark reference)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			n, err := analytics.BareCopy(c.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "copied %d rows\n", n)
+			return nil
+		},
+	}
+}
+
+var _ = io.Discard

@@ -1,0 +1,125 @@
+// Command tau is the command-line interface of tau, a toolkit for police
+// domestic-abuse threat assessment: it loads a force's record extracts into a
+// validated warehouse, writes synthetic forces for tests and demos, and runs
+// data checks (later: scoring, evaluation, calibration and reports).
+//
+// Run `tau --help` for the commands and `tau demo` for a first run on
+// synthetic data.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+// toolVersion returns the build's version: the -ldflags value, else the
+// module version, else "dev" and the VCS revision.
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+func main() {
+	// Everything tau writes holds the most sensitive data a force has:
+	// files are created readable by their owner only.
+	syscall.Umask(0o077)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "tau: "+oneLine(err))
+		var ec exitCoder
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCoder is an error that chooses the process's exit status.
+type exitCoder interface{ ExitCode() int }
+
+// exitError carries an exit status with an error that has been reported.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) ExitCode() int { return e.code }
+
+// Exit statuses.
+const (
+	exitFailure  = 1 // the command failed
+	exitUsage    = 2 // bad flags or arguments
+	exitRejected = 3 // the data was refused (too many rejects, failed checks)
+	exitLocked   = 4 // another load holds the warehouse
+)
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tau",
+		Short: "Domestic-abuse threat assessment: load extracts, find hidden risk, measure what plans achieved",
+		Long: `tau loads a police force's domestic-abuse record extracts into a validated
+warehouse (Parquet tables with a DuckDB database of views), and runs the
+toolkit's analysis over it.
+
+Start with ` + "`tau demo`" + `: it writes a synthetic force, loads it and checks it,
+all in one folder. Real extracts follow the contract in the README.`,
+		Example: `  # everything, end to end, on a synthetic force
+  tau demo --out ./tau-demo
+
+  # a synthetic extract, loaded and checked
+  tau synth --out ./extract --relationships 20000 --seed 7
+  tau load ./extract --warehouse ./wh
+  tau check --warehouse ./wh`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       toolVersion(),
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{exitUsage, fmt.Errorf("%s: %w; see `%s --help`", c.CommandPath(), err, c.CommandPath())}
+	})
+	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd())
+	return root
+}
+
+// warehouseFlag adds --warehouse, defaulting to $TAU_WAREHOUSE.
+func warehouseFlag(c *cobra.Command, dst *string) {
+	c.Flags().StringVar(dst, "warehouse", os.Getenv("TAU_WAREHOUSE"), "warehouse folder (default $TAU_WAREHOUSE)")
+}
+
+func requireWarehouse(dir string) error {
+	if dir == "" {
+		return &exitError{exitUsage, errors.New("no warehouse folder; pass --warehouse DIR or set TAU_WAREHOUSE")}
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// isTerminal reports whether w is a terminal (progress bars only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newBar returns a progress bar on standard error when it is a terminal, or
+// nil; callers use the nil-safe helpers below.
+func newBar(total int, what string) *progressbar.ProgressBar {
+	if !isTerminal(os.Stderr) {
+		return nil
+	}
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100_000_000),
+	)
+}
+
+func barSet(b *progressbar.ProgressBar, n int, what string) {
+	if b == nil {
+		return
+	}
+	if what != "" {
+		b.Describe(what)
+	}
+	b.Set(n)
+}
+
+func barDone(b *progressbar.ProgressBar) {
+	if b != nil {
+		b.Finish()
+	}
+}

@@ -1,0 +1,53 @@
+package queries
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	full := "-- name: n\n-- purpose: p\n-- inputs: i\n-- outputs: o\n-- source: s\n-- severity: warn\nSELECT 1\n"
+	tests := []struct {
+		name    string
+		text    string
+		wantErr string
+		wantSQL string
+	}{
+		{"complete", full, "", "SELECT 1"},
+		{"no source", strings.Replace(full, "-- source: s\n", "", 1), `no "source" line`, ""},
+		{"no body", "-- name: n\n-- purpose: p\n-- inputs: i\n-- outputs: o\n-- source: s\n", "no SQL", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse("x.sql", tt.text)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Parse error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.SQL != tt.wantSQL || f.Header["severity"] != "warn" || f.Name() != "n" {
+				t.Errorf("Parse = %+v", f)
+			}
+		})
+	}
+}
+
+// TestChecksHaveHeaders proves every shipped check parses, with a severity.
+func TestChecksHaveHeaders(t *testing.T) {
+	cs, err := Checks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) < 8 {
+		t.Fatalf("got %d checks, want at least 8", len(cs))
+	}
+	for _, c := range cs {
+		if !strings.HasPrefix(strings.ToUpper(c.SQL), "SELECT") {
+			t.Errorf("%s: a check must be a SELECT of failing rows, starts %q", c.Path, c.SQL[:10])
+		}
+	}
+}
