@@ -42,10 +42,20 @@ type loader struct {
 func (l *loader) exec(q string, args ...any) error {
 	start := time.Now()
 	_, err := l.conn.ExecContext(l.ctx, q, args...)
-	if trace {
-		fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(start).Seconds()*1000, strings.Join(strings.Fields(q), " ")[:min(100, len(strings.Join(strings.Fields(q), " ")))])
-	}
+	l.traced(start, q)
 	return err
+}
+
+// traced prints a statement and its duration when tracing.
+func (l *loader) traced(start time.Time, q string) {
+	if !trace {
+		return
+	}
+	s := strings.Join(strings.Fields(q), " ")
+	if os.Getenv("TAU_TRACE") != "full" {
+		s = s[:min(100, len(s))]
+	}
+	fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(start).Seconds()*1000, s)
 }
 
 // trace prints each statement's duration to standard error when the
@@ -78,7 +88,7 @@ func (l *loader) reader(s *source) string {
 		from = fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", strings.Join(casts, ", "), quote(s.path))
 	}
 	if !s.wide {
-		return fmt.Sprintf("(SELECT row_number() OVER () AS rec, * FROM %s)", from)
+		return from
 	}
 	items := make([]string, len(s.items))
 	for i, it := range s.items {
@@ -132,11 +142,165 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	fail := func(step string, err error) (FileReport, error) {
 		return rep, fmt.Errorf("load %s: %s: %w", name, step, err)
 	}
-	raw, errs, dups := "raw_"+f.Name, "e_"+f.Name, "d_"+f.Name
+	errs, table := "e_"+f.Name, filepath.Join(l.gen, tablesDir, f.Name+".parquet")
 
-	// 1. Stage: parse every row once, as trimmed text (and dates as
-	// timestamps), in file order. The record number is the row's position
-	// (rowid + 1); a wide answers file numbers its answers in file order.
+	// The common path streams: one pass reads, validates and writes the
+	// valid rows in file order; a count of the file's records tells whether
+	// any row failed. Only then is the file read again, with record numbers,
+	// to keep each failing row with its reason (the rare path).
+	// Answers (135 million rows nationally) are streamed with the checks
+	// on the row alone; their references to assessments are checked once
+	// per assessment below, not once per answer.
+	check, joins := l.rulesWith(s, f.Name != "answers")
+	var out []string
+	for _, c := range f.Columns {
+		out = append(out, typedExpr(f, c)+" AS "+ident(c.Name))
+	}
+	if relationshipFiles[f.Name] {
+		out = append([]string{"tau_relationship_id(n.victim_id, n.perpetrator_id) AS relationship_id"}, out...)
+	}
+	copyQ := fmt.Sprintf("SELECT %s FROM (%s) AS n %s WHERE (%s) IS NULL", strings.Join(out, ", "), l.staging(s, false), joins, check)
+	if f.Name == "answers" && s.path != "" {
+		copyQ = l.answersFastPath(s, check)
+	}
+	n0, err := l.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, quote(table)))
+	if err != nil {
+		return fail("read and validate", err)
+	}
+	l.tables = append(l.tables, f.Name)
+	records := int64(0)
+	if f.Name == "answers" && s.path != "" {
+		records = n0 // the answers COPY has no filter: it wrote every record
+	} else if s.path != "" {
+		if records, err = l.count(fmt.Sprintf("SELECT count(*) FROM (%s)", l.staging(s, false))); err != nil {
+			return fail("count records", err)
+		}
+	}
+	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (rec BIGINT, err VARCHAR, %s)", errs, textColumnsDDL(f))); err != nil {
+		return fail("prepare", err)
+	}
+	orphans := int64(0)
+	if f.Name == "answers" && s.path != "" {
+		// Every record was written; the ones that fail are found in the
+		// table, and the references are checked once per assessment.
+		bad, err := l.count(answerProblems(table))
+		if err != nil {
+			return fail("check answers", err)
+		}
+		n0 = records - bad
+		if orphans, err = l.answerOrphans(table); err != nil {
+			return fail("check references", err)
+		}
+	}
+	if records != n0 || orphans > 0 {
+		// Rare path: number the records and keep the failing ones.
+		full, fullJoins := l.rules(s)
+		if err := l.exec(fmt.Sprintf("INSERT INTO %s SELECT * FROM (SELECT n.rec, %s AS err, %s FROM (%s) AS n %s) WHERE err IS NOT NULL",
+			errs, full, textColumns(f, "n."), l.staging(s, true), fullJoins)); err != nil {
+			return fail("keep rejects", err)
+		}
+	}
+	if f.Name == "answers" && (orphans > 0 || records != n0) {
+		tmp := table + ".refs"
+		if err := l.exec(fmt.Sprintf(`COPY (SELECT * FROM read_parquet(%s) WHERE assessment_id NOT IN (SELECT assessment_id FROM orphan_answers WHERE assessment_id IS NOT NULL)
+  AND assessment_id IS NOT NULL AND item IS NOT NULL AND answer IS NOT NULL AND length(assessment_id) <= %d) TO %s (FORMAT parquet, COMPRESSION zstd)`,
+			quote(table), maxIDLength, quote(tmp))); err != nil {
+			return fail("drop answers to missing assessments", err)
+		}
+		if err := os.Rename(tmp, table); err != nil {
+			return fail("drop answers to missing assessments", err)
+		}
+	}
+
+	// Duplicate keys, found in the written table: an identical repeat is
+	// dropped, a conflict rejected (every copy: which is right cannot be
+	// known).
+	conflictKeys, err := l.duplicates(s, table)
+	if err != nil {
+		return fail("find duplicates", err)
+	}
+
+	// Counts: records read, rejects (validation, conflicts, unreadable
+	// lines), identical repeats, and what the table finally holds.
+	rep.Read = records
+	if err := l.conn.QueryRowContext(l.ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE NOT starts_with(split_part(err, chr(31), 2), chr(30))),
+  count(*) FILTER (WHERE starts_with(split_part(err, chr(31), 2), chr(30))) FROM %s`, errs)).Scan(&rep.Rejected, &rep.Duplicates); err != nil {
+		return fail("count", err)
+	}
+	if rep.Loaded, err = l.count("SELECT count(*) FROM read_parquet(" + quote(table) + ")"); err != nil {
+		return fail("count", err)
+	}
+
+	// Keep each rejected row, with every original value (ids as loaded).
+	recOut := "e.rec"
+	if s.wide {
+		// Report the record of the assessment row the answer came from.
+		recOut = fmt.Sprintf("(e.rec - 1) // %d + 1", len(s.items))
+	}
+	var valueCase, pack []string
+	for _, c := range f.Columns {
+		valueCase = append(valueCase, fmt.Sprintf("WHEN %s THEN e.%s", quote(c.Name), ident(c.Name)))
+		pack = append(pack, fmt.Sprintf("%s := e.%s", ident(c.Name), ident(c.Name)))
+	}
+	ins := fmt.Sprintf(`INSERT INTO rejects SELECT %s, NULL, %s, split_part(e.err, chr(31), 1),
+  CASE split_part(e.err, chr(31), 1) %s END,
+  ltrim(split_part(e.err, chr(31), 2), chr(30)),
+  CASE WHEN starts_with(split_part(e.err, chr(31), 2), chr(30)) THEN 'duplicate' ELSE 'rejected' END,
+  to_json(struct_pack(%s))::VARCHAR
+FROM %s AS e`, quote(displayName(s)), recOut, strings.Join(valueCase, " "), strings.Join(pack, ", "), errs)
+	if err := l.exec(ins); err != nil {
+		return fail("keep rejects", err)
+	}
+	// Lines the CSV reader could not parse into the header's columns (both
+	// passes record them; each line is kept once).
+	if s.format == "csv" && !s.wide {
+		row := "csv_line"
+		if l.opt.PseudonymiseKey != nil {
+			row = "'(withheld: the raw line holds ids and this load is pseudonymised)'"
+		}
+		q := fmt.Sprintf(`INSERT INTO rejects SELECT %s, line, NULL::BIGINT, any_value(column_name), NULL::VARCHAR,
+  any_value(CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header''s %d; quote values that contain commas'
+                  WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header''s %d; fill in the missing values'
+                  ELSE lower(CAST(error_type AS VARCHAR)) || ': ' || error_message END),
+  'rejected', any_value(rtrim(ltrim(%s, chr(13) || chr(10)), chr(13) || chr(10))) FROM rj_%s GROUP BY line`, quote(displayName(s)), len(s.header), len(s.header), row, f.Name)
+		if err := l.exec(q); err != nil {
+			return fail("keep unreadable lines", err)
+		}
+		n, err := l.count("SELECT count(DISTINCT line) FROM rj_" + f.Name)
+		if err != nil {
+			return fail("count unreadable lines", err)
+		}
+		rep.Read += n
+		rep.Rejected += n
+	}
+
+	// Keys for the files that come after: the loaded ones, and the ones
+	// that were rejected (so a reference to them says so).
+	if referenced[f.Name] {
+		extra := ""
+		if f.Name == "persons" {
+			extra = ", CAST(birth_year AS INTEGER) AS birth_year"
+		}
+		k := ident(f.Key[0])
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE k_%s AS SELECT %s AS k%s FROM read_parquet(%s)", f.Name, k, extra, quote(table))); err != nil {
+			return fail("index keys", err)
+		}
+		bad := fmt.Sprintf("SELECT %s AS k FROM %s WHERE %s IS NOT NULL", k, errs, k)
+		if conflictKeys != "" {
+			bad += " UNION SELECT k FROM " + conflictKeys
+		}
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE bad_%[1]s AS SELECT DISTINCT k FROM (%[2]s) WHERE k NOT IN (SELECT k FROM k_%[1]s)", f.Name, bad)); err != nil {
+			return fail("index keys", err)
+		}
+	}
+	return rep, nil
+}
+
+// staging returns the SELECT that reads a source as normalised text (and
+// dates as timestamps, in columns named with tsSuffix), with a record number
+// column rec when numbered (a streaming window: only the rare path asks).
+func (l *loader) staging(s *source, numbered bool) string {
+	f := s.spec
 	var sel, outer []string
 	for _, c := range f.Columns {
 		sel = append(sel, staged(s, c)+" AS "+ident(c.Name))
@@ -144,58 +308,31 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 			outer = append(outer, "tau_ts("+ident(c.Name)+") AS "+ident(c.Name+tsSuffix))
 		}
 	}
-	recExpr := "rowid + 1"
 	from := "(SELECT 1) AS src WHERE false"
 	if s.path != "" {
 		from = l.reader(s) + " AS src"
 	}
-	if s.wide {
+	switch {
+	case s.wide:
 		sel = append([]string{"rec"}, sel...)
-		recExpr = "rec"
+	case numbered:
+		sel = append([]string{"row_number() OVER () AS rec"}, sel...)
 	}
-	stage := fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), from)
+	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), from)
 	if len(outer) > 0 {
-		stage = fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(outer, ", "), stage)
+		q = fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(outer, ", "), q)
 	}
-	if f.Name == "answers" && s.path != "" {
-		// Answers are compacted as they are staged: a DASH item as its
-		// number and an answer as a code, keeping the text only where it is
-		// unusual, so 135 million rows fit in memory. The common spellings
-		// are matched before anything is trimmed.
-		keep := ""
-		if s.wide {
-			keep = "rec, "
-		}
-		stage = fmt.Sprintf(`SELECT %[1]stau_pseud(nullif(trim(assessment_id), '')) AS assessment_id, item_no,
-  CASE WHEN item_no IS NULL THEN nullif(trim(item), '') END AS item_other,
-  code, CASE WHEN code IS NULL THEN nullif(trim(answer), '') END AS answer_bad
-FROM (SELECT *, CASE WHEN n BETWEEN 1 AND 63 THEN n END AS item_no FROM (
-  SELECT *, CASE WHEN item[1] IN ('Q', 'q') THEN try_cast(item[2:] AS UTINYINT) END AS n,
-    CAST(CASE answer WHEN 'yes' THEN 1 WHEN 'no' THEN 2 WHEN 'not_known' THEN 3 WHEN 'not_asked' THEN 4
-      ELSE tau_answer_code(nullif(trim(answer), '')) END AS UTINYINT) AS code
-  FROM %[2]s AS src))`, keep, l.reader(s))
-	} else if f.Name == "answers" {
-		stage = "SELECT NULL::VARCHAR AS assessment_id, NULL::UTINYINT AS item_no, NULL::VARCHAR AS item_other, NULL::UTINYINT AS code, NULL::VARCHAR AS answer_bad WHERE false"
-	}
-	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", raw, stage)); err != nil {
-		return fail("read", err)
-	}
-	numbered := fmt.Sprintf("(SELECT %s AS rec, * FROM %s)", recExpr, raw)
-	if f.Name == "answers" {
-		numbered = fmt.Sprintf(`(SELECT %s AS rec, assessment_id, coalesce('Q' || item_no, item_other) AS item,
-  coalesce(answer_bad, %s[code]) AS answer, item_no, code FROM %s)`, recExpr, answerList, raw)
-	}
+	return q
+}
 
-	// 2. Validate. Answers are by far the largest file, so only the rows
-	// that can fail are checked in full: those with a missing or unknown
-	// value, and those of assessments that are missing or repeat an item.
-	checked := numbered
-	if f.Name == "answers" {
-		if err := l.answerCandidates(raw, numbered); err != nil {
-			return fail("validate", err)
-		}
-		checked = "cand_answers"
-	}
+// rules returns a file's validation as one SQL expression (NULL when the
+// row is valid, else column<US>reason) and the joins it needs.
+func (l *loader) rules(s *source) (string, string) { return l.rulesWith(s, true) }
+
+// rulesWith is rules, leaving out the reference checks (and the joins they
+// need) when refs is false.
+func (l *loader) rulesWith(s *source, refs bool) (string, string) {
+	f := s.spec
 	var rules []rule
 	for _, c := range f.Columns {
 		rules = append(rules, columnRules(f, c, l.extractAt)...)
@@ -204,7 +341,7 @@ FROM (SELECT *, CASE WHEN n BETWEEN 1 AND 63 THEN n END AS item_no FROM (
 	var joins []string
 	refAlias := map[string]string{}
 	for i, c := range f.Columns {
-		if c.Ref == "" {
+		if c.Ref == "" || !refs {
 			continue
 		}
 		a, b := fmt.Sprintf("r%d", i), fmt.Sprintf("b%d", i)
@@ -216,184 +353,204 @@ FROM (SELECT *, CASE WHEN n BETWEEN 1 AND 63 THEN n END AS item_no FROM (
 	}
 	for _, pc := range f.BirthOf {
 		for _, c := range f.Columns {
-			if c.Kind == extract.KindDate && c.Required {
+			if c.Kind == extract.KindDate && c.Required && refs {
 				rules = append(rules, birthRule(c.Name, pc, refAlias[pc]))
 			}
 		}
 	}
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM (SELECT n.rec, %s AS err FROM %s AS n %s) WHERE err IS NOT NULL",
-		errs, errExpr(rules), checked, strings.Join(joins, " "))
-	if err := l.exec(q); err != nil {
-		return fail("validate", err)
-	}
-
-	// 3. Duplicate keys among the valid rows: an identical repeat is
-	// dropped, a conflict rejected (all its rows: which one is right cannot
-	// be known).
-	keys := keyCols(f)
-	all := make([]string, len(f.Columns))
-	for i, c := range f.Columns {
-		all[i] = ident(c.Name)
-	}
-	kq := make([]string, len(keys))
-	match := make([]string, len(keys))
-	for i, k := range keys {
-		kq[i] = ident(k)
-		match[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", ident(k), ident(k))
-	}
-	// First the keys that repeat (one cheap aggregate), then the details
-	// for those keys only.
-	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT %s, 0::BIGINT AS first_rec, 0::BIGINT AS n, 0::BIGINT AS variants
-FROM %s AS v WHERE rec NOT IN (SELECT rec FROM %s) GROUP BY ALL HAVING count(*) > 1`,
-		dups, strings.Join(kq, ", "), checked, errs)); err != nil {
-		return fail("find duplicates", err)
-	}
-	if n, err := l.count("SELECT count(*) FROM " + dups); err != nil {
-		return fail("find duplicates", err)
-	} else if n > 0 {
-		if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT %[2]s, min(rec) AS first_rec, count(*) AS n, count(DISTINCT hash(%[3]s)) AS variants
-FROM %[4]s AS v WHERE rec NOT IN (SELECT rec FROM %[5]s) AND (%[6]s) IN (SELECT (%[7]s) FROM %[1]s) GROUP BY ALL`,
-			dups, strings.Join(kq, ", "), strings.Join(all, ", "), checked, errs, strings.Join(kq, ", "), strings.Join(kq, ", "))); err != nil {
-			return fail("find duplicates", err)
-		}
-	}
-	if n, err := l.count("SELECT count(*) FROM " + dups); err != nil {
-		return fail("find duplicates", err)
-	} else if n > 0 {
-		keyName := strings.Join(keys, " + ")
-		if len(f.Key) == 0 {
-			keyName = "every column"
-		}
-		ins := fmt.Sprintf(`INSERT INTO %[1]s SELECT v.rec, CASE WHEN d.variants > 1
-  THEN %[2]s || %[3]s || 'conflicting duplicate: ' || d.n || ' rows share this %[4]s with different values; all are rejected, correct the extract so one remains'
-  ELSE %[2]s || %[3]s || %[5]s || 'identical repeat of record ' || d.first_rec || '; dropped' END
-FROM %[7]s AS v JOIN %[8]s AS d ON %[6]s WHERE v.rec NOT IN (SELECT rec FROM %[1]s) AND (d.variants > 1 OR v.rec <> d.first_rec)`,
-			errs, quote(keys[0]), sep, keyName, dupMarker, strings.Join(match, " AND "), checked, dups)
-		if err := l.exec(ins); err != nil {
-			return fail("mark duplicates", err)
-		}
-	}
-
-	// 4. Counts.
-	if n, err := l.count("SELECT count(*) FROM " + raw); err != nil {
-		return fail("count", err)
-	} else {
-		rep.Read = n
-	}
-	err := l.conn.QueryRowContext(l.ctx, fmt.Sprintf(`SELECT count(*), count(*) FILTER (WHERE starts_with(split_part(err, chr(31), 2), chr(30))) FROM %s`, errs)).Scan(&rep.Rejected, &rep.Duplicates)
-	if err != nil {
-		return fail("count", err)
-	}
-	rep.Rejected -= rep.Duplicates
-	rep.Loaded = rep.Read - rep.Rejected - rep.Duplicates
-
-	// 5. Keep each rejected row, with every original value (ids as loaded).
-	var valueCase, pack []string
-	for _, c := range f.Columns {
-		valueCase = append(valueCase, fmt.Sprintf("WHEN %s THEN v.%s", quote(c.Name), ident(c.Name)))
-		pack = append(pack, fmt.Sprintf("%s := v.%s", ident(c.Name), ident(c.Name)))
-	}
-	recOut := "e.rec"
-	if s.wide {
-		// Report the record of the assessment row the answer came from.
-		recOut = fmt.Sprintf("(e.rec - 1) // %d + 1", len(s.items))
-	}
-	ins := fmt.Sprintf(`INSERT INTO rejects SELECT %s, NULL, `+recOut+`, split_part(e.err, chr(31), 1),
-  CASE split_part(e.err, chr(31), 1) %s END,
-  ltrim(split_part(e.err, chr(31), 2), chr(30)),
-  CASE WHEN starts_with(split_part(e.err, chr(31), 2), chr(30)) THEN 'duplicate' ELSE 'rejected' END,
-  to_json(struct_pack(%s))::VARCHAR
-FROM %s AS e JOIN %s AS v ON v.rec = e.rec`, quote(displayName(s)), strings.Join(valueCase, " "), strings.Join(pack, ", "), errs, numbered)
-	if err := l.exec(ins); err != nil {
-		return fail("keep rejects", err)
-	}
-	// Lines the CSV reader could not parse into the header's columns.
-	if s.format == "csv" && !s.wide {
-		row := "csv_line"
-		if l.opt.PseudonymiseKey != nil {
-			row = "'(withheld: the raw line holds ids and this load is pseudonymised)'"
-		}
-		q := fmt.Sprintf(`INSERT INTO rejects SELECT %s, line, NULL, column_name, NULL,
-  CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header''s %d; quote values that contain commas'
-                  WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header''s %d; fill in the missing values'
-                  ELSE lower(CAST(error_type AS VARCHAR)) || ': ' || error_message END,
-  'rejected', rtrim(ltrim(%s, chr(13) || chr(10)), chr(13) || chr(10)) FROM rj_%s`, quote(displayName(s)), len(s.header), len(s.header), row, f.Name)
-		if err := l.exec(q); err != nil {
-			return fail("keep unreadable lines", err)
-		}
-		n, err := l.count("SELECT count(*) FROM rj_" + f.Name)
-		if err != nil {
-			return fail("count unreadable lines", err)
-		}
-		rep.Read += n
-		rep.Rejected += n
-	}
-
-	// 6. Keys for the files that come after.
-	valid := numbered + " AS v"
-	if rep.Rejected+rep.Duplicates > 0 {
-		valid += " WHERE v.rec NOT IN (SELECT rec FROM " + errs + ")"
-	}
-	if referenced[f.Name] {
-		extra := ""
-		if f.Name == "persons" {
-			extra = ", CAST(birth_year AS INTEGER) AS birth_year"
-		}
-		k := ident(f.Key[0])
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE k_%s AS SELECT %s AS k%s FROM %s", f.Name, k, extra, valid)); err != nil {
-			return fail("index keys", err)
-		}
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE bad_%[1]s AS SELECT DISTINCT v.%[2]s AS k FROM %[3]s AS v JOIN %[4]s AS e ON v.rec = e.rec WHERE v.%[2]s IS NOT NULL AND v.%[2]s NOT IN (SELECT k FROM k_%[1]s)",
-			f.Name, k, numbered, errs)); err != nil {
-			return fail("index keys", err)
-		}
-	}
-
-	// 7. The loaded table, in file order.
-	var out []string
-	for _, c := range f.Columns {
-		out = append(out, typedExpr(f, c)+" AS "+ident(c.Name))
-	}
-	if relationshipFiles[f.Name] {
-		out = append([]string{"tau_relationship_id(victim_id, perpetrator_id) AS relationship_id"}, out...)
-	}
-	if f.Name == "answers" {
-		out = []string{"assessment_id", "item", answerList + "[code] AS answer"}
-	}
-	if err := l.copyOut(f.Name, fmt.Sprintf("SELECT %s FROM %s", strings.Join(out, ", "), valid)); err != nil {
-		return rep, err
-	}
-	if err := l.exec(fmt.Sprintf("DROP TABLE %s; DROP TABLE %s; DROP TABLE %s", raw, errs, dups)); err != nil {
-		return fail("clean up", err)
-	}
-	return rep, nil
+	return errExpr(rules), strings.Join(joins, " ")
 }
 
-// answerCandidates builds cand_answers: the answer rows that might fail a
-// check. A row is a candidate when a value is missing or not a known
-// answer, or when its assessment is not loaded or has more rows than
-// distinct items (found with one aggregate per assessment: the count of rows
-// against the number of distinct DASH items in a bit set).
-func (l *loader) answerCandidates(raw, numbered string) error {
-	// DASH items Q1..Q63 fit a 64-bit set; any other item id counts as
-	// "other" and sends its assessment to the full check.
+// textColumnsDDL declares a file's columns as text.
+func textColumnsDDL(f extract.File) string {
+	cols := make([]string, len(f.Columns))
+	for i, c := range f.Columns {
+		cols[i] = ident(c.Name) + " VARCHAR"
+	}
+	return strings.Join(cols, ", ")
+}
+
+// textColumns lists a file's staged text columns with a prefix.
+func textColumns(f extract.File, prefix string) string {
+	cols := make([]string, len(f.Columns))
+	for i, c := range f.Columns {
+		cols[i] = prefix + ident(c.Name)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// duplicates finds repeated keys in a written table. If there are any it
+// reads the file again with record numbers, records each extra identical
+// copy as a duplicate and every copy of a conflicting key as a reject, and
+// rewrites the table without them. It returns the name of a table of
+// conflicting keys (empty if none or if the key has several columns).
+func (l *loader) duplicates(s *source, table string) (string, error) {
+	f := s.spec
+	keys := keyCols(f)
+	kq := make([]string, len(keys))
+	for i, k := range keys {
+		kq[i] = ident(k)
+	}
+	dk := "dk_" + f.Name
+	var q string
+	if f.Name == "answers" {
+		// One aggregate per assessment: its number of rows against the
+		// number of distinct DASH items in a 64-bit set; any other item id
+		// sends its assessment to the exact check.
+		q = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT x.assessment_id, x.item FROM read_parquet(%s) AS x
+WHERE x.assessment_id IN (SELECT assessment_id FROM agg_answers WHERE other > 0 OR n <> bit_count(bits))
+  AND x.assessment_id NOT IN (SELECT assessment_id FROM orphan_answers)
+GROUP BY ALL HAVING count(*) > 1`, dk, quote(table))
+	} else {
+		q = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM read_parquet(%s) GROUP BY ALL HAVING count(*) > 1",
+			dk, strings.Join(kq, ", "), quote(table))
+	}
+	if err := l.exec(q); err != nil {
+		return "", err
+	}
+	n, err := l.count("SELECT count(*) FROM " + dk)
+	if err != nil || n == 0 {
+		return "", err
+	}
+	// Rare path: the repeated rows with their record numbers. The key is
+	// compared as stored (typed), in columns k_<name>.
+	match := make([]string, len(keys))
+	typedKey := make([]string, len(keys))
+	for i, k := range keys {
+		match[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", ident("k_"+k), ident(k))
+		c, _ := f.Column(k)
+		typedKey[i] = typedExpr(f, c) + " AS " + ident("k_"+k)
+	}
+	check, joins := l.rules(s)
+	rows := "dr_" + f.Name
+	if err := l.exec(fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT v.* FROM (SELECT * EXCLUDE (err) FROM (SELECT n.rec, %s AS err, %s, %s FROM (%s) AS n %s) WHERE err IS NULL) AS v
+WHERE EXISTS (SELECT 1 FROM %s AS d WHERE %s)`, rows, check, textColumns(f, "n."), strings.Join(typedKey, ", "), l.staging(s, true), joins, dk, strings.Join(match, " AND "))); err != nil {
+		return "", err
+	}
+	kk := make([]string, len(keys))
+	for i, k := range keys {
+		kk[i] = ident("k_"+k) + " AS " + ident(k)
+	}
+	match2 := make([]string, len(keys))
+	for i, k := range keys {
+		match2[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", ident("k_"+k), ident(k))
+	}
+	keyName := strings.Join(keys, " + ")
+	if len(f.Key) == 0 {
+		keyName = "every column"
+	}
 	stmts := []string{
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE agg_answers AS SELECT assessment_id, count(*) AS n,
-  bit_or(CASE WHEN item_no IS NOT NULL THEN 1::UBIGINT << item_no ELSE 0::UBIGINT END) AS bits,
-  count(*) FILTER (WHERE item_no IS NULL) AS other
-FROM %s GROUP BY ALL`, raw),
-		`CREATE OR REPLACE TEMP TABLE suspect_answers AS SELECT assessment_id FROM agg_answers
-WHERE assessment_id IS NULL OR other > 0 OR n <> bit_count(bits) OR assessment_id NOT IN (SELECT k FROM k_assessments)`,
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE cand_answers AS SELECT * FROM %s AS n
-WHERE n.assessment_id IS NULL OR n.item IS NULL OR n.code IS NULL OR length(n.assessment_id) > %d
-   OR n.assessment_id IN (SELECT assessment_id FROM suspect_answers)`, numbered, maxIDLength),
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dg_%[1]s AS SELECT %[2]s, min(rec) AS first_rec, count(*) AS n, count(DISTINCT hash(%[3]s)) AS variants FROM %[4]s GROUP BY ALL`,
+			f.Name, strings.Join(kk, ", "), textColumns(f, ""), rows),
+		fmt.Sprintf(`INSERT INTO e_%[1]s SELECT v.rec, CASE WHEN d.variants > 1
+  THEN %[2]s || %[3]s || 'conflicting duplicate: ' || d.n || ' rows share this %[4]s with different values; all are rejected, correct the extract so one remains'
+  ELSE %[2]s || %[3]s || %[5]s || 'identical repeat of record ' || d.first_rec || '; dropped' END, %[6]s
+FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.first_rec`,
+			f.Name, quote(keys[0]), sep, keyName, dupMarker, textColumns(f, "v."), rows, strings.Join(match2, " AND ")),
 	}
 	for _, q := range stmts {
 		if err := l.exec(q); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	// Rewrite the table: conflicting keys out, one copy of identical ones.
+	tmp := table + ".dedup"
+	outer := make([]string, len(keys))
+	for i, k := range keys {
+		outer[i] = "t." + ident(k)
+	}
+	inKeys := func(variants string) string {
+		return fmt.Sprintf("(%s) IN (SELECT (%s) FROM dg_%s WHERE %s)", strings.Join(outer, ", "), strings.Join(kq, ", "), f.Name, variants)
+	}
+	if err := l.exec(fmt.Sprintf(`COPY (SELECT * FROM read_parquet(%[1]s) AS t WHERE NOT %[2]s
+  UNION ALL SELECT DISTINCT * FROM read_parquet(%[1]s) AS t WHERE %[3]s) TO %[4]s (FORMAT parquet, COMPRESSION zstd)`,
+		quote(table), inKeys("true"), inKeys("variants = 1"), quote(tmp))); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, table); err != nil {
+		return "", err
+	}
+	if len(keys) != 1 {
+		return "", nil
+	}
+	conflicts := "ck_" + f.Name
+	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s AS k FROM dg_%s WHERE variants > 1", conflicts, kq[0], f.Name)); err != nil {
+		return "", err
+	}
+	return conflicts, nil
+}
+
+// answersFastPath returns the query that writes valid answers. A row
+// already in canonical form (an untrimmed id, an item starting with Q, an
+// answer spelled yes, no, not_known or not_asked) is written as it is; only
+// the others go through normalising and the full row check. Nationally that
+// is 135 million rows, so the common case must cost a few comparisons.
+func (l *loader) answersFastPath(s *source, check string) string {
+	ok := fmt.Sprintf(`(src.assessment_id <> '' AND length(src.assessment_id) <= %d AND src.assessment_id[1] <> ' ' AND src.assessment_id[-1] <> ' '
+  AND src.item[1] = 'Q' AND src.item[-1] <> ' ' AND src.answer IN ('yes', 'no', 'not_known', 'not_asked'))`, maxIDLength)
+	id := "tau_pseud(CASE WHEN ok THEN src.assessment_id ELSE " + stagedText("src.assessment_id") + " END)"
+	item := "CASE WHEN ok THEN src.item ELSE " + stagedItem("src.item") + " END"
+	answer := "CASE WHEN ok THEN src.answer ELSE tau_answer(" + stagedText("src.answer") + ") END"
+	// No filter here: a filtered COPY costs twice an unfiltered one. A row
+	// that fails a check is written with a NULL where the failing value
+	// was, found afterwards in the table (answerProblems) and removed on the
+	// rare path.
+	_ = check
+	return fmt.Sprintf(`SELECT %s AS assessment_id, %s AS item, %s AS answer
+FROM (SELECT *, %s AS ok FROM %s AS src) AS src`, id, item, answer, ok, l.reader(s))
+}
+
+// answerProblems counts the written answers that fail a check on the row:
+// a missing id, item or answer (an unknown answer is written as NULL), or an
+// id that is too long.
+func answerProblems(table string) string {
+	return fmt.Sprintf("SELECT count(*) FROM read_parquet(%s) WHERE assessment_id IS NULL OR item IS NULL OR answer IS NULL OR length(assessment_id) > %d",
+		quote(table), maxIDLength)
+}
+
+// stagedText is the normalised text of a raw value: trimmed, empty as NULL.
+func stagedText(x string) string { return "nullif(trim(" + x + "), '')" }
+
+// stagedItem normalises an item id: trimmed, a lower-case q raised.
+func stagedItem(x string) string {
+	t := stagedText(x)
+	return "CASE WHEN left(" + t + ", 1) = 'q' THEN 'Q' || substr(" + t + ", 2) ELSE " + t + " END"
+}
+
+// stagedIDExpr normalises an id as staging does (pseudonymised when keyed).
+func stagedIDExpr(l *loader, x string) string { return "tau_pseud(" + stagedText(x) + ")" }
+
+// answerOrphans aggregates the written answers once per assessment
+// (agg_answers: rows, the set of DASH items Q1..Q63 as bits, other items)
+// and lists in orphan_answers the assessment ids that were not loaded. It
+// returns how many there are.
+func (l *loader) answerOrphans(table string) (int64, error) {
+	stmts := []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE agg_answers AS SELECT assessment_id, count(*) AS n,
+  bit_or(CASE WHEN b BETWEEN 1 AND 63 THEN 1::UBIGINT << b ELSE 0::UBIGINT END) AS bits,
+  count(*) FILTER (WHERE b IS NULL OR b NOT BETWEEN 1 AND 63) AS other
+FROM (SELECT assessment_id, CASE WHEN item[1] = 'Q' THEN try_cast(item[2:] AS UTINYINT) END AS b FROM read_parquet(%s))
+GROUP BY ALL`, quote(table)),
+		`CREATE OR REPLACE TEMP TABLE orphan_answers AS SELECT assessment_id FROM agg_answers
+WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
+	}
+	for _, q := range stmts {
+		if err := l.exec(q); err != nil {
+			return 0, err
+		}
+	}
+	return l.count("SELECT count(*) FROM orphan_answers")
+}
+
+// execCount runs a statement and returns the rows it affected.
+func (l *loader) execCount(q string) (int64, error) {
+	start := time.Now()
+	res, err := l.conn.ExecContext(l.ctx, q)
+	l.traced(start, q)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // copyOut writes a query's result as a Parquet table of the generation.
