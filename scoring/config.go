@@ -1,0 +1,336 @@
+package scoring
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed default.toml
+var defaultConfig []byte
+
+//go:embed cchi-2020-excerpt.csv
+var builtinCCHI []byte
+
+// Temporal classes of an item (research notes, domain 1.2): how long a yes
+// stays true.
+const (
+	ClassEver    = "ever"    // true once ever answered yes (sticky)
+	ClassWindow  = "window"  // true for WindowMonths after the latest yes
+	ClassCurrent = "current" // the latest assessment's answer only
+	ClassTrend   = "trend"   // the latest assessment's answer only
+	ClassContext = "context" // the latest assessment's answer only
+)
+
+// Subjects of an item: whose trait it describes.
+const (
+	SubjectVictim      = "victim"
+	SubjectPerpetrator = "perpetrator"
+	SubjectDyad        = "dyad"
+)
+
+// Item is one question of an instrument.
+type Item struct {
+	ID           string `toml:"id"`
+	Label        string `toml:"label"`
+	Class        string `toml:"class"`
+	WindowMonths int    `toml:"window_months"`
+	Subject      string `toml:"subject"`
+	// SameAs names the canonical item this one asks (the crosswalk).
+	SameAs string `toml:"same_as"`
+}
+
+// Instrument is a risk-assessment form.
+type Instrument struct {
+	ID        string `toml:"id"`
+	Name      string `toml:"name"`
+	Canonical bool   `toml:"canonical"`
+	Items     []Item `toml:"items"`
+}
+
+// Cluster is a combination of answers and facts that research links to
+// serious harm.
+type Cluster struct {
+	ID          string  `toml:"id"`
+	Name        string  `toml:"name"`
+	Description string  `toml:"description"`
+	Source      string  `toml:"source"`
+	Weight      float64 `toml:"weight"`
+	Stage       int     `toml:"stage"`
+	Rule        string  `toml:"rule"`
+	// Evidence is written by tau calibrate beside a proposed weight.
+	Evidence string `toml:"evidence,omitempty"`
+	rule     *Rule
+}
+
+// Fact is a record-derived condition clusters can use: an offence by the
+// perpetrator in the lookback whose class is in Codes.
+type Fact struct {
+	Description string   `toml:"description"`
+	Codes       []string `toml:"codes"`
+}
+
+// Config is a scoring configuration.
+type Config struct {
+	Version     string `toml:"version"`
+	Description string `toml:"description"`
+	Score       struct {
+		LookbackYears int `toml:"lookback_years"`
+		Clusters      struct {
+			RestFactor float64 `toml:"rest_factor"`
+			Cap        float64 `toml:"cap"`
+		} `toml:"clusters"`
+		Harm struct {
+			PointsPerLogDay float64 `toml:"points_per_log_day"`
+		} `toml:"harm"`
+		RecencyFrequency struct {
+			RecencyPoints   float64 `toml:"recency_points"`
+			RecencyTauDays  float64 `toml:"recency_tau_days"`
+			FrequencyPoints float64 `toml:"frequency_points"`
+		} `toml:"recency_frequency"`
+	} `toml:"score"`
+	Bands struct {
+		Red   float64 `toml:"red"`
+		Amber float64 `toml:"amber"`
+	} `toml:"bands"`
+	Harm struct {
+		Table   string `toml:"table"`
+		Edition string `toml:"edition"`
+	} `toml:"harm"`
+	Facts       map[string]Fact `toml:"facts"`
+	Instruments []Instrument    `toml:"instruments"`
+	Clusters    []Cluster       `toml:"clusters"`
+
+	// Hash is the SHA-256 of the configuration file's bytes (first 12 hex
+	// digits), recorded on every score.
+	Hash string `toml:"-"`
+	// HarmTable maps offence class to CCHI days.
+	HarmTable map[string]float64 `toml:"-"`
+	// canonical items by id; crosswalk (instrument, item) -> canonical id.
+	canonical map[string]Item
+	crosswalk map[[2]string]string
+}
+
+// Built-in facts computed from occurrences rather than offence codes.
+const (
+	FactRisingFrequency = "rising_frequency"
+	FactOtherVictimDA   = "other_victim_da"
+)
+
+// Default returns the shipped configuration.
+func Default() (*Config, error) { return Parse(defaultConfig, "default.toml") }
+
+// Load reads a configuration file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scoring config %s: %w", path, err)
+	}
+	return Parse(b, path)
+}
+
+// Parse reads a configuration from bytes; name is used in errors.
+func Parse(b []byte, name string) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return nil, fmt.Errorf("scoring config %s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("scoring config %s: unknown setting %q; check its spelling against the default configuration", name, und[0].String())
+	}
+	h := sha256.Sum256(b)
+	c.Hash = hex.EncodeToString(h[:])[:12]
+	if err := c.prepare(name); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) prepare(name string) error {
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("scoring config %s: "+format, append([]any{name}, a...)...)
+	}
+	if c.Score.LookbackYears < 1 {
+		return fail("score.lookback_years must be at least 1")
+	}
+	if c.Score.RecencyFrequency.RecencyTauDays <= 0 {
+		return fail("score.recency_frequency.recency_tau_days must be positive")
+	}
+	if c.Bands.Red <= c.Bands.Amber {
+		return fail("bands.red (%v) must be above bands.amber (%v)", c.Bands.Red, c.Bands.Amber)
+	}
+	c.canonical = map[string]Item{}
+	c.crosswalk = map[[2]string]string{}
+	var canon *Instrument
+	for i := range c.Instruments {
+		if c.Instruments[i].Canonical {
+			if canon != nil {
+				return fail("two canonical instruments (%s, %s); mark one", canon.ID, c.Instruments[i].ID)
+			}
+			canon = &c.Instruments[i]
+		}
+	}
+	if canon == nil {
+		return fail("no instrument is marked canonical = true")
+	}
+	for _, it := range canon.Items {
+		switch it.Class {
+		case ClassEver, ClassCurrent, ClassTrend, ClassContext:
+		case ClassWindow:
+			if it.WindowMonths < 1 {
+				return fail("item %s: a window item needs window_months", it.ID)
+			}
+		default:
+			return fail("item %s: class %q is not ever, window, current, trend or context", it.ID, it.Class)
+		}
+		switch it.Subject {
+		case SubjectVictim, SubjectPerpetrator, SubjectDyad:
+		default:
+			return fail("item %s: subject %q is not victim, perpetrator or dyad", it.ID, it.Subject)
+		}
+		c.canonical[it.ID] = it
+		c.crosswalk[[2]string{canon.ID, it.ID}] = it.ID
+	}
+	for _, in := range c.Instruments {
+		if in.Canonical {
+			continue
+		}
+		for _, it := range in.Items {
+			if _, ok := c.canonical[it.SameAs]; !ok {
+				return fail("instrument %s item %s: same_as %q is not an item of %s", in.ID, it.ID, it.SameAs, canon.ID)
+			}
+			c.crosswalk[[2]string{in.ID, it.ID}] = it.SameAs
+		}
+	}
+	seen := map[string]bool{}
+	for i := range c.Clusters {
+		cl := &c.Clusters[i]
+		if seen[cl.ID] {
+			return fail("cluster %s appears twice", cl.ID)
+		}
+		seen[cl.ID] = true
+		if cl.Source == "" {
+			return fail("cluster %s has no source; every weight cites its evidence", cl.ID)
+		}
+		if cl.Stage < 0 || cl.Stage > 8 {
+			return fail("cluster %s: stage %d is not 0-8", cl.ID, cl.Stage)
+		}
+		r, err := ParseRule(cl.Rule)
+		if err != nil {
+			return fail("cluster %s: %v", cl.ID, err)
+		}
+		for _, a := range r.Atoms() {
+			if _, ok := c.canonical[a]; ok {
+				continue
+			}
+			if _, ok := c.Facts[a]; ok || a == FactRisingFrequency || a == FactOtherVictimDA {
+				continue
+			}
+			return fail("cluster %s: rule names %q, which is neither an item of %s nor a fact", cl.ID, a, canon.ID)
+		}
+		cl.rule = r
+	}
+	table, err := c.readHarmTable()
+	if err != nil {
+		return fail("harm table %s: %v", c.Harm.Table, err)
+	}
+	c.HarmTable = table
+	return nil
+}
+
+// readHarmTable loads the harm CSV (columns home_office_class and cchi_days;
+// others ignored).
+func (c *Config) readHarmTable() (map[string]float64, error) {
+	var r io.Reader
+	if c.Harm.Table == "builtin:cchi-2020-excerpt.csv" || c.Harm.Table == "" {
+		r = bytes.NewReader(builtinCCHI)
+	} else {
+		f, err := os.Open(c.Harm.Table)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) < 2 {
+		return nil, fmt.Errorf("no rows")
+	}
+	code, days := -1, -1
+	for i, h := range recs[0] {
+		switch strings.TrimSpace(strings.ToLower(h)) {
+		case "home_office_class":
+			code = i
+		case "cchi_days":
+			days = i
+		}
+	}
+	if code < 0 || days < 0 {
+		return nil, fmt.Errorf("the header needs home_office_class and cchi_days columns")
+	}
+	out := map[string]float64{}
+	for n, rec := range recs[1:] {
+		d, err := strconv.ParseFloat(strings.TrimSpace(rec[days]), 64)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("line %d: cchi_days %q is not a number of days", n+2, rec[days])
+		}
+		out[strings.TrimSpace(rec[code])] = d
+	}
+	return out, nil
+}
+
+// Canonical returns the canonical item with the given id.
+func (c *Config) Canonical(id string) (Item, bool) {
+	it, ok := c.canonical[id]
+	return it, ok
+}
+
+// CanonicalItem maps an instrument's item to the canonical item id, or ""
+// when the instrument or item has no crosswalk entry.
+func (c *Config) CanonicalItem(instrument, item string) string {
+	return c.crosswalk[[2]string{instrument, item}]
+}
+
+// Crosswalk lists (instrument, item, canonical item) rows, sorted, for the
+// warehouse's SQL.
+func (c *Config) Crosswalk() [][3]string {
+	var out [][3]string
+	for k, v := range c.crosswalk {
+		out = append(out, [3]string{k[0], k[1], v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i][0] != out[j][0] {
+			return out[i][0] < out[j][0]
+		}
+		return out[i][1] < out[j][1]
+	})
+	return out
+}
+
+// FactCodes maps each offence code to the facts it evidences.
+func (c *Config) FactCodes() map[string][]string {
+	out := map[string][]string{}
+	for name, f := range c.Facts {
+		for _, code := range f.Codes {
+			out[code] = append(out[code], name)
+		}
+	}
+	for k := range out {
+		sort.Strings(out[k])
+	}
+	return out
+}

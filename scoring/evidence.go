@@ -1,0 +1,119 @@
+package scoring
+
+import (
+	"sort"
+	"time"
+)
+
+// Ref points at one answer of one assessment.
+type Ref struct {
+	AssessmentID   string    `json:"assessment_id"`
+	Date           time.Time `json:"date"`
+	RelationshipID string    `json:"relationship_id,omitempty"`
+	Answer         string    `json:"answer,omitempty"`
+}
+
+// ItemHistory summarises a relationship's answers to one canonical item up to
+// the as-of date: what the sticky rules need and nothing more.
+type ItemHistory struct {
+	Item string
+	// FirstYes and LastYes are the earliest and latest yes answers.
+	FirstYes, LastYes *Ref
+	// Latest is the latest answer of any value.
+	Latest *Ref
+	// Conflict is the latest no or not_known after FirstYes (kept for audit:
+	// the sticky rule holds the yes despite it).
+	Conflict *Ref
+}
+
+// RawAnswer is one answer as loaded, mapped to its canonical item.
+type RawAnswer struct {
+	AssessmentID   string
+	RelationshipID string
+	Date           time.Time
+	Item           string
+	Answer         string
+}
+
+// Summarise builds item histories from raw answers up to asOf, the same
+// summary the warehouse computes in SQL for all relationships at once (a test
+// keeps the two equal). Answers on the same date are ordered by assessment id.
+func Summarise(answers []RawAnswer, asOf time.Time) map[string]*ItemHistory {
+	sorted := append([]RawAnswer(nil), answers...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if !sorted[i].Date.Equal(sorted[j].Date) {
+			return sorted[i].Date.Before(sorted[j].Date)
+		}
+		return sorted[i].AssessmentID < sorted[j].AssessmentID
+	})
+	out := map[string]*ItemHistory{}
+	for _, a := range sorted {
+		if a.Date.After(asOf) || a.Item == "" {
+			continue
+		}
+		h := out[a.Item]
+		if h == nil {
+			h = &ItemHistory{Item: a.Item}
+			out[a.Item] = h
+		}
+		ref := &Ref{AssessmentID: a.AssessmentID, Date: a.Date, RelationshipID: a.RelationshipID, Answer: a.Answer}
+		h.Latest = ref
+		switch a.Answer {
+		case "yes":
+			if h.FirstYes == nil {
+				h.FirstYes = ref
+			}
+			h.LastYes = ref
+		case "no", "not_known":
+			if h.FirstYes != nil {
+				h.Conflict = ref
+			}
+		}
+	}
+	return out
+}
+
+// Offence is one offence counted in harm.
+type Offence struct {
+	OffenceID string    `json:"offence_id"`
+	Code      string    `json:"offence_code"`
+	Date      time.Time `json:"committed_at"`
+	VictimID  string    `json:"victim_id,omitempty"`
+	Days      float64   `json:"cchi_days"`
+	Scored    bool      `json:"scored"`
+}
+
+// Evidence is everything known about one relationship at the as-of date,
+// as the warehouse hands it to the scorer.
+type Evidence struct {
+	RelationshipID string
+	VictimID       string
+	PerpetratorID  string
+	// Items are the relationship's own item histories.
+	Items map[string]*ItemHistory
+	// Latest is the relationship's latest assessment up to the as-of date.
+	Latest *Ref
+	// OfficerGrade is the latest assessment's grading (baseline only).
+	OfficerGrade string
+	// PerpYes lists, per canonical item, yes answers about the same
+	// perpetrator given in his other relationships (ever items about the
+	// perpetrator or the dyad): the first yes in each other relationship.
+	PerpYes map[string][]Ref
+	// Occurrences are the relationship's occurrence dates in the lookback
+	// up to the as-of date.
+	Occurrences []time.Time
+	// OtherVictims is the number of other victims with a DA occurrence by
+	// the same perpetrator in the lookback.
+	OtherVictims int
+	// HarmDays is the sum of CCHI days of the perpetrator's offences in the
+	// lookback; HarmOffences their number; Unscored the codes with no CCHI
+	// value (listed, never counted as zero silently).
+	HarmDays     float64
+	HarmOffences int
+	Unscored     []string
+	// Offences, when filled (explain), lists the offences counted.
+	Offences []Offence
+	// Facts maps each offence fact that holds to the first offence that
+	// evidences it.
+	Facts map[string]Offence
+}

@@ -1,0 +1,206 @@
+package scoring
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Rule is a cluster's condition: a small expression over items and facts.
+//
+//	rule   = atom | all_of(rule, ...) | any_of(rule, ...) | at_least(n, rule, ...)
+//	atom   = an item id (Q6) or a fact name (violence_offence)
+type Rule struct {
+	Op   string // "atom", "all_of", "any_of", "at_least"
+	Atom string
+	N    int
+	Args []*Rule
+}
+
+// ParseRule parses a rule expression.
+func ParseRule(s string) (*Rule, error) {
+	p := &ruleParser{s: s}
+	r, err := p.rule()
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return nil, fmt.Errorf("rule %q: unexpected %q at position %d", s, p.s[p.i:], p.i+1)
+	}
+	return r, nil
+}
+
+type ruleParser struct {
+	s string
+	i int
+}
+
+func (p *ruleParser) space() {
+	for p.i < len(p.s) && unicode.IsSpace(rune(p.s[p.i])) {
+		p.i++
+	}
+}
+
+func (p *ruleParser) word() string {
+	p.space()
+	start := p.i
+	for p.i < len(p.s) && (p.s[p.i] == '_' || unicode.IsLetter(rune(p.s[p.i])) || unicode.IsDigit(rune(p.s[p.i]))) {
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
+func (p *ruleParser) rule() (*Rule, error) {
+	w := p.word()
+	if w == "" {
+		return nil, fmt.Errorf("rule %q: expected an item, a fact or all_of/any_of/at_least at position %d", p.s, p.i+1)
+	}
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '(' {
+		return &Rule{Op: "atom", Atom: w}, nil
+	}
+	switch w {
+	case "all_of", "any_of", "at_least":
+	default:
+		return nil, fmt.Errorf("rule %q: unknown operator %q; use all_of, any_of or at_least", p.s, w)
+	}
+	p.i++ // (
+	r := &Rule{Op: w}
+	if w == "at_least" {
+		n, err := strconv.Atoi(p.word())
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("rule %q: at_least needs a count of 1 or more first", p.s)
+		}
+		r.N = n
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ',' {
+			return nil, fmt.Errorf("rule %q: expected a comma after the count of at_least", p.s)
+		}
+		p.i++
+	}
+	for {
+		a, err := p.rule()
+		if err != nil {
+			return nil, err
+		}
+		r.Args = append(r.Args, a)
+		p.space()
+		if p.i >= len(p.s) {
+			return nil, fmt.Errorf("rule %q: missing )", p.s)
+		}
+		if p.s[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.s[p.i] == ')' {
+			p.i++
+			break
+		}
+		return nil, fmt.Errorf("rule %q: expected , or ) at position %d", p.s, p.i+1)
+	}
+	if w == "at_least" && r.N > len(r.Args) {
+		return nil, fmt.Errorf("rule %q: at_least(%d, ...) has only %d conditions", p.s, r.N, len(r.Args))
+	}
+	return r, nil
+}
+
+// Atoms returns the item ids and fact names a rule uses, sorted.
+func (r *Rule) Atoms() []string {
+	set := map[string]bool{}
+	var walk func(*Rule)
+	walk = func(x *Rule) {
+		if x.Op == "atom" {
+			set[x.Atom] = true
+		}
+		for _, a := range x.Args {
+			walk(a)
+		}
+	}
+	walk(r)
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// String renders the rule in its source syntax.
+func (r *Rule) String() string {
+	if r.Op == "atom" {
+		return r.Atom
+	}
+	parts := make([]string, 0, len(r.Args)+1)
+	if r.Op == "at_least" {
+		parts = append(parts, strconv.Itoa(r.N))
+	}
+	for _, a := range r.Args {
+		parts = append(parts, a.String())
+	}
+	return r.Op + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// Eval reports whether the rule holds given the true atoms, and returns the
+// atoms that made it hold (for an any_of, every true argument is listed, so
+// an officer sees all the evidence).
+func (r *Rule) Eval(true_ func(string) bool) (bool, []string) {
+	switch r.Op {
+	case "atom":
+		if true_(r.Atom) {
+			return true, []string{r.Atom}
+		}
+		return false, nil
+	case "all_of":
+		var ev []string
+		for _, a := range r.Args {
+			ok, e := a.Eval(true_)
+			if !ok {
+				return false, nil
+			}
+			ev = append(ev, e...)
+		}
+		return true, ev
+	default: // any_of, at_least
+		need := 1
+		if r.Op == "at_least" {
+			need = r.N
+		}
+		var ev []string
+		n := 0
+		for _, a := range r.Args {
+			if ok, e := a.Eval(true_); ok {
+				n++
+				ev = append(ev, e...)
+			}
+		}
+		if n >= need {
+			return true, ev
+		}
+		return false, nil
+	}
+}
+
+// Legs returns, for an all_of rule, each leg's text and whether and by what
+// it was met; for other rules one leg, the rule itself.
+func (r *Rule) Legs(true_ func(string) bool) []Leg {
+	args := []*Rule{r}
+	if r.Op == "all_of" {
+		args = r.Args
+	}
+	out := make([]Leg, len(args))
+	for i, a := range args {
+		ok, ev := a.Eval(true_)
+		out[i] = Leg{Rule: a.String(), Met: ok, By: ev}
+	}
+	return out
+}
+
+// Leg is one part of a cluster's rule and the evidence that met it.
+type Leg struct {
+	Rule string   `json:"rule"`
+	Met  bool     `json:"met"`
+	By   []string `json:"by,omitempty"`
+}

@@ -1,0 +1,256 @@
+package scoring
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func d(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func mustDefault(t *testing.T) *Config {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func ans(id, date, item, answer string) RawAnswer {
+	return RawAnswer{AssessmentID: id, RelationshipID: "r1", Date: d(date), Item: item, Answer: answer}
+}
+
+// evidence builds a relationship's evidence from raw answers as of asOf.
+func evidence(asOf string, raw ...RawAnswer) *Evidence {
+	ev := &Evidence{RelationshipID: "r1", VictimID: "V1", PerpetratorID: "P1", Items: Summarise(raw, d(asOf))}
+	for _, a := range raw {
+		if !a.Date.After(d(asOf)) && (ev.Latest == nil || a.Date.After(ev.Latest.Date) || (a.Date.Equal(ev.Latest.Date) && a.AssessmentID > ev.Latest.AssessmentID)) {
+			ev.Latest = &Ref{AssessmentID: a.AssessmentID, Date: a.Date}
+		}
+	}
+	return ev
+}
+
+func TestStickyRules(t *testing.T) {
+	s := NewScorer(mustDefault(t))
+	tests := []struct {
+		name       string
+		asOf       string
+		raw        []RawAnswer
+		perpYes    map[string][]Ref
+		item       string
+		wantActive bool
+		wantSticky bool
+		wantSource string
+	}{
+		{"ever yes stays after a later no", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q18", "yes"), ans("A2", "2024-01-01", "Q18", "no")}, nil, "Q18", true, true, "A1"},
+		{"ever yes stays after a later not known", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q18", "yes"), ans("A2", "2024-01-01", "Q18", "not_known")}, nil, "Q18", true, true, "A1"},
+		{"ever never yes", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q18", "no"), ans("A2", "2024-01-01", "Q18", "not_known")}, nil, "Q18", false, false, ""},
+		{"not known is never a yes", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q17", "not_known")}, nil, "Q17", false, false, ""},
+		{"ever yes after the as-of date does not count", "2023-06-30",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q18", "no"), ans("A2", "2024-01-01", "Q18", "yes")}, nil, "Q18", false, false, ""},
+		{"window yes within 12 months", "2024-06-30",
+			[]RawAnswer{ans("A1", "2023-09-01", "Q6", "yes")}, nil, "Q6", true, false, "A1"},
+		{"window yes expired after 12 months", "2024-09-02",
+			[]RawAnswer{ans("A1", "2023-09-01", "Q6", "yes")}, nil, "Q6", false, false, ""},
+		{"window counts from the latest yes", "2024-09-02",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q6", "yes"), ans("A2", "2024-01-01", "Q6", "yes")}, nil, "Q6", true, false, "A2"},
+		{"window pregnancy 18 months", "2024-06-30",
+			[]RawAnswer{ans("A1", "2023-01-15", "Q9", "yes")}, nil, "Q9", true, false, "A1"},
+		{"current: latest assessment yes", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q15", "no"), ans("A2", "2024-01-01", "Q15", "yes")}, nil, "Q15", true, false, "A2"},
+		{"current: earlier yes, latest no", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q15", "yes"), ans("A2", "2024-01-01", "Q15", "no")}, nil, "Q15", false, false, ""},
+		{"current: latest assessment did not ask it", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q15", "yes"), ans("A2", "2024-01-01", "Q1", "no")}, nil, "Q15", false, false, ""},
+		{"trend: latest only", "2024-12-31",
+			[]RawAnswer{ans("A1", "2023-01-01", "Q14", "yes"), ans("A2", "2024-01-01", "Q14", "not_known")}, nil, "Q14", false, false, ""},
+		{"perpetrator item rolls up from another relationship", "2024-12-31",
+			[]RawAnswer{ans("A1", "2024-01-01", "Q21", "no")},
+			map[string][]Ref{"Q21": {{AssessmentID: "B7", RelationshipID: "r2", Date: d("2022-05-01")}}}, "Q21", true, false, "B7"},
+		{"dyad item from another relationship is not this dyad's", "2024-12-31",
+			[]RawAnswer{ans("A1", "2024-01-01", "Q18", "no")},
+			map[string][]Ref{"Q18": {{AssessmentID: "B7", RelationshipID: "r2", Date: d("2022-05-01")}}}, "Q18", false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := evidence(tt.asOf, tt.raw...)
+			ev.PerpYes = tt.perpYes
+			var got *ActiveItem
+			for _, a := range s.ActiveItems(ev, d(tt.asOf)) {
+				if a.Item == tt.item {
+					a := a
+					got = &a
+				}
+			}
+			if (got != nil) != tt.wantActive {
+				t.Fatalf("%s active = %v, want %v", tt.item, got != nil, tt.wantActive)
+			}
+			if got == nil {
+				return
+			}
+			if got.Sticky != tt.wantSticky || got.Source.AssessmentID != tt.wantSource {
+				t.Errorf("%s = %+v; want sticky %v from %s", tt.item, got, tt.wantSticky, tt.wantSource)
+			}
+			if got.Sticky && (got.HeldAgainst == nil || !strings.Contains(got.Reason, "held by the sticky rule")) {
+				t.Errorf("sticky item must name the answer it is held against: %+v", got)
+			}
+		})
+	}
+}
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		rule  string
+		true_ []string
+		want  bool
+		by    []string
+	}{
+		{"Q6", []string{"Q6"}, true, []string{"Q6"}},
+		{"all_of(Q6, any_of(Q15, Q4), any_of(Q18, violence_offence))", []string{"Q6", "Q4", "violence_offence"}, true, []string{"Q6", "Q4", "violence_offence"}},
+		{"all_of(Q6, any_of(Q15, Q4), any_of(Q18, violence_offence))", []string{"Q6", "Q4"}, false, nil},
+		{"at_least(2, Q4, Q15, Q19)", []string{"Q4"}, false, nil},
+		{"at_least(2, Q4, Q15, Q19)", []string{"Q4", "Q19"}, true, []string{"Q4", "Q19"}},
+		{"any_of(at_least(2, Q4, Q15), ccb_offence)", []string{"ccb_offence"}, true, []string{"ccb_offence"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			r, err := ParseRule(tt.rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := map[string]bool{}
+			for _, a := range tt.true_ {
+				set[a] = true
+			}
+			ok, by := r.Eval(func(a string) bool { return set[a] })
+			if ok != tt.want || !reflect.DeepEqual(by, tt.by) {
+				t.Errorf("Eval = %v %v, want %v %v", ok, by, tt.want, tt.by)
+			}
+			if again, err := ParseRule(r.String()); err != nil || again.String() != r.String() {
+				t.Errorf("round trip %q -> %q (%v)", r.String(), again, err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "all_of(Q1", "some_of(Q1)", "at_least(3, Q1, Q2)", "all_of(Q1,)", "Q1 Q2"} {
+		if _, err := ParseRule(bad); err == nil {
+			t.Errorf("ParseRule(%q) = nil error", bad)
+		}
+	}
+}
+
+// TestClusterC1 checks the trigger cluster leg by leg: separation within the
+// window, a control item, and violence from an item or an offence.
+func TestClusterC1(t *testing.T) {
+	s := NewScorer(mustDefault(t))
+	ev := evidence("2024-06-30", ans("A1", "2023-01-01", "Q18", "yes"), ans("A2", "2024-03-01", "Q6", "yes"),
+		ans("A2", "2024-03-01", "Q15", "yes"), ans("A3", "2024-05-01", "Q18", "no"))
+	sc := s.Score(ev, d("2024-06-30"))
+	var c1 *ActiveCluster
+	for i := range sc.ActiveClusters {
+		if sc.ActiveClusters[i].ID == "C1" {
+			c1 = &sc.ActiveClusters[i]
+		}
+	}
+	// Q15 is a current item and the latest assessment A3 did not ask it, so
+	// the control leg fails: C1 must not fire.
+	if c1 != nil {
+		t.Fatalf("C1 fired without a current control item: %+v", c1)
+	}
+	ev = evidence("2024-06-30", ans("A1", "2023-01-01", "Q18", "yes"), ans("A2", "2024-03-01", "Q6", "yes"),
+		ans("A3", "2024-05-01", "Q15", "yes"), ans("A3", "2024-05-01", "Q18", "no"))
+	sc = s.Score(ev, d("2024-06-30"))
+	for i := range sc.ActiveClusters {
+		if sc.ActiveClusters[i].ID == "C1" {
+			c1 = &sc.ActiveClusters[i]
+		}
+	}
+	if c1 == nil {
+		t.Fatalf("C1 did not fire; clusters %v items %v", sc.Clusters, sc.Items)
+	}
+	if len(c1.Legs) != 3 || !c1.Legs[0].Met || c1.Legs[2].By[0] != "Q18" {
+		t.Errorf("C1 legs = %+v", c1.Legs)
+	}
+	if sc.Stage != 4 {
+		t.Errorf("stage = %d, want 4 (trigger) from C1", sc.Stage)
+	}
+}
+
+// TestScoreArithmetic recomputes one score by hand from the configuration.
+func TestScoreArithmetic(t *testing.T) {
+	cfg := mustDefault(t)
+	s := NewScorer(cfg)
+	ev := evidence("2024-06-30", ans("A1", "2024-06-01", "Q18", "yes"), ans("A1", "2024-06-01", "Q17", "yes"))
+	ev.Occurrences = []time.Time{d("2024-06-01"), d("2023-01-01"), d("2020-01-01")}
+	ev.HarmDays = 20
+	sc := s.Score(ev, d("2024-06-30"))
+	// C2 (weight 9) and C4 (weight 7): 9 + 0.5*7 = 12.5.
+	if sc.ClusterScore != 12.5 {
+		t.Errorf("cluster score = %v, want 12.5 (clusters %v)", sc.ClusterScore, sc.Clusters)
+	}
+	wantHarm := 2 * math.Log1p(20)
+	// Two occurrences in the 3-year lookback, the last 29 days ago.
+	wantRF := 10*math.Exp(-29.0/180) + 4*math.Log1p(2)
+	if math.Abs(sc.HarmScore-wantHarm) > 0.01 || math.Abs(sc.RecencyFrequencyScore-wantRF) > 0.01 {
+		t.Errorf("harm %v rf %v, want %v %v", sc.HarmScore, sc.RecencyFrequencyScore, wantHarm, wantRF)
+	}
+	if sc.OccurrencesLookback != 2 || sc.Occurrences90d != 1 || sc.PctOccurrencesLast90d != 50 || sc.DaysSinceLast != 29 {
+		t.Errorf("counts = %d %d %v %d", sc.OccurrencesLookback, sc.Occurrences90d, sc.PctOccurrencesLast90d, sc.DaysSinceLast)
+	}
+	if sc.ConfigHash != cfg.Hash || sc.HarmEdition == "" {
+		t.Errorf("score does not record the configuration: %q %q", sc.ConfigHash, sc.HarmEdition)
+	}
+}
+
+func TestRankDeterministic(t *testing.T) {
+	scores := []Score{{RelationshipID: "b", Total: 10}, {RelationshipID: "a", Total: 10}, {RelationshipID: "c", Total: 12}}
+	Rank(scores)
+	got := []string{scores[0].RelationshipID, scores[1].RelationshipID, scores[2].RelationshipID}
+	if !reflect.DeepEqual(got, []string{"c", "a", "b"}) || scores[0].Rank != 1 || scores[2].Rank != 3 {
+		t.Errorf("rank order = %v", got)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	c := mustDefault(t)
+	if len(c.Clusters) != 17 {
+		t.Errorf("%d clusters, want the 17 of the default library", len(c.Clusters))
+	}
+	if got := c.CanonicalItem("dash_safelives_24", "Q15"); got != "Q18" {
+		t.Errorf("SafeLives Q15 maps to %q, want police Q18 (strangulation)", got)
+	}
+	if got := c.CanonicalItem("dash_safelives_24", "Q27"); got != "" {
+		t.Errorf("SafeLives has no Q27, got %q", got)
+	}
+	if c.HarmTable["008/06"] != 10 || c.HarmTable["005/01"] != 1460 {
+		t.Errorf("harm table = %v", c.HarmTable)
+	}
+	for _, bad := range []struct{ from, to string }{
+		{`lookback_years = 3`, `lookback_years = 0`},
+		{`rule = "Q9"`, `rule = "Q99"`},
+		{`red = 30.0`, `red = 1.0`},
+		{`source = "DASH design (Richards 2009)"`, `source = ""`},
+		{`points_per_log_day = 2.0`, `points_per_log_day = 2.0` + "\nmystery = 1"},
+	} {
+		text := strings.Replace(string(defaultConfig), bad.from, bad.to, 1)
+		if text == string(defaultConfig) {
+			t.Fatalf("test edit %q not applied", bad.from)
+		}
+		if _, err := Parse([]byte(text), "bad.toml"); err == nil {
+			t.Errorf("config with %q accepted", bad.to)
+		}
+	}
+}
