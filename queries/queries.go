@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed checks/*.sql
+//go:embed checks/*.sql scoring/*.sql
 var files embed.FS
 
 // File is one embedded SQL file with its header.
@@ -72,6 +72,18 @@ func Parse(p string, text string) (File, error) {
 
 // Checks returns the data checks, sorted by name.
 func Checks() ([]File, error) { return dir("checks") }
+
+// Scoring returns the named scoring query (scoring/NAME.sql).
+func Scoring(name string) (File, error) {
+	b, err := files.ReadFile("scoring/" + name + ".sql")
+	if err != nil {
+		return File{}, fmt.Errorf("queries: no scoring query %q", name)
+	}
+	return Parse("scoring/"+name+".sql", string(b))
+}
+
+// ScoringFiles returns every scoring query.
+func ScoringFiles() ([]File, error) { return dir("scoring") }
 
 func dir(d string) ([]File, error) {
 	entries, err := fs.ReadDir(files, d)

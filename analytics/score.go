@@ -1,0 +1,512 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tau-da/tau/queries"
+	"github.com/tau-da/tau/scoring"
+)
+
+// ErrNotInScope is returned when a relationship has no occurrence or
+// assessment in the lookback to the as-of date.
+var ErrNotInScope = errors.New("not in scope")
+
+// ScoreRun is the result of scoring a warehouse at an as-of date.
+type ScoreRun struct {
+	AsOf       time.Time
+	Generation string
+	ConfigHash string
+	Scores     []scoring.Score
+	// Evidence is kept for each relationship when explaining.
+	Evidence map[string]*scoring.Evidence
+	// Snapshot is the folder the run was written to ("" if not written).
+	Snapshot string
+}
+
+// EndOfDay returns the last second of a date: an as-of date includes
+// everything recorded that day.
+func EndOfDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
+}
+
+// scorer holds a scoring session's connection.
+type scorer struct {
+	ctx  context.Context
+	conn *sql.Conn
+	s    *scoring.Scorer
+	asOf time.Time
+}
+
+// Score scores every relationship with an occurrence or assessment in the
+// lookback to asOf, ranks them and, when write is set, writes the snapshot
+// to DIR/results/scores/as_of=DATE/config=HASH/ (replacing an earlier run of
+// the same date and configuration, so a list can be reproduced).
+func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, write bool) (*ScoreRun, error) {
+	run, err := evidenceRun(ctx, dir, cfg, asOf, "")
+	if err != nil {
+		return nil, err
+	}
+	if write {
+		if err := writeScoreSnapshot(dir, run); err != nil {
+			return nil, err
+		}
+	}
+	run.Evidence = nil
+	return run, nil
+}
+
+// Explain scores one relationship and returns its score with the full
+// evidence behind it, including every offence counted in harm.
+func Explain(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, relationshipID string) (*scoring.Score, *scoring.Evidence, error) {
+	run, err := evidenceRun(ctx, dir, cfg, asOf, relationshipID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(run.Scores) == 0 {
+		return nil, nil, fmt.Errorf("explain %s: %w: it has no occurrence or assessment in the %d years to %s; try an earlier --as-of",
+			relationshipID, ErrNotInScope, cfg.Score.LookbackYears, asOf.Format("2006-01-02"))
+	}
+	return &run.Scores[0], run.Evidence[relationshipID], nil
+}
+
+// History returns a relationship's raw answers (mapped to canonical items)
+// and assessment dates, for the stage-over-time view of explain.
+func History(ctx context.Context, dir string, cfg *scoring.Config, relationshipID string) ([]scoring.RawAnswer, error) {
+	db, conn, err := OpenViews(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, `SELECT s.assessment_id, s.completed_at, s.instrument, n.item, n.answer
+FROM answers n JOIN assessments s USING (assessment_id) WHERE s.relationship_id = ? ORDER BY s.completed_at, s.assessment_id`, relationshipID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scoring.RawAnswer
+	for rows.Next() {
+		var a scoring.RawAnswer
+		var instrument, item string
+		if err := rows.Scan(&a.AssessmentID, &a.Date, &instrument, &item, &a.Answer); err != nil {
+			return nil, err
+		}
+		a.Item, a.RelationshipID = cfg.CanonicalItem(instrument, item), relationshipID
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, only string) (*ScoreRun, error) {
+	asOf = EndOfDay(asOf)
+	db, conn, err := OpenViews(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	man, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scorer{ctx: ctx, conn: conn, s: scoring.NewScorer(cfg), asOf: asOf}
+	if err := sc.prepare(cfg); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	start := sc.s.LookbackStart(asOf)
+	if err := sc.run("scope", "CREATE TEMP TABLE scope AS ", asOf, start); err != nil {
+		return nil, err
+	}
+	if only != "" {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id <> ?", only); err != nil {
+			return nil, err
+		}
+	}
+	evs, order, err := sc.evidence(start)
+	if err != nil {
+		return nil, err
+	}
+	run := &ScoreRun{AsOf: asOf, Generation: man.Generation, ConfigHash: cfg.Hash, Evidence: evs}
+	run.Scores = make([]scoring.Score, 0, len(order))
+	for _, id := range order {
+		run.Scores = append(run.Scores, sc.s.Score(evs[id], asOf))
+	}
+	scoring.Rank(run.Scores)
+	if only != "" {
+		if err := sc.offences(evs[only], start); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// prepare loads the configuration's tables: the item crosswalk, the item
+// classes, the harm table and the fact codes.
+func (sc *scorer) prepare(cfg *scoring.Config) error {
+	stmts := []string{
+		"CREATE TEMP TABLE crosswalk (instrument VARCHAR, item VARCHAR, canonical VARCHAR)",
+		"CREATE TEMP TABLE item_classes (item VARCHAR, class VARCHAR, subject VARCHAR)",
+		"CREATE TEMP TABLE harm (code VARCHAR, days DOUBLE)",
+		"CREATE TEMP TABLE fact_codes (fact VARCHAR, code VARCHAR)",
+	}
+	for _, s := range stmts {
+		if _, err := sc.conn.ExecContext(sc.ctx, s); err != nil {
+			return err
+		}
+	}
+	ins := func(q string, args ...any) error {
+		_, err := sc.conn.ExecContext(sc.ctx, q, args...)
+		return err
+	}
+	for _, x := range cfg.Crosswalk() {
+		if err := ins("INSERT INTO crosswalk VALUES (?, ?, ?)", x[0], x[1], x[2]); err != nil {
+			return err
+		}
+		if it, ok := cfg.Canonical(x[2]); ok && x[1] == x[2] {
+			if err := ins("INSERT INTO item_classes VALUES (?, ?, ?)", it.ID, it.Class, it.Subject); err != nil {
+				return err
+			}
+		}
+	}
+	codes := make([]string, 0, len(cfg.HarmTable))
+	for c := range cfg.HarmTable {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		if err := ins("INSERT INTO harm VALUES (?, ?)", c, cfg.HarmTable[c]); err != nil {
+			return err
+		}
+	}
+	for code, facts := range cfg.FactCodes() {
+		for _, f := range facts {
+			if err := ins("INSERT INTO fact_codes VALUES (?, ?)", f, code); err != nil {
+				return err
+			}
+		}
+	}
+	// Each distinct canonical item once.
+	_, err := sc.conn.ExecContext(sc.ctx, "CREATE OR REPLACE TEMP TABLE item_classes AS SELECT DISTINCT * FROM item_classes")
+	return err
+}
+
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+// run executes a scoring query (optionally prefixed, e.g. CREATE TABLE AS).
+func (sc *scorer) run(name, prefix string, asOf, start time.Time) error {
+	q, err := queries.Scoring(name)
+	if err != nil {
+		return err
+	}
+	args := []any{ts(asOf)}
+	if strings.Contains(q.SQL, "$2") {
+		args = append(args, ts(start))
+	}
+	if _, err := sc.conn.ExecContext(sc.ctx, prefix+q.SQL, args...); err != nil {
+		return fmt.Errorf("score: query %s: %w", q.Path, err)
+	}
+	return nil
+}
+
+// query runs a scoring query and calls fn for each row.
+func (sc *scorer) query(name string, start time.Time, fn func(*sql.Rows) error) error {
+	q, err := queries.Scoring(name)
+	if err != nil {
+		return err
+	}
+	args := []any{ts(sc.asOf)}
+	if strings.Contains(q.SQL, "$2") {
+		args = append(args, ts(start))
+	}
+	rows, err := sc.conn.QueryContext(sc.ctx, q.SQL, args...)
+	if err != nil {
+		return fmt.Errorf("score: query %s: %w", q.Path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("score: query %s: %w", q.Path, err)
+		}
+	}
+	return rows.Err()
+}
+
+// evidence gathers every in-scope relationship's evidence.
+func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []string, error) {
+	evs := map[string]*scoring.Evidence{}
+	byPerp := map[string][]*scoring.Evidence{}
+	var order []string
+	err := sc.query("relationship_base", start, func(r *sql.Rows) error {
+		ev := &scoring.Evidence{Items: map[string]*scoring.ItemHistory{}, PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
+		var dates []any
+		var latestID, grade sql.NullString
+		var latestAt sql.NullTime
+		if err := r.Scan(&ev.RelationshipID, &ev.VictimID, &ev.PerpetratorID, &dates, &latestID, &latestAt, &grade, &ev.OtherVictims); err != nil {
+			return err
+		}
+		for _, d := range dates {
+			if t, ok := d.(time.Time); ok {
+				ev.Occurrences = append(ev.Occurrences, t)
+			}
+		}
+		if latestID.Valid {
+			ev.Latest = &scoring.Ref{AssessmentID: latestID.String, Date: latestAt.Time, RelationshipID: ev.RelationshipID}
+		}
+		ev.OfficerGrade = grade.String
+		evs[ev.RelationshipID] = ev
+		byPerp[ev.PerpetratorID] = append(byPerp[ev.PerpetratorID], ev)
+		order = append(order, ev.RelationshipID)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(order)
+	err = sc.query("item_histories", start, func(r *sql.Rows) error {
+		var rel, item string
+		var fyID, lyID, latID, latAns, cID, cAns sql.NullString
+		var fyAt, lyAt, latAt, cAt sql.NullTime
+		if err := r.Scan(&rel, &item, &fyID, &fyAt, &lyID, &lyAt, &latID, &latAt, &latAns, &cID, &cAt, &cAns); err != nil {
+			return err
+		}
+		ev := evs[rel]
+		if ev == nil {
+			return nil
+		}
+		h := &scoring.ItemHistory{Item: item}
+		ref := func(id sql.NullString, at sql.NullTime, answer string) *scoring.Ref {
+			if !id.Valid {
+				return nil
+			}
+			return &scoring.Ref{AssessmentID: id.String, Date: at.Time, RelationshipID: rel, Answer: answer}
+		}
+		h.FirstYes, h.LastYes = ref(fyID, fyAt, "yes"), ref(lyID, lyAt, "yes")
+		h.Latest, h.Conflict = ref(latID, latAt, latAns.String), ref(cID, cAt, cAns.String)
+		ev.Items[item] = h
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	err = sc.query("perpetrator_yes", start, func(r *sql.Rows) error {
+		var perp, rel, item, id string
+		var at time.Time
+		if err := r.Scan(&perp, &rel, &item, &id, &at); err != nil {
+			return err
+		}
+		for _, ev := range byPerp[perp] {
+			if ev.RelationshipID != rel {
+				ev.PerpYes[item] = append(ev.PerpYes[item], scoring.Ref{AssessmentID: id, Date: at, RelationshipID: rel, Answer: "yes"})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ev := range evs {
+		for _, refs := range ev.PerpYes {
+			sort.Slice(refs, func(i, j int) bool {
+				if !refs[i].Date.Equal(refs[j].Date) {
+					return refs[i].Date.Before(refs[j].Date)
+				}
+				return refs[i].RelationshipID < refs[j].RelationshipID
+			})
+		}
+	}
+	err = sc.query("perpetrator_harm", start, func(r *sql.Rows) error {
+		var perp string
+		var days float64
+		var n int
+		var unscored []any
+		if err := r.Scan(&perp, &days, &n, &unscored); err != nil {
+			return err
+		}
+		var codes []string
+		for _, u := range unscored {
+			if s, ok := u.(string); ok {
+				codes = append(codes, s)
+			}
+		}
+		for _, ev := range byPerp[perp] {
+			ev.HarmDays, ev.HarmOffences, ev.Unscored = days, n, codes
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	err = sc.query("perpetrator_facts", start, func(r *sql.Rows) error {
+		var perp, fact string
+		var o scoring.Offence
+		if err := r.Scan(&perp, &fact, &o.OffenceID, &o.Code, &o.Date); err != nil {
+			return err
+		}
+		for _, ev := range byPerp[perp] {
+			ev.Facts[fact] = o
+		}
+		return nil
+	})
+	return evs, order, err
+}
+
+// offences lists every offence of the perpetrator counted in harm.
+func (sc *scorer) offences(ev *scoring.Evidence, start time.Time) error {
+	if ev == nil {
+		return nil
+	}
+	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT f.offence_id, f.offence_code, f.committed_at, coalesce(f.victim_id, ''), h.days
+FROM offences f LEFT JOIN harm h ON h.code = f.offence_code
+WHERE f.offender_id = ? AND f.committed_at <= CAST(? AS TIMESTAMP) AND f.committed_at >= CAST(? AS TIMESTAMP)
+ORDER BY f.committed_at, f.offence_id`, ev.PerpetratorID, ts(sc.asOf), ts(start))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o scoring.Offence
+		var days sql.NullFloat64
+		if err := rows.Scan(&o.OffenceID, &o.Code, &o.Date, &o.VictimID, &days); err != nil {
+			return err
+		}
+		o.Days, o.Scored = days.Float64, days.Valid
+		ev.Offences = append(ev.Offences, o)
+	}
+	return rows.Err()
+}
+
+// writeScoreSnapshot writes scores, active items and active clusters as
+// Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing an
+// earlier run of the same date and configuration atomically.
+func writeScoreSnapshot(dir string, run *ScoreRun) error {
+	final := filepath.Join(dir, resultsDir, "scores", "as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
+	parent := filepath.Dir(final)
+	if err := os.MkdirAll(parent, privateDirMode); err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-")
+	if err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	sw, err := newCSVFile(filepath.Join(tmp, "scores.csv"))
+	if err != nil {
+		return err
+	}
+	iw, err := newCSVFile(filepath.Join(tmp, "items.csv"))
+	if err != nil {
+		return err
+	}
+	cw, err := newCSVFile(filepath.Join(tmp, "clusters.csv"))
+	if err != nil {
+		return err
+	}
+	sw.Write([]string{"relationship_id", "victim_id", "perpetrator_id", "total_score", "rank", "band", "stage", "cluster_score", "harm_score",
+		"recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "occurrences_lookback", "pct_occurrences_last_90d",
+		"days_since_last_occurrence", "harm_cchi_days", "unscored_offence_codes", "serial", "officer_grade", "harm_edition", "generation"})
+	iw.Write([]string{"relationship_id", "item", "label", "class", "subject", "source_assessment_id", "source_date", "source_relationship_id",
+		"sticky", "held_against_assessment_id", "held_against_date", "held_against_answer", "from_other_relationship", "reason"})
+	cw.Write([]string{"relationship_id", "cluster", "name", "weight", "stage", "legs"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	for _, s := range run.Scores {
+		sw.Write([]string{s.RelationshipID, s.VictimID, s.PerpetratorID, f(s.Total), strconv.Itoa(s.Rank), s.Band, strconv.Itoa(s.Stage),
+			f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, "|"), strings.Join(s.Items, "|"),
+			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), strconv.Itoa(s.OccurrencesLookback), f(s.PctOccurrencesLast90d),
+			strconv.Itoa(s.DaysSinceLast), f(s.HarmCCHIDays), strings.Join(s.Unscored, "|"), strconv.FormatBool(s.Serial), s.OfficerGrade,
+			s.HarmEdition, run.Generation})
+		for _, a := range s.ActiveItems {
+			var hid, hdate, hans string
+			if a.HeldAgainst != nil {
+				hid, hdate, hans = a.HeldAgainst.AssessmentID, a.HeldAgainst.Date.Format("2006-01-02"), a.HeldAgainst.Answer
+			}
+			iw.Write([]string{s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, a.Source.Date.Format("2006-01-02"),
+				a.Source.RelationshipID, strconv.FormatBool(a.Sticky), hid, hdate, hans, strconv.FormatBool(a.FromOtherRelationship), a.Reason})
+		}
+		for _, c := range s.ActiveClusters {
+			legs, _ := json.Marshal(c.Legs)
+			cw.Write([]string{s.RelationshipID, c.ID, c.Name, f(c.Weight), strconv.Itoa(c.Stage), string(legs)})
+		}
+	}
+	for _, w := range []*csvFile{sw, iw, cw} {
+		if err := w.Close(); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stmts := []string{
+		fmt.Sprintf(`COPY (SELECT relationship_id, victim_id, perpetrator_id, TIMESTAMP '%s' AS as_of, total_score, rank, band, stage, cluster_score,
+  harm_score, recency_frequency_score, CASE WHEN clusters = '' THEN []::VARCHAR[] ELSE string_split(clusters, '|') END AS clusters,
+  CASE WHEN items = '' THEN []::VARCHAR[] ELSE string_split(items, '|') END AS items, occurrences_90d, occurrences_365d, occurrences_lookback,
+  pct_occurrences_last_90d, days_since_last_occurrence, harm_cchi_days,
+  CASE WHEN unscored_offence_codes = '' THEN []::VARCHAR[] ELSE string_split(unscored_offence_codes, '|') END AS unscored_offence_codes,
+  serial, officer_grade, '%s' AS config_hash, harm_edition, generation
+FROM read_csv(%s, header = true, all_varchar = false, types = {'relationship_id': 'VARCHAR', 'victim_id': 'VARCHAR', 'perpetrator_id': 'VARCHAR',
+  'clusters': 'VARCHAR', 'items': 'VARCHAR', 'unscored_offence_codes': 'VARCHAR', 'officer_grade': 'VARCHAR', 'band': 'VARCHAR', 'generation': 'VARCHAR'})
+ORDER BY rank) TO %s (FORMAT parquet, COMPRESSION zstd)`, ts(run.AsOf), run.ConfigHash, quote(filepath.Join(tmp, "scores.csv")), quote(filepath.Join(tmp, "scores.parquet"))),
+		fmt.Sprintf(`COPY (SELECT * FROM read_csv(%s, header = true, all_varchar = true)) TO %s (FORMAT parquet, COMPRESSION zstd)`,
+			quote(filepath.Join(tmp, "items.csv")), quote(filepath.Join(tmp, "items.parquet"))),
+		fmt.Sprintf(`COPY (SELECT relationship_id, cluster, name, CAST(weight AS DOUBLE) AS weight, CAST(stage AS INTEGER) AS stage, legs FROM read_csv(%s, header = true, all_varchar = true)) TO %s (FORMAT parquet, COMPRESSION zstd)`,
+			quote(filepath.Join(tmp, "clusters.csv")), quote(filepath.Join(tmp, "clusters.parquet"))),
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
+		}
+	}
+	for _, n := range []string{"scores.csv", "items.csv", "clusters.csv"} {
+		os.Remove(filepath.Join(tmp, n))
+	}
+	restrict(tmp)
+	old := final + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(final); err == nil {
+		if err := os.Rename(final, old); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	os.RemoveAll(old)
+	run.Snapshot = final
+	return nil
+}
+
+// csvFile is a CSV writer over a file.
+type csvFile struct {
+	f *os.File
+	*csv.Writer
+}
+
+func newCSVFile(path string) (*csvFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, privateFileMode)
+	if err != nil {
+		return nil, err
+	}
+	return &csvFile{f: f, Writer: csv.NewWriter(f)}, nil
+}
+
+func (c *csvFile) Close() error {
+	c.Flush()
+	if err := c.Error(); err != nil {
+		c.f.Close()
+		return err
+	}
+	return c.f.Close()
+}

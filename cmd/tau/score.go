@@ -1,0 +1,178 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/scoring"
+)
+
+type scoreOptions struct {
+	warehouse string
+	asOf      string
+	config    string
+	format    string
+	out       string
+	top       int
+}
+
+func newScoreCmd() *cobra.Command {
+	o := &scoreOptions{}
+	c := &cobra.Command{
+		Use:   "score --warehouse DIR",
+		Short: "Score and rank every relationship: sticky clusters, harm, recency and frequency",
+		Long: `score applies the sticky rules to every relationship's risk assessments, finds
+the clusters of risk, adds the harm of the perpetrator's offending (CCHI) and
+the recency and frequency of occurrences, places each relationship on the
+homicide timeline, and ranks them (1 = highest threat).
+
+Every relationship with an occurrence or assessment in the lookback (3 years
+by default) is scored. The result is written to the warehouse as a snapshot
+for the as-of date and configuration (results/scores/...), so a list can be
+reproduced later, and printed. The weights are starting values to calibrate
+(see the configuration file); use ` + "`tau explain`" + ` for the source of every point.`,
+		Example: `  tau score --warehouse ./wh
+  tau score --warehouse ./wh --as-of 2025-06-30 --top 50
+  tau score --warehouse ./wh --format csv --out scores.csv
+  tau score --warehouse ./wh --config ./force.toml --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runScore(c, o) },
+	}
+	warehouseFlag(c, &o.warehouse)
+	c.Flags().StringVar(&o.asOf, "as-of", "", "score as of this date (default today)")
+	c.Flags().StringVar(&o.config, "config", "", "scoring configuration file (default: the shipped one)")
+	c.Flags().StringVar(&o.format, "format", "table", "table, csv or json")
+	c.Flags().StringVar(&o.out, "out", "", "write to this file instead of standard output")
+	c.Flags().IntVar(&o.top, "top", 20, "rows to print in table format (0 = all)")
+	return c
+}
+
+// loadConfig returns the configuration from --config or the default.
+func loadConfig(path string) (*scoring.Config, error) {
+	if path == "" {
+		return scoring.Default()
+	}
+	return scoring.Load(path)
+}
+
+func parseAsOf(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := analytics.ParseDate(s)
+	if err != nil {
+		return t, &exitError{exitUsage, fmt.Errorf("%s: %w", flag, err)}
+	}
+	return t, nil
+}
+
+// output returns the writer for --out (or standard output) and a closer.
+func output(c *cobra.Command, path string) (io.Writer, func() error, error) {
+	if path == "" {
+		return c.OutOrStdout(), func() error { return nil }, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Close, nil
+}
+
+func runScore(c *cobra.Command, o *scoreOptions) error {
+	if err := requireWarehouse(o.warehouse); err != nil {
+		return err
+	}
+	switch o.format {
+	case "table", "csv", "json":
+	default:
+		return &exitError{exitUsage, fmt.Errorf("score --format: %q is not table, csv or json", o.format)}
+	}
+	asOf, err := parseAsOf("score --as-of", o.asOf)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return &exitError{exitUsage, err}
+	}
+	run, err := analytics.Score(c.Context(), o.warehouse, cfg, asOf, true)
+	if err != nil {
+		return err
+	}
+	w, closeOut, err := output(c, o.out)
+	if err != nil {
+		return err
+	}
+	switch o.format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(run.Scores)
+	case "csv":
+		err = writeScoresCSV(w, run.Scores)
+	default:
+		printScores(w, run, cfg, o.top)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func writeScoresCSV(w io.Writer, scores []scoring.Score) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"rank", "relationship_id", "victim_id", "perpetrator_id", "as_of", "total_score", "band", "stage", "cluster_score", "harm_score",
+		"recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "pct_occurrences_last_90d", "days_since_last_occurrence",
+		"harm_cchi_days", "unscored_offence_codes", "serial", "config_hash", "harm_edition"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	for _, s := range scores {
+		cw.Write([]string{strconv.Itoa(s.Rank), s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), f(s.Total), s.Band,
+			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, " "), strings.Join(s.Items, " "),
+			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), f(s.PctOccurrencesLast90d), strconv.Itoa(s.DaysSinceLast),
+			f(s.HarmCCHIDays), strings.Join(s.Unscored, " "), strconv.FormatBool(s.Serial), s.ConfigHash, s.HarmEdition})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func printScores(w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top int) {
+	bands := map[string]int{}
+	for _, s := range run.Scores {
+		bands[s.Band]++
+	}
+	fmt.Fprintf(w, "%d relationships scored as of %s (config %s, %s; weights are starting values to calibrate)\n",
+		len(run.Scores), run.AsOf.Format("2006-01-02"), run.ConfigHash, cfg.Harm.Edition)
+	fmt.Fprintf(w, "bands: %d red, %d amber, %d green\n", bands[scoring.BandRed], bands[scoring.BandAmber], bands[scoring.BandGreen])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\trelationship\tband\ttotal\tclusters+harm+rf\tstage\tclusters\tocc 90d\t% 90d\tdays since\tserial")
+	n := len(run.Scores)
+	if top > 0 && top < n {
+		n = top
+	}
+	for _, s := range run.Scores[:n] {
+		band := s.Band
+		if band == scoring.BandRed {
+			band = "RED"
+		}
+		serial := ""
+		if s.Serial {
+			serial = "serial"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.1f+%.1f+%.1f\t%d\t%s\t%d\t%.0f%%\t%d\t%s\n", s.Rank, s.RelationshipID, band, s.Total,
+			s.ClusterScore, s.HarmScore, s.RecencyFrequencyScore, s.Stage, strings.Join(s.Clusters, " "), s.Occurrences90d,
+			s.PctOccurrencesLast90d, s.DaysSinceLast, serial)
+	}
+	tw.Flush()
+	if run.Snapshot != "" {
+		fmt.Fprintf(w, "snapshot written to %s\n", run.Snapshot)
+	}
+}
