@@ -59,6 +59,12 @@ func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time,
 		return nil, err
 	}
 	if write {
+		started := time.Now()
+		defer func() {
+			if trace {
+				fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
+			}
+		}()
 		if err := writeScoreSnapshot(dir, run); err != nil {
 			return nil, err
 		}
@@ -230,15 +236,21 @@ func (sc *scorer) query(name string, start time.Time, fn func(*sql.Rows) error) 
 	if strings.Contains(q.SQL, "$2") {
 		args = append(args, ts(start))
 	}
+	started := time.Now()
 	rows, err := sc.conn.QueryContext(sc.ctx, q.SQL, args...)
 	if err != nil {
 		return fmt.Errorf("score: query %s: %w", q.Path, err)
 	}
 	defer rows.Close()
+	n := 0
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return fmt.Errorf("score: query %s: %w", q.Path, err)
 		}
+		n++
+	}
+	if trace {
+		fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(started).Seconds()*1000, q.Path, n)
 	}
 	return rows.Err()
 }

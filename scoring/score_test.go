@@ -241,7 +241,7 @@ func TestConfig(t *testing.T) {
 	for _, bad := range []struct{ from, to string }{
 		{`lookback_years = 3`, `lookback_years = 0`},
 		{`rule = "Q9"`, `rule = "Q99"`},
-		{`red = 30.0`, `red = 1.0`},
+		{`red = 45.0`, `red = 1.0`},
 		{`source = "DASH design (Richards 2009)"`, `source = ""`},
 		{`points_per_log_day = 2.0`, `points_per_log_day = 2.0` + "\nmystery = 1"},
 	} {

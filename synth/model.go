@@ -41,6 +41,9 @@ var headers = [nFiles]string{
 	"victim_id,perpetrator_id,month,monthly_risk,true_rate_per_year,planned,engaged",
 }
 
+// maxRate is the highest latent incident rate per year (two a month).
+const maxRate = 24.0
+
 // monthlyRiskLimit: truth/monthly_risk.csv is written only up to this many
 // relationships (it has one row per relationship-month).
 const monthlyRiskLimit = 200000
@@ -302,7 +305,7 @@ func (g *generator) traits(d *dyad, r rng, serial bool) {
 	d.lambda0 = r.lognormal(math.Log(0.7), 0.9) * (1 + 0.3*b2f(d.violence) + 0.2*b2f(d.cc))
 	switch u := r.Float64(); {
 	case u < 0.12:
-		d.trajectory, d.growth = "escalate", 0.35+0.5*r.Float64()
+		d.trajectory, d.growth = "escalate", 0.2+0.3*r.Float64()
 	case u < 0.82:
 		d.trajectory, d.growth = "decay", -(0.3 + 0.6*r.Float64())
 	default:
@@ -333,7 +336,8 @@ func (g *generator) history(d *dyad, r rng, bufs *[nFiles][]byte, occN, asN, off
 	var counts []int
 	spikeLeft := 0
 	for m := d.start; m < d.end; m++ {
-		rate := d.lambda0 * math.Exp(d.growth*float64(m-d.start)/12)
+		// maxRate caps a relationship's incident rate at 24 a year.
+		rate := math.Min(d.lambda0*math.Exp(d.growth*float64(m-d.start)/12), maxRate)
 		if spikeLeft > 0 {
 			rate *= 4
 			spikeLeft--
