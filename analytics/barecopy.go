@@ -45,3 +45,19 @@ func BareCopy(ctx context.Context, extractDir, outDir string) (int64, error) {
 	os.RemoveAll(filepath.Join(outDir, ".tmp"))
 	return total, nil
 }
+
+// ScoreReference runs the scoring benchmark's reference: a bare group-by
+// that counts answers per relationship and item, answers joined to
+// assessments. It returns the number of groups.
+func ScoreReference(ctx context.Context, dir string) (int64, error) {
+	db, conn, err := OpenViews(ctx, dir)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	var n int64
+	err = conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT s.relationship_id, n.item, count(*) AS answers
+FROM answers n JOIN assessments s USING (assessment_id) GROUP BY ALL)`).Scan(&n)
+	return n, err
+}

@@ -3,17 +3,17 @@ package analytics
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/tau-da/tau/queries"
 	"github.com/tau-da/tau/scoring"
 )
@@ -401,7 +401,8 @@ ORDER BY f.committed_at, f.offence_id`, ev.PerpetratorID, ts(sc.asOf), ts(start)
 
 // writeScoreSnapshot writes scores, active items and active clusters as
 // Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing an
-// earlier run of the same date and configuration atomically.
+// earlier run of the same date and configuration atomically. Rows computed
+// in Go go into DuckDB through its appender, then out as Parquet.
 func writeScoreSnapshot(dir string, run *ScoreRun) error {
 	final := filepath.Join(dir, resultsDir, "scores", "as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
 	parent := filepath.Dir(final)
@@ -413,76 +414,92 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 		return fmt.Errorf("score: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	sw, err := newCSVFile(filepath.Join(tmp, "scores.csv"))
-	if err != nil {
-		return err
-	}
-	iw, err := newCSVFile(filepath.Join(tmp, "items.csv"))
-	if err != nil {
-		return err
-	}
-	cw, err := newCSVFile(filepath.Join(tmp, "clusters.csv"))
-	if err != nil {
-		return err
-	}
-	sw.Write([]string{"relationship_id", "victim_id", "perpetrator_id", "total_score", "rank", "band", "stage", "cluster_score", "harm_score",
-		"recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "occurrences_lookback", "pct_occurrences_last_90d",
-		"days_since_last_occurrence", "harm_cchi_days", "unscored_offence_codes", "serial", "officer_grade", "harm_edition", "generation"})
-	iw.Write([]string{"relationship_id", "item", "label", "class", "subject", "source_assessment_id", "source_date", "source_relationship_id",
-		"sticky", "held_against_assessment_id", "held_against_date", "held_against_answer", "from_other_relationship", "reason"})
-	cw.Write([]string{"relationship_id", "cluster", "name", "weight", "stage", "legs"})
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	for _, s := range run.Scores {
-		sw.Write([]string{s.RelationshipID, s.VictimID, s.PerpetratorID, f(s.Total), strconv.Itoa(s.Rank), s.Band, strconv.Itoa(s.Stage),
-			f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, "|"), strings.Join(s.Items, "|"),
-			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), strconv.Itoa(s.OccurrencesLookback), f(s.PctOccurrencesLast90d),
-			strconv.Itoa(s.DaysSinceLast), f(s.HarmCCHIDays), strings.Join(s.Unscored, "|"), strconv.FormatBool(s.Serial), s.OfficerGrade,
-			s.HarmEdition, run.Generation})
-		for _, a := range s.ActiveItems {
-			var hid, hdate, hans string
-			if a.HeldAgainst != nil {
-				hid, hdate, hans = a.HeldAgainst.AssessmentID, a.HeldAgainst.Date.Format("2006-01-02"), a.HeldAgainst.Answer
-			}
-			iw.Write([]string{s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, a.Source.Date.Format("2006-01-02"),
-				a.Source.RelationshipID, strconv.FormatBool(a.Sticky), hid, hdate, hans, strconv.FormatBool(a.FromOtherRelationship), a.Reason})
-		}
-		for _, c := range s.ActiveClusters {
-			legs, _ := json.Marshal(c.Legs)
-			cw.Write([]string{s.RelationshipID, c.ID, c.Name, f(c.Weight), strconv.Itoa(c.Stage), string(legs)})
-		}
-	}
-	for _, w := range []*csvFile{sw, iw, cw} {
-		if err := w.Close(); err != nil {
-			return fmt.Errorf("score: %w", err)
-		}
-	}
+	ctx := context.Background()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	stmts := []string{
-		fmt.Sprintf(`COPY (SELECT relationship_id, victim_id, perpetrator_id, TIMESTAMP '%s' AS as_of, total_score, rank, band, stage, cluster_score,
-  harm_score, recency_frequency_score, CASE WHEN clusters = '' THEN []::VARCHAR[] ELSE string_split(clusters, '|') END AS clusters,
-  CASE WHEN items = '' THEN []::VARCHAR[] ELSE string_split(items, '|') END AS items, occurrences_90d, occurrences_365d, occurrences_lookback,
-  pct_occurrences_last_90d, days_since_last_occurrence, harm_cchi_days,
-  CASE WHEN unscored_offence_codes = '' THEN []::VARCHAR[] ELSE string_split(unscored_offence_codes, '|') END AS unscored_offence_codes,
-  serial, officer_grade, '%s' AS config_hash, harm_edition, generation
-FROM read_csv(%s, header = true, all_varchar = false, types = {'relationship_id': 'VARCHAR', 'victim_id': 'VARCHAR', 'perpetrator_id': 'VARCHAR',
-  'clusters': 'VARCHAR', 'items': 'VARCHAR', 'unscored_offence_codes': 'VARCHAR', 'officer_grade': 'VARCHAR', 'band': 'VARCHAR', 'generation': 'VARCHAR'})
-ORDER BY rank) TO %s (FORMAT parquet, COMPRESSION zstd)`, ts(run.AsOf), run.ConfigHash, quote(filepath.Join(tmp, "scores.csv")), quote(filepath.Join(tmp, "scores.parquet"))),
-		fmt.Sprintf(`COPY (SELECT * FROM read_csv(%s, header = true, all_varchar = true)) TO %s (FORMAT parquet, COMPRESSION zstd)`,
-			quote(filepath.Join(tmp, "items.csv")), quote(filepath.Join(tmp, "items.parquet"))),
-		fmt.Sprintf(`COPY (SELECT relationship_id, cluster, name, CAST(weight AS DOUBLE) AS weight, CAST(stage AS INTEGER) AS stage, legs FROM read_csv(%s, header = true, all_varchar = true)) TO %s (FORMAT parquet, COMPRESSION zstd)`,
-			quote(filepath.Join(tmp, "clusters.csv")), quote(filepath.Join(tmp, "clusters.parquet"))),
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
 	}
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
+	defer conn.Close()
+	ddl := []string{
+		`CREATE TABLE scores (relationship_id VARCHAR, victim_id VARCHAR, perpetrator_id VARCHAR, as_of TIMESTAMP, total_score DOUBLE, "rank" INTEGER,
+  band VARCHAR, stage INTEGER, cluster_score DOUBLE, harm_score DOUBLE, recency_frequency_score DOUBLE, clusters VARCHAR[], items VARCHAR[],
+  occurrences_90d INTEGER, occurrences_365d INTEGER, occurrences_lookback INTEGER, pct_occurrences_last_90d DOUBLE, days_since_last_occurrence INTEGER,
+  harm_cchi_days DOUBLE, unscored_offence_codes VARCHAR[], serial BOOLEAN, officer_grade VARCHAR, config_hash VARCHAR, harm_edition VARCHAR, generation VARCHAR)`,
+		`CREATE TABLE items (relationship_id VARCHAR, item VARCHAR, label VARCHAR, class VARCHAR, subject VARCHAR, source_assessment_id VARCHAR,
+  source_date TIMESTAMP, source_relationship_id VARCHAR, sticky BOOLEAN, held_against_assessment_id VARCHAR, held_against_date TIMESTAMP,
+  held_against_answer VARCHAR, from_other_relationship BOOLEAN, reason VARCHAR)`,
+		`CREATE TABLE clusters (relationship_id VARCHAR, cluster VARCHAR, name VARCHAR, weight DOUBLE, stage INTEGER, legs VARCHAR)`,
+	}
+	for _, q := range ddl {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 	}
-	for _, n := range []string{"scores.csv", "items.csv", "clusters.csv"} {
-		os.Remove(filepath.Join(tmp, n))
+	list := func(xs []string) []string {
+		if xs == nil {
+			return []string{}
+		}
+		return xs
+	}
+	err = conn.Raw(func(dc any) error {
+		dconn := dc.(driver.Conn)
+		sa, err := duckdb.NewAppenderFromConn(dconn, "", "scores")
+		if err != nil {
+			return err
+		}
+		ia, err := duckdb.NewAppenderFromConn(dconn, "", "items")
+		if err != nil {
+			return err
+		}
+		ca, err := duckdb.NewAppenderFromConn(dconn, "", "clusters")
+		if err != nil {
+			return err
+		}
+		for _, s := range run.Scores {
+			if err := sa.AppendRow(s.RelationshipID, s.VictimID, s.PerpetratorID, run.AsOf, s.Total, int32(s.Rank), s.Band, int32(s.Stage),
+				s.ClusterScore, s.HarmScore, s.RecencyFrequencyScore, list(s.Clusters), list(s.Items), int32(s.Occurrences90d), int32(s.Occurrences365d),
+				int32(s.OccurrencesLookback), s.PctOccurrencesLast90d, int32(s.DaysSinceLast), s.HarmCCHIDays, list(s.Unscored), s.Serial,
+				s.OfficerGrade, s.ConfigHash, s.HarmEdition, run.Generation); err != nil {
+				return err
+			}
+			for _, a := range s.ActiveItems {
+				var hid, hans any
+				var hdate any
+				if a.HeldAgainst != nil {
+					hid, hdate, hans = a.HeldAgainst.AssessmentID, a.HeldAgainst.Date, a.HeldAgainst.Answer
+				}
+				if err := ia.AppendRow(s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, a.Source.Date,
+					a.Source.RelationshipID, a.Sticky, hid, hdate, hans, a.FromOtherRelationship, a.Reason); err != nil {
+					return err
+				}
+			}
+			for _, c := range s.ActiveClusters {
+				legs, _ := json.Marshal(c.Legs)
+				if err := ca.AppendRow(s.RelationshipID, c.ID, c.Name, c.Weight, int32(c.Stage), string(legs)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, a := range []*duckdb.Appender{sa, ia, ca} {
+			if err := a.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("score: write snapshot: %w", err)
+	}
+	for _, t := range []string{"scores", "items", "clusters"} {
+		q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", t, quote(filepath.Join(tmp, t+".parquet")))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
+		}
 	}
 	restrict(tmp)
 	old := final + ".old"
@@ -500,25 +517,3 @@ ORDER BY rank) TO %s (FORMAT parquet, COMPRESSION zstd)`, ts(run.AsOf), run.Conf
 	return nil
 }
 
-// csvFile is a CSV writer over a file.
-type csvFile struct {
-	f *os.File
-	*csv.Writer
-}
-
-func newCSVFile(path string) (*csvFile, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, privateFileMode)
-	if err != nil {
-		return nil, err
-	}
-	return &csvFile{f: f, Writer: csv.NewWriter(f)}, nil
-}
-
-func (c *csvFile) Close() error {
-	c.Flush()
-	if err := c.Error(); err != nil {
-		c.f.Close()
-		return err
-	}
-	return c.f.Close()
-}

@@ -20,9 +20,11 @@ func newDemoCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Run the whole job end to end on a synthetic force, in one folder",
-		Long: `demo writes a synthetic force's extract, loads it into a warehouse and runs
-the data checks, all inside one folder, then prints where to look. It needs
-nothing but this binary and touches nothing outside --out.`,
+		Long: `demo writes a synthetic force's extract, loads it into a warehouse, runs the
+data checks, scores and ranks every relationship (as of the extract's end,
+2025-12-31) and explains the top one, all inside one folder, then prints
+where to look. It needs nothing but this binary and touches nothing outside
+--out.`,
 		Example: `  tau demo
   tau demo --out ./tau-demo --relationships 5000 --seed 3`,
 		Args: cobra.NoArgs,
@@ -52,11 +54,33 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	if err := runCheck(c, &checkOptions{warehouse: wh, format: "table"}); err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "\n== 4. score: the ranked threat list (top 10)\n")
+	asOf := "2025-12-31"
+	if err := runScore(c, &scoreOptions{warehouse: wh, asOf: asOf, format: "table", top: 10}); err != nil {
+		return err
+	}
+	cfg, err := loadConfig("")
+	if err != nil {
+		return err
+	}
+	t, _ := analytics.ParseDate(asOf)
+	run, err := analytics.Score(c.Context(), wh, cfg, t, false)
+	if err != nil {
+		return err
+	}
+	if len(run.Scores) > 0 {
+		top := run.Scores[0].RelationshipID
+		fmt.Fprintf(w, "\n== 5. explain: where the top relationship's threat comes from\n")
+		if err := runExplain(c, &explainOptions{warehouse: wh, asOf: asOf, format: "text"}, top); err != nil {
+			return err
+		}
+	}
 	gen, _ := analytics.Generation(wh)
 	fmt.Fprintf(w, "\ndone. Where to look:\n")
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
 	fmt.Fprintf(w, "  %-34s the generative model behind it\n", filepath.Join(extractDir, "truth"))
 	fmt.Fprintf(w, "  %-34s Parquet tables, rejects and the load manifest\n", filepath.Join(gen, "tables"))
 	fmt.Fprintf(w, "  %-34s DuckDB views over them: duckdb -readonly %s\n", filepath.Join(gen, "tau.duckdb"), filepath.Join(gen, "tau.duckdb"))
+	fmt.Fprintf(w, "  %-34s score snapshots (scores, active items, clusters)\n", filepath.Join(wh, "results", "scores"))
 	return nil
 }

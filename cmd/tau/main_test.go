@@ -40,7 +40,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	for _, want := range []string{"wrote a synthetic force", "reconciles", "checks:", "0 failed", "where to look"} {
+	for _, want := range []string{"wrote a synthetic force", "reconciles", "checks:", "0 failed", "relationships scored", "ACTIVE ITEMS", "STAGE AT EACH ASSESSMENT", "where to look"} {
 		if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -88,7 +88,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range []string{"synth", "load", "check", "demo", "bench"} {
+	for _, cmd := range []string{"synth", "load", "check", "score", "explain", "demo", "bench"} {
 		out, err := run(t, cmd, "--help")
 		if err != nil {
 			t.Fatal(err)
@@ -96,5 +96,53 @@ func TestHelpHasExamples(t *testing.T) {
 		if !strings.Contains(out, "Examples:") || !strings.Contains(out, "tau "+cmd) {
 			t.Errorf("tau %s --help has no examples:\n%s", cmd, out)
 		}
+	}
+}
+
+// TestScoreAndExplainCLI scores the fixture in every format and explains a
+// relationship with a sticky item.
+func TestScoreAndExplainCLI(t *testing.T) {
+	wh := t.TempDir()
+	if out, err := run(t, "load", "../../testdata/score/sticky/extract", "--warehouse", wh); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	out, err := run(t, "score", "--warehouse", wh, "--as-of", "2024-12-31")
+	if err != nil || !strings.Contains(out, "3 relationships scored") || !strings.Contains(out, "snapshot written") {
+		t.Fatalf("score: %v\n%s", err, out)
+	}
+	csvOut := filepath.Join(t.TempDir(), "s.csv")
+	if _, err := run(t, "score", "--warehouse", wh, "--as-of", "2024-12-31", "--format", "csv", "--out", csvOut); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(csvOut)
+	if lines := strings.Count(string(b), "\n"); lines != 4 || !strings.HasPrefix(string(b), "rank,relationship_id") {
+		t.Errorf("csv has %d lines:\n%s", lines, b)
+	}
+	out, err = run(t, "score", "--warehouse", wh, "--as-of", "2024-12-31", "--format", "json")
+	if err != nil || !strings.Contains(out, `"pct_occurrences_last_90d"`) || !strings.Contains(out, `"clusters": [`) {
+		t.Errorf("json: %v\n%s", err, out)
+	}
+	out, err = run(t, "explain", "r-b1b5f1a0b6c2d3e4", "--warehouse", wh, "--as-of", "2024-12-31")
+	if code := exitCode(err); code != exitFailure || !strings.Contains(err.Error(), "no occurrence or assessment") {
+		t.Errorf("explain of an unknown relationship: %v", err)
+	}
+	id := ""
+	out, _ = run(t, "score", "--warehouse", wh, "--as-of", "2024-12-31", "--format", "csv")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, ",V1,P1,") {
+			id = strings.Split(line, ",")[1]
+		}
+	}
+	out, err = run(t, "explain", id, "--warehouse", wh, "--as-of", "2024-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"held by the sticky rule although assessment A3", "another relationship", "UNSCORED", "STAGE AT EACH ASSESSMENT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, "score", "--warehouse", wh, "--format", "xml"); exitCode(err) != exitUsage {
+		t.Errorf("bad format: %v", err)
 	}
 }

@@ -11,32 +11,41 @@ latest AS (
   SELECT relationship_id, arg_max(assessment_id, (answered_at, assessment_id)) AS latest_id, max(answered_at) AS latest_at
   FROM s GROUP BY relationship_id
 ),
-a AS (
-  SELECT s.relationship_id, s.assessment_id, s.answered_at, x.canonical AS item, n.answer, k.class
+a_yes AS (
+  SELECT s.relationship_id, s.assessment_id, s.answered_at, x.canonical AS item
   FROM answers n JOIN s USING (assessment_id)
   JOIN crosswalk x ON x.instrument = s.instrument AND x.item = n.item
   JOIN item_classes k ON k.item = x.canonical
+  WHERE n.answer = 'yes' AND k.class IN ('ever', 'window')
 ),
 yes AS (
   SELECT relationship_id, item,
     arg_min(assessment_id, (answered_at, assessment_id)) AS first_yes_id, min(answered_at) AS first_yes_at,
     arg_max(assessment_id, (answered_at, assessment_id)) AS last_yes_id, max(answered_at) AS last_yes_at
-  FROM a WHERE answer = 'yes' AND class IN ('ever', 'window')
-  GROUP BY relationship_id, item
+  FROM a_yes GROUP BY relationship_id, item
 ),
 cur AS (
-  SELECT a.relationship_id, a.item, l.latest_id, l.latest_at, a.answer AS latest_answer
-  FROM a JOIN latest l ON a.assessment_id = l.latest_id
-  WHERE a.class NOT IN ('ever', 'window') AND a.answer = 'yes'
+  SELECT l.relationship_id, x.canonical AS item, l.latest_id, l.latest_at, n.answer AS latest_answer
+  FROM answers n JOIN latest l ON n.assessment_id = l.latest_id
+  JOIN s ON s.assessment_id = l.latest_id
+  JOIN crosswalk x ON x.instrument = s.instrument AND x.item = n.item
+  JOIN item_classes k ON k.item = x.canonical
+  WHERE n.answer = 'yes' AND k.class NOT IN ('ever', 'window')
+),
+a_no AS (
+  SELECT s.relationship_id, s.assessment_id, s.answered_at, x.canonical AS item, n.answer
+  FROM answers n JOIN s USING (assessment_id)
+  JOIN crosswalk x ON x.instrument = s.instrument AND x.item = n.item
+  JOIN item_classes k ON k.item = x.canonical
+  WHERE n.answer IN ('no', 'not_known') AND k.class = 'ever'
 ),
 c AS (
   SELECT a.relationship_id, a.item,
     arg_max(a.assessment_id, (a.answered_at, a.assessment_id)) AS conflict_id,
     max(a.answered_at) AS conflict_at,
     arg_max(a.answer, (a.answered_at, a.assessment_id)) AS conflict_answer
-  FROM a JOIN yes y USING (relationship_id, item)
-  WHERE a.answer IN ('no', 'not_known') AND a.class = 'ever'
-    AND (a.answered_at > y.first_yes_at OR (a.answered_at = y.first_yes_at AND a.assessment_id > y.first_yes_id))
+  FROM a_no a JOIN yes y USING (relationship_id, item)
+  WHERE (a.answered_at > y.first_yes_at OR (a.answered_at = y.first_yes_at AND a.assessment_id > y.first_yes_id))
   GROUP BY a.relationship_id, a.item
 )
 SELECT y.relationship_id, y.item, y.first_yes_id, y.first_yes_at, y.last_yes_id, y.last_yes_at,
