@@ -96,6 +96,10 @@ func History(ctx context.Context, dir string, cfg *scoring.Config, relationshipI
 	}
 	defer db.Close()
 	defer conn.Close()
+	return history(ctx, conn, cfg, relationshipID)
+}
+
+func history(ctx context.Context, conn *sql.Conn, cfg *scoring.Config, relationshipID string) ([]scoring.RawAnswer, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT s.assessment_id, s.completed_at, s.instrument, n.item, n.answer
 FROM answers n JOIN assessments s USING (assessment_id) WHERE s.relationship_id = ? ORDER BY s.completed_at, s.assessment_id`, relationshipID)
 	if err != nil {
@@ -154,6 +158,20 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 		if err := sc.offences(evs[only], start); err != nil {
 			return nil, err
 		}
+		if err := sc.occurrenceDates(evs[only], start); err != nil {
+			return nil, err
+		}
+		// The relationship's own item histories again, from its raw answers,
+		// with the later answers a sticky item is held against.
+		if ev := evs[only]; ev != nil {
+			raw, err := history(sc.ctx, sc.conn, sc.s.Config(), only)
+			if err != nil {
+				return nil, err
+			}
+			ev.Items = scoring.Summarise(raw, asOf)
+			run.Scores = []scoring.Score{sc.s.Score(ev, asOf)}
+			run.Scores[0].Rank = 1
+		}
 	}
 	return run, nil
 }
@@ -164,6 +182,7 @@ func (sc *scorer) prepare(cfg *scoring.Config) error {
 	stmts := []string{
 		"CREATE TEMP TABLE crosswalk (instrument VARCHAR, item VARCHAR, canonical VARCHAR)",
 		"CREATE TEMP TABLE item_classes (item VARCHAR, class VARCHAR, subject VARCHAR)",
+		"CREATE TEMP TABLE item_map (instrument VARCHAR, item VARCHAR, canonical VARCHAR, class VARCHAR)",
 		"CREATE TEMP TABLE harm (code VARCHAR, days DOUBLE)",
 		"CREATE TEMP TABLE fact_codes (fact VARCHAR, code VARCHAR)",
 	}
@@ -203,9 +222,17 @@ func (sc *scorer) prepare(cfg *scoring.Config) error {
 			}
 		}
 	}
-	// Each distinct canonical item once.
-	_, err := sc.conn.ExecContext(sc.ctx, "CREATE OR REPLACE TEMP TABLE item_classes AS SELECT DISTINCT * FROM item_classes")
-	return err
+	// Each distinct canonical item once, and the crosswalk with each item's
+	// class (one small join instead of two on every answer).
+	for _, q := range []string{
+		"CREATE OR REPLACE TEMP TABLE item_classes AS SELECT DISTINCT * FROM item_classes",
+		"INSERT INTO item_map SELECT x.instrument, x.item, x.canonical, k.class FROM crosswalk x JOIN item_classes k ON k.item = x.canonical",
+	} {
+		if _, err := sc.conn.ExecContext(sc.ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ts(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
@@ -236,6 +263,12 @@ func (sc *scorer) query(name string, start time.Time, fn func(*sql.Rows) error) 
 	if strings.Contains(q.SQL, "$2") {
 		args = append(args, ts(start))
 	}
+	if os.Getenv("TAU_TRACE") == "count" {
+		t0 := time.Now()
+		var n int64
+		sc.conn.QueryRowContext(sc.ctx, "SELECT count(*) FROM ("+q.SQL+")", args...).Scan(&n)
+		fmt.Fprintf(os.Stderr, "trace %6.0fms %s in SQL alone (%d rows)\n", time.Since(t0).Seconds()*1000, q.Path, n)
+	}
 	started := time.Now()
 	rows, err := sc.conn.QueryContext(sc.ctx, q.SQL, args...)
 	if err != nil {
@@ -262,17 +295,15 @@ func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []str
 	var order []string
 	err := sc.query("relationship_base", start, func(r *sql.Rows) error {
 		ev := &scoring.Evidence{Items: map[string]*scoring.ItemHistory{}, PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
-		var dates []any
 		var latestID, grade sql.NullString
-		var latestAt sql.NullTime
-		if err := r.Scan(&ev.RelationshipID, &ev.VictimID, &ev.PerpetratorID, &dates, &latestID, &latestAt, &grade, &ev.OtherVictims); err != nil {
+		var latestAt, lastOcc sql.NullTime
+		oc := &scoring.OccurrenceCounts{}
+		if err := r.Scan(&ev.RelationshipID, &ev.VictimID, &ev.PerpetratorID, &oc.Lookback, &oc.Last90d, &oc.Last365d, &lastOcc,
+			&oc.Last180d, &oc.Prior180d, &latestID, &latestAt, &grade, &ev.OtherVictims); err != nil {
 			return err
 		}
-		for _, d := range dates {
-			if t, ok := d.(time.Time); ok {
-				ev.Occurrences = append(ev.Occurrences, t)
-			}
-		}
+		oc.LastAt = lastOcc.Time
+		ev.Counts = oc
 		if latestID.Valid {
 			ev.Latest = &scoring.Ref{AssessmentID: latestID.String, Date: latestAt.Time, RelationshipID: ev.RelationshipID}
 		}
@@ -288,9 +319,9 @@ func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []str
 	sort.Strings(order)
 	err = sc.query("item_histories", start, func(r *sql.Rows) error {
 		var rel, item string
-		var fyID, lyID, latID, latAns, cID, cAns sql.NullString
-		var fyAt, lyAt, latAt, cAt sql.NullTime
-		if err := r.Scan(&rel, &item, &fyID, &fyAt, &lyID, &lyAt, &latID, &latAt, &latAns, &cID, &cAt, &cAns); err != nil {
+		var fyID, lyID, latID, latAns sql.NullString
+		var fyAt, lyAt, latAt sql.NullTime
+		if err := r.Scan(&rel, &item, &fyID, &fyAt, &lyID, &lyAt, &latID, &latAt, &latAns); err != nil {
 			return err
 		}
 		ev := evs[rel]
@@ -305,7 +336,17 @@ func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []str
 			return &scoring.Ref{AssessmentID: id.String, Date: at.Time, RelationshipID: rel, Answer: answer}
 		}
 		h.FirstYes, h.LastYes = ref(fyID, fyAt, "yes"), ref(lyID, lyAt, "yes")
-		h.Latest, h.Conflict = ref(latID, latAt, latAns.String), ref(cID, cAt, cAns.String)
+		h.Latest = ref(latID, latAt, latAns.String)
+		if old := ev.Items[item]; old != nil {
+			// An item can be both a yes-history row and a latest-answer row
+			// only if its class changed; keep what each row carries.
+			if h.FirstYes == nil {
+				h.FirstYes, h.LastYes = old.FirstYes, old.LastYes
+			}
+			if h.Latest == nil {
+				h.Latest = old.Latest
+			}
+		}
 		ev.Items[item] = h
 		return nil
 	})
@@ -372,6 +413,29 @@ func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []str
 		return nil
 	})
 	return evs, order, err
+}
+
+// occurrenceDates fills a relationship's occurrence dates (explain's stage
+// history recounts them at each assessment date).
+func (sc *scorer) occurrenceDates(ev *scoring.Evidence, start time.Time) error {
+	if ev == nil {
+		return nil
+	}
+	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT reported_at FROM occurrences WHERE relationship_id = ?
+AND reported_at <= CAST(? AS TIMESTAMP) AND reported_at >= CAST(? AS TIMESTAMP) ORDER BY reported_at`, ev.RelationshipID, ts(sc.asOf), ts(start))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return err
+		}
+		ev.Occurrences = append(ev.Occurrences, t)
+	}
+	ev.Counts = nil
+	return rows.Err()
 }
 
 // offences lists every offence of the perpetrator counted in harm.
@@ -516,4 +580,3 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 	run.Snapshot = final
 	return nil
 }
-

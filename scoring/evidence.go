@@ -100,8 +100,10 @@ type Evidence struct {
 	// perpetrator or the dyad): the first yes in each other relationship.
 	PerpYes map[string][]Ref
 	// Occurrences are the relationship's occurrence dates in the lookback
-	// up to the as-of date.
+	// up to the as-of date; Counts, when set, replaces them with the counts
+	// the score needs (the warehouse computes them in SQL for bulk scoring).
 	Occurrences []time.Time
+	Counts      *OccurrenceCounts
 	// OtherVictims is the number of other victims with a DA occurrence by
 	// the same perpetrator in the lookback.
 	OtherVictims int
@@ -116,4 +118,14 @@ type Evidence struct {
 	// Facts maps each offence fact that holds to the first offence that
 	// evidences it.
 	Facts map[string]Offence
+}
+
+// OccurrenceCounts are a relationship's occurrence counts at an as-of date.
+type OccurrenceCounts struct {
+	Lookback, Last90d, Last365d int
+	// Last180d and Prior180d count the last 180 days and the 180 before
+	// (the rising-frequency fact).
+	Last180d, Prior180d int
+	// LastAt is the latest occurrence (zero if none).
+	LastAt time.Time
 }

@@ -172,36 +172,18 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		sc.Items = append(sc.Items, a.Item)
 	}
 	// Occurrence counts.
-	start := s.LookbackStart(asOf)
-	var last time.Time
-	prev, recent := 0, 0
-	for _, t := range ev.Occurrences {
-		if t.After(asOf) || t.Before(start) {
-			continue
-		}
-		sc.OccurrencesLookback++
-		age := asOf.Sub(t).Hours() / 24
-		if age < window90 {
-			sc.Occurrences90d++
-		}
-		if age < window365 {
-			sc.Occurrences365d++
-		}
-		if age < risingDays {
-			recent++
-		} else if age < 2*risingDays {
-			prev++
-		}
-		if t.After(last) {
-			last = t
-		}
+	oc := ev.Counts
+	if oc == nil {
+		oc = countOccurrences(ev.Occurrences, s.LookbackStart(asOf), asOf)
 	}
-	if sc.OccurrencesLookback > 0 {
-		sc.PctOccurrencesLast90d = 100 * float64(sc.Occurrences90d) / float64(sc.OccurrencesLookback)
-		sc.DaysSinceLast = int(asOf.Sub(last).Hours() / 24)
+	sc.OccurrencesLookback, sc.Occurrences90d, sc.Occurrences365d = oc.Lookback, oc.Last90d, oc.Last365d
+	if oc.Lookback > 0 {
+		sc.PctOccurrencesLast90d = 100 * float64(oc.Last90d) / float64(oc.Lookback)
+		sc.DaysSinceLast = int(asOf.Sub(oc.LastAt).Hours() / 24)
 	} else {
 		sc.DaysSinceLast = -1
 	}
+	recent, prev := oc.Last180d, oc.Prior180d
 	facts := map[string]bool{
 		FactRisingFrequency: recent > prev && recent >= 2,
 		FactOtherVictimDA:   ev.OtherVictims > 0,
@@ -261,6 +243,33 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		sc.Band = BandGreen
 	}
 	return sc
+}
+
+// countOccurrences counts occurrence dates in [start, asOf].
+func countOccurrences(dates []time.Time, start, asOf time.Time) *OccurrenceCounts {
+	oc := &OccurrenceCounts{}
+	for _, t := range dates {
+		if t.After(asOf) || t.Before(start) {
+			continue
+		}
+		oc.Lookback++
+		age := asOf.Sub(t).Hours() / 24
+		if age < window90 {
+			oc.Last90d++
+		}
+		if age < window365 {
+			oc.Last365d++
+		}
+		if age < risingDays {
+			oc.Last180d++
+		} else if age < 2*risingDays {
+			oc.Prior180d++
+		}
+		if t.After(oc.LastAt) {
+			oc.LastAt = t
+		}
+	}
+	return oc
 }
 
 // combineClusters adds overlapping cluster weights without double counting:

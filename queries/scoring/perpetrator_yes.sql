@@ -11,4 +11,6 @@ JOIN crosswalk x ON x.instrument = s.instrument AND x.item = n.item
 JOIN item_classes k ON k.item = x.canonical
 WHERE n.answer = 'yes' AND k.class = 'ever' AND k.subject IN ('perpetrator', 'dyad') AND s.completed_at <= CAST($1 AS TIMESTAMP)
   AND s.perpetrator_id IN (SELECT perpetrator_id FROM scope)
+  -- only a perpetrator with another relationship has anything to roll up
+  AND s.perpetrator_id IN (SELECT perpetrator_id FROM relationships GROUP BY perpetrator_id HAVING count(*) > 1)
 GROUP BY ALL
