@@ -3,17 +3,17 @@ package analytics
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
 	"github.com/tau-da/tau/queries"
 	"github.com/tau-da/tau/scoring"
 )
@@ -504,60 +504,70 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 	}
-	list := func(xs []string) []string {
-		if xs == nil {
-			return []string{}
+	// Rows go out as CSV files (Go's writer is many times faster than an
+	// appender row by row) and are read back with their declared types.
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	d := func(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
+	files := map[string]*csvFile{}
+	for _, t := range []string{"scores", "items", "clusters"} {
+		cf, err := newCSVFile(filepath.Join(tmp, t+".csv"))
+		if err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
 		}
-		return xs
+		files[t] = cf
 	}
-	err = conn.Raw(func(dc any) error {
-		dconn := dc.(driver.Conn)
-		sa, err := duckdb.NewAppenderFromConn(dconn, "", "scores")
+	for _, s := range run.Scores {
+		files["scores"].Write([]string{s.RelationshipID, s.VictimID, s.PerpetratorID, d(run.AsOf), f(s.Total), strconv.Itoa(s.Rank), s.Band,
+			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, "|"), strings.Join(s.Items, "|"),
+			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), strconv.Itoa(s.OccurrencesLookback), f(s.PctOccurrencesLast90d),
+			strconv.Itoa(s.DaysSinceLast), f(s.HarmCCHIDays), strings.Join(s.Unscored, "|"), strconv.FormatBool(s.Serial), s.OfficerGrade,
+			s.ConfigHash, s.HarmEdition, run.Generation})
+		for _, a := range s.ActiveItems {
+			var hid, hdate, hans string
+			if a.HeldAgainst != nil {
+				hid, hdate, hans = a.HeldAgainst.AssessmentID, d(a.HeldAgainst.Date), a.HeldAgainst.Answer
+			}
+			files["items"].Write([]string{s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, d(a.Source.Date),
+				a.Source.RelationshipID, strconv.FormatBool(a.Sticky), hid, hdate, hans, strconv.FormatBool(a.FromOtherRelationship), a.Reason})
+		}
+		for _, c := range s.ActiveClusters {
+			legs, _ := json.Marshal(c.Legs)
+			files["clusters"].Write([]string{s.RelationshipID, c.ID, c.Name, f(c.Weight), strconv.Itoa(c.Stage), string(legs)})
+		}
+	}
+	for _, cf := range files {
+		if err := cf.Close(); err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
+		}
+	}
+	for _, t := range []string{"scores", "items", "clusters"} {
+		// The table's own column types drive the CSV reader; lists are
+		// written joined with | and split here.
+		var cols []string
+		rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t)
 		if err != nil {
-			return err
+			return fmt.Errorf("score: write snapshot: %w", err)
 		}
-		ia, err := duckdb.NewAppenderFromConn(dconn, "", "items")
-		if err != nil {
-			return err
-		}
-		ca, err := duckdb.NewAppenderFromConn(dconn, "", "clusters")
-		if err != nil {
-			return err
-		}
-		for _, s := range run.Scores {
-			if err := sa.AppendRow(s.RelationshipID, s.VictimID, s.PerpetratorID, run.AsOf, s.Total, int32(s.Rank), s.Band, int32(s.Stage),
-				s.ClusterScore, s.HarmScore, s.RecencyFrequencyScore, list(s.Clusters), list(s.Items), int32(s.Occurrences90d), int32(s.Occurrences365d),
-				int32(s.OccurrencesLookback), s.PctOccurrencesLast90d, int32(s.DaysSinceLast), s.HarmCCHIDays, list(s.Unscored), s.Serial,
-				s.OfficerGrade, s.ConfigHash, s.HarmEdition, run.Generation); err != nil {
-				return err
+		var sel []string
+		for rows.Next() {
+			var name, typ string
+			rows.Scan(&name, &typ)
+			csvType := typ
+			if strings.HasSuffix(typ, "[]") {
+				csvType = "VARCHAR"
+				sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::VARCHAR[] ELSE string_split(%[1]s, '|') END", ident(name)))
+			} else {
+				sel = append(sel, ident(name))
 			}
-			for _, a := range s.ActiveItems {
-				var hid, hans any
-				var hdate any
-				if a.HeldAgainst != nil {
-					hid, hdate, hans = a.HeldAgainst.AssessmentID, a.HeldAgainst.Date, a.HeldAgainst.Answer
-				}
-				if err := ia.AppendRow(s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, a.Source.Date,
-					a.Source.RelationshipID, a.Sticky, hid, hdate, hans, a.FromOtherRelationship, a.Reason); err != nil {
-					return err
-				}
-			}
-			for _, c := range s.ActiveClusters {
-				legs, _ := json.Marshal(c.Legs)
-				if err := ca.AppendRow(s.RelationshipID, c.ID, c.Name, c.Weight, int32(c.Stage), string(legs)); err != nil {
-					return err
-				}
-			}
+			cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
 		}
-		for _, a := range []*duckdb.Appender{sa, ia, ca} {
-			if err := a.Close(); err != nil {
-				return err
-			}
+		rows.Close()
+		q := fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})",
+			t, strings.Join(sel, ", "), quote(filepath.Join(tmp, t+".csv")), strings.Join(cols, ", "))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("score: write snapshot: %w", err)
+		os.Remove(filepath.Join(tmp, t+".csv"))
 	}
 	for _, t := range []string{"scores", "items", "clusters"} {
 		q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", t, quote(filepath.Join(tmp, t+".parquet")))
@@ -579,4 +589,28 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 	os.RemoveAll(old)
 	run.Snapshot = final
 	return nil
+}
+
+// csvFile is a CSV writer over a file.
+type csvFile struct {
+	f *os.File
+	*csv.Writer
+}
+
+func newCSVFile(path string) (*csvFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, privateFileMode)
+	if err != nil {
+		return nil, err
+	}
+	return &csvFile{f: f, Writer: csv.NewWriter(f)}, nil
+}
+
+// Close flushes and closes the file.
+func (c *csvFile) Close() error {
+	c.Flush()
+	if err := c.Error(); err != nil {
+		c.f.Close()
+		return err
+	}
+	return c.f.Close()
 }
