@@ -679,7 +679,9 @@ func (l *loader) writeViews() error {
 
 // parquetHeader reads the column names of a Parquet extract file.
 func parquetHeader(ctx context.Context, path string) ([]string, error) {
-	db, err := sql.Open("duckdb", "")
+	// Reading a Parquet schema needs no memory to speak of; the limit keeps
+	// DuckDB from ever spilling into the working folder.
+	db, err := sql.Open("duckdb", "?memory_limit=256MB")
 	if err != nil {
 		return nil, err
 	}

@@ -479,7 +479,7 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 	}
 	defer os.RemoveAll(tmp)
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "")
+	db, err := sql.Open("duckdb", "?temp_directory="+filepath.Join(dir, spillDir))
 	if err != nil {
 		return err
 	}

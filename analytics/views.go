@@ -13,6 +13,10 @@ import (
 // snapshots that outlive warehouse generations.
 const resultsDir = "results"
 
+// spillDir is where DuckDB writes temporary files for readers of the
+// warehouse.
+const spillDir = ".spill"
+
 // OpenViews opens an in-memory DuckDB database with a view for every table
 // of the warehouse's current generation and every results table written so
 // far (each results table is the union of its snapshots, with their
@@ -22,7 +26,14 @@ func OpenViews(ctx context.Context, dir string) (*sql.DB, *sql.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sql.Open("duckdb", "")
+	// DuckDB spills to disk beyond its memory limit; the spill files hold
+	// warehouse data, so they go inside the warehouse (owner-only), never
+	// into the working folder.
+	spill := filepath.Join(dir, spillDir)
+	if err := os.MkdirAll(spill, privateDirMode); err != nil {
+		return nil, nil, fmt.Errorf("open warehouse %s: %w", dir, err)
+	}
+	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", DefaultMemoryLimit, spill))
 	if err != nil {
 		return nil, nil, err
 	}
