@@ -44,6 +44,7 @@ func EndOfDay(t time.Time) time.Time {
 // scorer holds a scoring session's connection.
 type scorer struct {
 	ctx  context.Context
+	db   *sql.DB
 	conn *sql.Conn
 	s    *scoring.Scorer
 	asOf time.Time
@@ -54,22 +55,29 @@ type scorer struct {
 // to DIR/results/scores/as_of=DATE/config=HASH/ (replacing an earlier run of
 // the same date and configuration, so a list can be reproduced).
 func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, write bool) (*ScoreRun, error) {
-	run, err := evidenceRun(ctx, dir, cfg, asOf, "")
+	var sw *snapshotWriter
+	var sink func(*scoring.Score) error
+	if write {
+		var err error
+		if sw, err = newSnapshotWriter(dir); err != nil {
+			return nil, err
+		}
+		defer sw.abort()
+		sink = sw.add
+	}
+	run, err := scoreRun(ctx, dir, cfg, asOf, "", sink, false)
 	if err != nil {
 		return nil, err
 	}
 	if write {
 		started := time.Now()
-		defer func() {
-			if trace {
-				fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
-			}
-		}()
-		if err := writeScoreSnapshot(dir, run); err != nil {
+		if err := sw.finish(run); err != nil {
 			return nil, err
 		}
+		if trace {
+			fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
+		}
 	}
-	run.Evidence = nil
 	return run, nil
 }
 
@@ -120,6 +128,14 @@ FROM answers n JOIN assessments s USING (assessment_id) WHERE s.relationship_id 
 }
 
 func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, only string) (*ScoreRun, error) {
+	return scoreRun(ctx, dir, cfg, asOf, only, nil, true)
+}
+
+// scoreRun streams the evidence perpetrator by perpetrator, scores each
+// relationship and, when sink is set, hands the full score to it and keeps
+// only the slim score (no items, clusters or stage evidence), so memory
+// stays bounded by one perpetrator's relationships.
+func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, only string, sink func(*scoring.Score) error, keep bool) (*ScoreRun, error) {
 	asOf = EndOfDay(asOf)
 	db, conn, err := OpenViews(ctx, dir)
 	if err != nil {
@@ -131,12 +147,12 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 	if err != nil {
 		return nil, err
 	}
-	sc := &scorer{ctx: ctx, conn: conn, s: scoring.NewScorer(cfg), asOf: asOf}
+	sc := &scorer{ctx: ctx, db: db, conn: conn, s: scoring.NewScorer(cfg), asOf: asOf}
 	if err := sc.prepare(cfg); err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	start := sc.s.LookbackStart(asOf)
-	if err := sc.run("scope", "CREATE TEMP TABLE scope AS ", asOf, start); err != nil {
+	if err := sc.run("scope", "CREATE TABLE scope AS ", asOf, start); err != nil {
 		return nil, err
 	}
 	if only != "" {
@@ -144,34 +160,48 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 			return nil, err
 		}
 	}
-	evs, order, err := sc.evidence(start)
+	run := &ScoreRun{AsOf: asOf, Generation: man.Generation, ConfigHash: cfg.Hash}
+	if keep {
+		run.Evidence = map[string]*scoring.Evidence{}
+	}
+	err = sc.stream(start, func(ev *scoring.Evidence) error {
+		score := sc.s.Score(ev, asOf)
+		if run.Evidence != nil {
+			run.Evidence[ev.RelationshipID] = ev
+		}
+		if sink != nil {
+			if err := sink(&score); err != nil {
+				return err
+			}
+			score.ActiveItems, score.ActiveClusters, score.StageEvidence = nil, nil, nil
+		}
+		run.Scores = append(run.Scores, score)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	run := &ScoreRun{AsOf: asOf, Generation: man.Generation, ConfigHash: cfg.Hash, Evidence: evs}
-	run.Scores = make([]scoring.Score, 0, len(order))
-	for _, id := range order {
-		run.Scores = append(run.Scores, sc.s.Score(evs[id], asOf))
-	}
 	scoring.Rank(run.Scores)
 	if only != "" {
-		if err := sc.offences(evs[only], start); err != nil {
+		ev := run.Evidence[only]
+		if ev == nil {
+			return run, nil
+		}
+		if err := sc.offences(ev, start); err != nil {
 			return nil, err
 		}
-		if err := sc.occurrenceDates(evs[only], start); err != nil {
+		if err := sc.occurrenceDates(ev, start); err != nil {
 			return nil, err
 		}
 		// The relationship's own item histories again, from its raw answers,
 		// with the later answers a sticky item is held against.
-		if ev := evs[only]; ev != nil {
-			raw, err := history(sc.ctx, sc.conn, sc.s.Config(), only)
-			if err != nil {
-				return nil, err
-			}
-			ev.Items = scoring.Summarise(raw, asOf)
-			run.Scores = []scoring.Score{sc.s.Score(ev, asOf)}
-			run.Scores[0].Rank = 1
+		raw, err := history(sc.ctx, sc.conn, sc.s.Config(), only)
+		if err != nil {
+			return nil, err
 		}
+		ev.Items = scoring.Summarise(raw, asOf)
+		run.Scores = []scoring.Score{sc.s.Score(ev, asOf)}
+		run.Scores[0].Rank = 1
 	}
 	return run, nil
 }
@@ -180,11 +210,11 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 // classes, the harm table and the fact codes.
 func (sc *scorer) prepare(cfg *scoring.Config) error {
 	stmts := []string{
-		"CREATE TEMP TABLE crosswalk (instrument VARCHAR, item VARCHAR, canonical VARCHAR)",
-		"CREATE TEMP TABLE item_classes (item VARCHAR, class VARCHAR, subject VARCHAR)",
-		"CREATE TEMP TABLE item_map (instrument VARCHAR, item VARCHAR, canonical VARCHAR, class VARCHAR)",
-		"CREATE TEMP TABLE harm (code VARCHAR, days DOUBLE)",
-		"CREATE TEMP TABLE fact_codes (fact VARCHAR, code VARCHAR)",
+		"CREATE TABLE crosswalk (instrument VARCHAR, item VARCHAR, canonical VARCHAR)",
+		"CREATE TABLE item_classes (item VARCHAR, class VARCHAR, subject VARCHAR)",
+		"CREATE TABLE item_map (instrument VARCHAR, item VARCHAR, canonical VARCHAR, class VARCHAR)",
+		"CREATE TABLE harm (code VARCHAR, days DOUBLE)",
+		"CREATE TABLE fact_codes (fact VARCHAR, code VARCHAR)",
 	}
 	for _, s := range stmts {
 		if _, err := sc.conn.ExecContext(sc.ctx, s); err != nil {
@@ -225,7 +255,7 @@ func (sc *scorer) prepare(cfg *scoring.Config) error {
 	// Each distinct canonical item once, and the crosswalk with each item's
 	// class (one small join instead of two on every answer).
 	for _, q := range []string{
-		"CREATE OR REPLACE TEMP TABLE item_classes AS SELECT DISTINCT * FROM item_classes",
+		"CREATE OR REPLACE TABLE item_classes AS SELECT DISTINCT * FROM item_classes",
 		"INSERT INTO item_map SELECT x.instrument, x.item, x.canonical, k.class FROM crosswalk x JOIN item_classes k ON k.item = x.canonical",
 	} {
 		if _, err := sc.conn.ExecContext(sc.ctx, q); err != nil {
@@ -253,166 +283,233 @@ func (sc *scorer) run(name, prefix string, asOf, start time.Time) error {
 	return nil
 }
 
-// query runs a scoring query and calls fn for each row.
-func (sc *scorer) query(name string, start time.Time, fn func(*sql.Rows) error) error {
+// cursor walks one scoring query's rows, sorted by perpetrator, on its own
+// connection (DuckDB streams one result per connection).
+type cursor struct {
+	name string
+	conn *sql.Conn
+	rows *sql.Rows
+	dest []any
+	perp string
+	ok   bool
+	n    int
+	t0   time.Time
+}
+
+// open starts a scoring query on a new connection; dest receives each row,
+// its first column the perpetrator id.
+func (sc *scorer) open(name string, start time.Time, dest ...any) (*cursor, error) {
 	q, err := queries.Scoring(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	args := []any{ts(sc.asOf)}
 	if strings.Contains(q.SQL, "$2") {
 		args = append(args, ts(start))
 	}
-	if os.Getenv("TAU_TRACE") == "count" {
-		t0 := time.Now()
-		var n int64
-		sc.conn.QueryRowContext(sc.ctx, "SELECT count(*) FROM ("+q.SQL+")", args...).Scan(&n)
-		fmt.Fprintf(os.Stderr, "trace %6.0fms %s in SQL alone (%d rows)\n", time.Since(t0).Seconds()*1000, q.Path, n)
-	}
-	started := time.Now()
-	rows, err := sc.conn.QueryContext(sc.ctx, q.SQL, args...)
+	conn, err := sc.db.Conn(sc.ctx)
 	if err != nil {
-		return fmt.Errorf("score: query %s: %w", q.Path, err)
+		return nil, err
 	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("score: query %s: %w", q.Path, err)
-		}
-		n++
+	c := &cursor{name: q.Path, conn: conn, dest: append([]any{new(string)}, dest...), t0: time.Now()}
+	c.rows, err = conn.QueryContext(sc.ctx, q.SQL, args...)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("score: query %s: %w", q.Path, err)
 	}
-	if trace {
-		fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(started).Seconds()*1000, q.Path, n)
-	}
-	return rows.Err()
+	return c, c.next()
 }
 
-// evidence gathers every in-scope relationship's evidence.
-func (sc *scorer) evidence(start time.Time) (map[string]*scoring.Evidence, []string, error) {
-	evs := map[string]*scoring.Evidence{}
-	byPerp := map[string][]*scoring.Evidence{}
-	var order []string
-	err := sc.query("relationship_base", start, func(r *sql.Rows) error {
-		ev := &scoring.Evidence{Items: map[string]*scoring.ItemHistory{}, PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
-		var latestID, grade sql.NullString
-		var latestAt, lastOcc sql.NullTime
-		oc := &scoring.OccurrenceCounts{}
-		if err := r.Scan(&ev.RelationshipID, &ev.VictimID, &ev.PerpetratorID, &oc.Lookback, &oc.Last90d, &oc.Last365d, &lastOcc,
-			&oc.Last180d, &oc.Prior180d, &latestID, &latestAt, &grade, &ev.OtherVictims); err != nil {
-			return err
+func (c *cursor) next() error {
+	c.ok = c.rows.Next()
+	if !c.ok {
+		if err := c.rows.Err(); err != nil {
+			return fmt.Errorf("score: query %s: %w", c.name, err)
 		}
-		oc.LastAt = lastOcc.Time
-		ev.Counts = oc
-		if latestID.Valid {
-			ev.Latest = &scoring.Ref{AssessmentID: latestID.String, Date: latestAt.Time, RelationshipID: ev.RelationshipID}
+		if trace {
+			fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(c.t0).Seconds()*1000, c.name, c.n)
 		}
-		ev.OfficerGrade = grade.String
-		evs[ev.RelationshipID] = ev
-		byPerp[ev.PerpetratorID] = append(byPerp[ev.PerpetratorID], ev)
-		order = append(order, ev.RelationshipID)
 		return nil
-	})
-	if err != nil {
-		return nil, nil, err
 	}
-	sort.Strings(order)
-	err = sc.query("item_histories", start, func(r *sql.Rows) error {
-		var rel, item string
-		var fyID, lyID, latID, latAns sql.NullString
-		var fyAt, lyAt, latAt sql.NullTime
-		if err := r.Scan(&rel, &item, &fyID, &fyAt, &lyID, &lyAt, &latID, &latAt, &latAns); err != nil {
+	c.n++
+	if err := c.rows.Scan(c.dest...); err != nil {
+		return fmt.Errorf("score: query %s: %w", c.name, err)
+	}
+	c.perp = *c.dest[0].(*string)
+	return nil
+}
+
+// each calls fn for every row of perpetrator p, skipping rows of
+// perpetrators before it.
+func (c *cursor) each(p string, fn func() error) error {
+	for c.ok && c.perp < p {
+		if err := c.next(); err != nil {
 			return err
 		}
-		ev := evs[rel]
-		if ev == nil {
+	}
+	for c.ok && c.perp == p {
+		if err := fn(); err != nil {
+			return err
+		}
+		if err := c.next(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *cursor) close() {
+	c.rows.Close()
+	c.conn.Close()
+}
+
+// stream merges the five evidence queries, all sorted by perpetrator, and
+// calls emit with each relationship's evidence, one perpetrator at a time.
+func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) error {
+	// relationship_base
+	var rel, victim string
+	var latestID, grade sql.NullString
+	var latestAt, lastOcc sql.NullTime
+	var oc scoring.OccurrenceCounts
+	var others int
+	base, err := sc.open("relationship_base", start, &rel, &victim, &oc.Lookback, &oc.Last90d, &oc.Last365d, &lastOcc,
+		&oc.Last180d, &oc.Prior180d, &latestID, &latestAt, &grade, &others)
+	if err != nil {
+		return err
+	}
+	defer base.close()
+	// item_histories
+	var iRel, item string
+	var fyID, lyID, latID, latAns sql.NullString
+	var fyAt, lyAt, latAtI sql.NullTime
+	items, err := sc.open("item_histories", start, &iRel, &item, &fyID, &fyAt, &lyID, &lyAt, &latID, &latAtI, &latAns)
+	if err != nil {
+		return err
+	}
+	defer items.close()
+	// perpetrator_yes
+	var yRel, yItem, yID string
+	var yAt time.Time
+	pyes, err := sc.open("perpetrator_yes", start, &yRel, &yItem, &yID, &yAt)
+	if err != nil {
+		return err
+	}
+	defer pyes.close()
+	// perpetrator_harm
+	var days float64
+	var nOff int
+	var unscored []any
+	harm, err := sc.open("perpetrator_harm", start, &days, &nOff, &unscored)
+	if err != nil {
+		return err
+	}
+	defer harm.close()
+	// perpetrator_facts
+	var fact string
+	var fo scoring.Offence
+	facts, err := sc.open("perpetrator_facts", start, &fact, &fo.OffenceID, &fo.Code, &fo.Date)
+	if err != nil {
+		return err
+	}
+	defer facts.close()
+
+	ref := func(rel string, id sql.NullString, at sql.NullTime, answer string) *scoring.Ref {
+		if !id.Valid {
 			return nil
 		}
-		h := &scoring.ItemHistory{Item: item}
-		ref := func(id sql.NullString, at sql.NullTime, answer string) *scoring.Ref {
-			if !id.Valid {
+		return &scoring.Ref{AssessmentID: id.String, Date: at.Time, RelationshipID: rel, Answer: answer}
+	}
+	for base.ok {
+		p := base.perp
+		var group []*scoring.Evidence
+		byRel := map[string]*scoring.Evidence{}
+		for base.ok && base.perp == p {
+			counts := oc
+			counts.LastAt = lastOcc.Time
+			ev := &scoring.Evidence{RelationshipID: rel, VictimID: victim, PerpetratorID: p, Counts: &counts, OtherVictims: others,
+				OfficerGrade: grade.String, Items: map[string]*scoring.ItemHistory{}, PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
+			if latestID.Valid {
+				ev.Latest = &scoring.Ref{AssessmentID: latestID.String, Date: latestAt.Time, RelationshipID: rel}
+			}
+			group = append(group, ev)
+			byRel[rel] = ev
+			if err := base.next(); err != nil {
+				return err
+			}
+		}
+		err := items.each(p, func() error {
+			ev := byRel[iRel]
+			if ev == nil {
 				return nil
 			}
-			return &scoring.Ref{AssessmentID: id.String, Date: at.Time, RelationshipID: rel, Answer: answer}
-		}
-		h.FirstYes, h.LastYes = ref(fyID, fyAt, "yes"), ref(lyID, lyAt, "yes")
-		h.Latest = ref(latID, latAt, latAns.String)
-		if old := ev.Items[item]; old != nil {
-			// An item can be both a yes-history row and a latest-answer row
-			// only if its class changed; keep what each row carries.
-			if h.FirstYes == nil {
-				h.FirstYes, h.LastYes = old.FirstYes, old.LastYes
+			h := ev.Items[item]
+			if h == nil {
+				h = &scoring.ItemHistory{Item: item}
+				ev.Items[item] = h
 			}
-			if h.Latest == nil {
-				h.Latest = old.Latest
+			if fyID.Valid {
+				h.FirstYes, h.LastYes = ref(iRel, fyID, fyAt, "yes"), ref(iRel, lyID, lyAt, "yes")
 			}
-		}
-		ev.Items[item] = h
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	err = sc.query("perpetrator_yes", start, func(r *sql.Rows) error {
-		var perp, rel, item, id string
-		var at time.Time
-		if err := r.Scan(&perp, &rel, &item, &id, &at); err != nil {
+			if latID.Valid {
+				h.Latest = ref(iRel, latID, latAtI, latAns.String)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		for _, ev := range byPerp[perp] {
-			if ev.RelationshipID != rel {
-				ev.PerpYes[item] = append(ev.PerpYes[item], scoring.Ref{AssessmentID: id, Date: at, RelationshipID: rel, Answer: "yes"})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, ev := range evs {
-		for _, refs := range ev.PerpYes {
-			sort.Slice(refs, func(i, j int) bool {
-				if !refs[i].Date.Equal(refs[j].Date) {
-					return refs[i].Date.Before(refs[j].Date)
+		err = pyes.each(p, func() error {
+			for _, ev := range group {
+				if ev.RelationshipID != yRel {
+					ev.PerpYes[yItem] = append(ev.PerpYes[yItem], scoring.Ref{AssessmentID: yID, Date: yAt, RelationshipID: yRel, Answer: "yes"})
 				}
-				return refs[i].RelationshipID < refs[j].RelationshipID
-			})
-		}
-	}
-	err = sc.query("perpetrator_harm", start, func(r *sql.Rows) error {
-		var perp string
-		var days float64
-		var n int
-		var unscored []any
-		if err := r.Scan(&perp, &days, &n, &unscored); err != nil {
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		var codes []string
-		for _, u := range unscored {
-			if s, ok := u.(string); ok {
-				codes = append(codes, s)
+		for _, ev := range group {
+			for _, refs := range ev.PerpYes {
+				sort.Slice(refs, func(i, j int) bool {
+					if !refs[i].Date.Equal(refs[j].Date) {
+						return refs[i].Date.Before(refs[j].Date)
+					}
+					return refs[i].RelationshipID < refs[j].RelationshipID
+				})
 			}
 		}
-		for _, ev := range byPerp[perp] {
-			ev.HarmDays, ev.HarmOffences, ev.Unscored = days, n, codes
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	err = sc.query("perpetrator_facts", start, func(r *sql.Rows) error {
-		var perp, fact string
-		var o scoring.Offence
-		if err := r.Scan(&perp, &fact, &o.OffenceID, &o.Code, &o.Date); err != nil {
+		err = harm.each(p, func() error {
+			var codes []string
+			for _, u := range unscored {
+				if s, ok := u.(string); ok {
+					codes = append(codes, s)
+				}
+			}
+			for _, ev := range group {
+				ev.HarmDays, ev.HarmOffences, ev.Unscored = days, nOff, codes
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		for _, ev := range byPerp[perp] {
-			ev.Facts[fact] = o
+		err = facts.each(p, func() error {
+			for _, ev := range group {
+				ev.Facts[fact] = fo
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	return evs, order, err
+		for _, ev := range group {
+			if err := emit(ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // occurrenceDates fills a relationship's occurrence dates (explain's stage
@@ -463,23 +560,91 @@ ORDER BY f.committed_at, f.offence_id`, ev.PerpetratorID, ts(sc.asOf), ts(start)
 	return rows.Err()
 }
 
-// writeScoreSnapshot writes scores, active items and active clusters as
-// Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing an
-// earlier run of the same date and configuration atomically. Rows computed
-// in Go go into DuckDB through its appender, then out as Parquet.
-func writeScoreSnapshot(dir string, run *ScoreRun) error {
-	final := filepath.Join(dir, resultsDir, "scores", "as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
-	parent := filepath.Dir(final)
+// snapshotWriter writes a score run's snapshot as it is scored: the
+// active items and clusters of each relationship as they come, the ranked
+// scores at the end, then Parquet under
+// DIR/results/scores/as_of=DATE/config=HASH/, replacing an earlier run of
+// the same date and configuration atomically. Rows go out as CSV files (Go's
+// writer is many times faster than an appender row by row) and are read
+// back into DuckDB with their declared types.
+type snapshotWriter struct {
+	dir, tmp        string
+	items, clusters *csvFile
+}
+
+func snapshotTime(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
+
+func snapshotFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+func newSnapshotWriter(dir string) (*snapshotWriter, error) {
+	parent := filepath.Join(dir, resultsDir, "scores")
 	if err := os.MkdirAll(parent, privateDirMode); err != nil {
-		return fmt.Errorf("score: %w", err)
+		return nil, fmt.Errorf("score: %w", err)
 	}
 	tmp, err := os.MkdirTemp(parent, ".tmp-")
 	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	w := &snapshotWriter{dir: dir, tmp: tmp}
+	if w.items, err = newCSVFile(filepath.Join(tmp, "items.csv")); err != nil {
+		return nil, err
+	}
+	if w.clusters, err = newCSVFile(filepath.Join(tmp, "clusters.csv")); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// abort removes what an unfinished snapshot wrote.
+func (w *snapshotWriter) abort() {
+	w.items.Close()
+	w.clusters.Close()
+	os.RemoveAll(w.tmp)
+}
+
+// add writes one relationship's active items and clusters.
+func (w *snapshotWriter) add(s *scoring.Score) error {
+	d := snapshotTime
+	for _, a := range s.ActiveItems {
+		var hid, hdate, hans string
+		if a.HeldAgainst != nil {
+			hid, hdate, hans = a.HeldAgainst.AssessmentID, d(a.HeldAgainst.Date), a.HeldAgainst.Answer
+		}
+		w.items.Write([]string{s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, d(a.Source.Date),
+			a.Source.RelationshipID, strconv.FormatBool(a.Sticky), hid, hdate, hans, strconv.FormatBool(a.FromOtherRelationship), a.Reason})
+	}
+	for _, c := range s.ActiveClusters {
+		legs, _ := json.Marshal(c.Legs)
+		w.clusters.Write([]string{s.RelationshipID, c.ID, c.Name, snapshotFloat(c.Weight), strconv.Itoa(c.Stage), string(legs)})
+	}
+	return w.clusters.Error()
+}
+
+// finish writes the ranked scores and turns the files into Parquet.
+func (w *snapshotWriter) finish(run *ScoreRun) error {
+	final := filepath.Join(w.dir, resultsDir, "scores", "as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
+	if err := os.MkdirAll(filepath.Dir(final), privateDirMode); err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	sf, err := newCSVFile(filepath.Join(w.tmp, "scores.csv"))
+	if err != nil {
+		return err
+	}
+	f, d := snapshotFloat, snapshotTime
+	for _, s := range run.Scores {
+		sf.Write([]string{s.RelationshipID, s.VictimID, s.PerpetratorID, d(run.AsOf), f(s.Total), strconv.Itoa(s.Rank), s.Band,
+			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, "|"), strings.Join(s.Items, "|"),
+			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), strconv.Itoa(s.OccurrencesLookback), f(s.PctOccurrencesLast90d),
+			strconv.Itoa(s.DaysSinceLast), f(s.HarmCCHIDays), strings.Join(s.Unscored, "|"), strconv.FormatBool(s.Serial), s.OfficerGrade,
+			s.ConfigHash, s.HarmEdition, run.Generation})
+	}
+	for _, c := range []*csvFile{sf, w.items, w.clusters} {
+		if err := c.Close(); err != nil {
+			return fmt.Errorf("score: write snapshot: %w", err)
+		}
+	}
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", "?temp_directory="+filepath.Join(dir, spillDir))
+	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", DefaultMemoryLimit, filepath.Join(w.dir, spillDir)))
 	if err != nil {
 		return err
 	}
@@ -501,42 +666,6 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 	}
 	for _, q := range ddl {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
-	}
-	// Rows go out as CSV files (Go's writer is many times faster than an
-	// appender row by row) and are read back with their declared types.
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	d := func(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
-	files := map[string]*csvFile{}
-	for _, t := range []string{"scores", "items", "clusters"} {
-		cf, err := newCSVFile(filepath.Join(tmp, t+".csv"))
-		if err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
-		files[t] = cf
-	}
-	for _, s := range run.Scores {
-		files["scores"].Write([]string{s.RelationshipID, s.VictimID, s.PerpetratorID, d(run.AsOf), f(s.Total), strconv.Itoa(s.Rank), s.Band,
-			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, "|"), strings.Join(s.Items, "|"),
-			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), strconv.Itoa(s.OccurrencesLookback), f(s.PctOccurrencesLast90d),
-			strconv.Itoa(s.DaysSinceLast), f(s.HarmCCHIDays), strings.Join(s.Unscored, "|"), strconv.FormatBool(s.Serial), s.OfficerGrade,
-			s.ConfigHash, s.HarmEdition, run.Generation})
-		for _, a := range s.ActiveItems {
-			var hid, hdate, hans string
-			if a.HeldAgainst != nil {
-				hid, hdate, hans = a.HeldAgainst.AssessmentID, d(a.HeldAgainst.Date), a.HeldAgainst.Answer
-			}
-			files["items"].Write([]string{s.RelationshipID, a.Item, a.Label, a.Class, a.Subject, a.Source.AssessmentID, d(a.Source.Date),
-				a.Source.RelationshipID, strconv.FormatBool(a.Sticky), hid, hdate, hans, strconv.FormatBool(a.FromOtherRelationship), a.Reason})
-		}
-		for _, c := range s.ActiveClusters {
-			legs, _ := json.Marshal(c.Legs)
-			files["clusters"].Write([]string{s.RelationshipID, c.ID, c.Name, f(c.Weight), strconv.Itoa(c.Stage), string(legs)})
-		}
-	}
-	for _, cf := range files {
-		if err := cf.Close(); err != nil {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 	}
@@ -563,19 +692,19 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 		}
 		rows.Close()
 		q := fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})",
-			t, strings.Join(sel, ", "), quote(filepath.Join(tmp, t+".csv")), strings.Join(cols, ", "))
+			t, strings.Join(sel, ", "), quote(filepath.Join(w.tmp, t+".csv")), strings.Join(cols, ", "))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
-		os.Remove(filepath.Join(tmp, t+".csv"))
+		os.Remove(filepath.Join(w.tmp, t+".csv"))
 	}
 	for _, t := range []string{"scores", "items", "clusters"} {
-		q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", t, quote(filepath.Join(tmp, t+".parquet")))
+		q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", t, quote(filepath.Join(w.tmp, t+".parquet")))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 	}
-	restrict(tmp)
+	restrict(w.tmp)
 	old := final + ".old"
 	os.RemoveAll(old)
 	if _, err := os.Stat(final); err == nil {
@@ -583,7 +712,7 @@ func writeScoreSnapshot(dir string, run *ScoreRun) error {
 			return fmt.Errorf("score: %w", err)
 		}
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := os.Rename(w.tmp, final); err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
 	os.RemoveAll(old)

@@ -1,7 +1,7 @@
 -- name: item_histories
 -- purpose: per relationship and canonical item, what the sticky rules need to decide what is active: the first and latest yes of ever and window items, and the yes answers of the latest assessment for the other classes
 -- inputs: answers, assessments, scope, item_map (instrument, item, canonical, class); $1 = as-of date
--- outputs: relationship_id, item, first_yes_id, first_yes_at, last_yes_id, last_yes_at, latest_id, latest_at, latest_answer
+-- outputs: sorted by perpetrator, then relationship: perpetrator_id, relationship_id, item, first_yes_id, first_yes_at, last_yes_id, last_yes_at, latest_id, latest_at, latest_answer
 -- source: sticky rules, research notes domain 6.1 (ever items stay yes; window items last n months; current items from the latest assessment only; not known never a yes). Each temporal class reads only what it needs: yes answers, and the latest assessment. The later no or not-known answers a sticky item is held against are found by explain, for one relationship.
 WITH s AS (
   SELECT s.relationship_id, s.assessment_id, s.instrument, s.completed_at AS answered_at,
@@ -29,8 +29,11 @@ cur AS (
   FROM y JOIN latest l ON y.assessment_id = l.latest_id
   WHERE y.class NOT IN ('ever', 'window')
 )
-SELECT relationship_id, item, first_yes_id, first_yes_at, last_yes_id, last_yes_at,
-  NULL::VARCHAR AS latest_id, NULL::TIMESTAMP AS latest_at, NULL::VARCHAR AS latest_answer
-FROM yes
-UNION ALL
-SELECT relationship_id, item, NULL, NULL, NULL, NULL, latest_id, latest_at, latest_answer FROM cur
+SELECT scope.perpetrator_id, h.* FROM (
+  SELECT relationship_id, item, first_yes_id, first_yes_at, last_yes_id, last_yes_at,
+    NULL::VARCHAR AS latest_id, NULL::TIMESTAMP AS latest_at, NULL::VARCHAR AS latest_answer
+  FROM yes
+  UNION ALL
+  SELECT relationship_id, item, NULL, NULL, NULL, NULL, latest_id, latest_at, latest_answer FROM cur
+) AS h JOIN scope USING (relationship_id)
+ORDER BY scope.perpetrator_id, h.relationship_id

@@ -10,3 +10,4 @@ SELECT f.offender_id AS perpetrator_id, c.fact,
 FROM offences f JOIN fact_codes c ON c.code = f.offence_code
 WHERE f.committed_at <= CAST($1 AS TIMESTAMP) AND f.committed_at >= CAST($2 AS TIMESTAMP) AND f.offender_id IN (SELECT perpetrator_id FROM scope)
 GROUP BY ALL
+ORDER BY perpetrator_id, fact

@@ -10,3 +10,4 @@ SELECT f.offender_id AS perpetrator_id,
 FROM offences f LEFT JOIN harm h ON h.code = f.offence_code
 WHERE f.committed_at <= CAST($1 AS TIMESTAMP) AND f.committed_at >= CAST($2 AS TIMESTAMP) AND f.offender_id IN (SELECT perpetrator_id FROM scope)
 GROUP BY f.offender_id
+ORDER BY perpetrator_id

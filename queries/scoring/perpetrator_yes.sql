@@ -14,3 +14,4 @@ WHERE n.answer = 'yes' AND k.class = 'ever' AND k.subject IN ('perpetrator', 'dy
   -- only a perpetrator with another relationship has anything to roll up
   AND s.perpetrator_id IN (SELECT perpetrator_id FROM relationships GROUP BY perpetrator_id HAVING count(*) > 1)
 GROUP BY ALL
+ORDER BY perpetrator_id, relationship_id, item
