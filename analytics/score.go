@@ -691,18 +691,12 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 			cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
 		}
 		rows.Close()
-		q := fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})",
-			t, strings.Join(sel, ", "), quote(filepath.Join(w.tmp, t+".csv")), strings.Join(cols, ", "))
+		q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
+			strings.Join(sel, ", "), quote(filepath.Join(w.tmp, t+".csv")), strings.Join(cols, ", "), quote(filepath.Join(w.tmp, t+".parquet")))
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 		os.Remove(filepath.Join(w.tmp, t+".csv"))
-	}
-	for _, t := range []string{"scores", "items", "clusters"} {
-		q := fmt.Sprintf("COPY %s TO %s (FORMAT parquet, COMPRESSION zstd)", t, quote(filepath.Join(w.tmp, t+".parquet")))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
 	}
 	restrict(w.tmp)
 	old := final + ".old"
