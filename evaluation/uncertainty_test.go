@@ -1,0 +1,82 @@
+package evaluation
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestBootstrapPrevented(t *testing.T) {
+	plans := []Plan{{Expected: 10, Observed: 2}, {Expected: 6, Observed: 6}, {Expected: 8, Observed: 1}, {Expected: 3, Observed: 4}}
+	a, err := BootstrapPrevented(plans, 2000, 0.95, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := BootstrapPrevented(plans, 2000, 0.95, 7)
+	if a != b {
+		t.Errorf("same seed, different intervals: %+v %+v", a, b)
+	}
+	// Point estimate: (8 + 0 + 7 - 1) = 14. The resampled sums are sums of
+	// four draws from {8, 0, 7, -1}: they lie in [-4, 32].
+	if a.Estimate != 14 || a.Lower < -4 || a.Upper > 32 || !(a.Lower < 14 && a.Upper > 14) {
+		t.Errorf("interval %+v", a)
+	}
+	// Identical plans leave no spread.
+	same := []Plan{{Expected: 5, Observed: 1}, {Expected: 5, Observed: 1}}
+	c, _ := BootstrapPrevented(same, 500, 0.95, 1)
+	if c.Lower != 8 || c.Upper != 8 {
+		t.Errorf("identical plans: %+v, want [8, 8]", c)
+	}
+	if _, err := BootstrapPrevented(nil, 1000, 0.95, 1); err == nil {
+		t.Error("no plans accepted")
+	}
+}
+
+// TestQuantile checks the type-7 rule on 1..5: the 25% quantile is 2 and
+// the 10% quantile 1.4 (R: quantile(1:5, c(.25, .1)) gives 2.0 and 1.4).
+func TestQuantile(t *testing.T) {
+	xs := []float64{1, 2, 3, 4, 5}
+	if q := quantile(xs, 0.25); q != 2 {
+		t.Errorf("q25 = %v", q)
+	}
+	if q := quantile(xs, 0.1); math.Abs(q-1.4) > 1e-12 {
+		t.Errorf("q10 = %v", q)
+	}
+}
+
+func TestReportingSensitivity(t *testing.T) {
+	plans := []Plan{{Expected: 20, Observed: 6}, {Expected: 10, Observed: 4}}
+	engaged := []bool{true, false}
+	rows := ReportingSensitivity(plans, engaged, []float64{0.5, 1, 2})
+	// uplift 2: 4 + 6/2 = 7 observed, 23 prevented; uplift 0.5: 4 + 12 = 16.
+	if rows[2].AdjustedObserved != 7 || rows[2].Prevented != 23 || rows[0].AdjustedObserved != 16 || rows[1].AdjustedObserved != 10 {
+		t.Errorf("rows %+v", rows)
+	}
+	// The reduction vanishes when 4 + 6/u = 30: u = 6/26.
+	u := TippingUplift(plans, engaged)
+	if math.Abs(u-6.0/26) > 1e-12 {
+		t.Errorf("tipping uplift = %v, want 6/26", u)
+	}
+	check := ReportingSensitivity(plans, engaged, []float64{u})
+	if math.Abs(check[0].Prevented) > 1e-9 {
+		t.Errorf("at the tipping uplift prevented = %v, want 0", check[0].Prevented)
+	}
+}
+
+func TestSMSLevel(t *testing.T) {
+	if l, w := SMSLevel(false); l != 2 || !strings.Contains(w, "regression to the mean") {
+		t.Errorf("without comparison: %d %q", l, w)
+	}
+	if l, w := SMSLevel(true); l != 3 || w != "" {
+		t.Errorf("with comparison: %d %q", l, w)
+	}
+}
+
+func TestTippingUpliftUndefined(t *testing.T) {
+	if u := TippingUplift([]Plan{{Expected: 5, Observed: 1}}, []bool{false}); !math.IsNaN(u) {
+		t.Errorf("no engaged incidents: %v, want NaN", u)
+	}
+	if u := TippingUplift([]Plan{{Expected: 5, Observed: 6}, {Expected: 5, Observed: 1}}, []bool{false, true}); !math.IsNaN(u) {
+		t.Errorf("no reduction to erase: %v, want NaN", u)
+	}
+}
