@@ -76,7 +76,7 @@ func TestTippingUpliftUndefined(t *testing.T) {
 	if u := TippingUplift([]Plan{{Expected: 5, Observed: 1}}, []bool{false}); !math.IsNaN(u) {
 		t.Errorf("no engaged incidents: %v, want NaN", u)
 	}
-	if u := TippingUplift([]Plan{{Expected: 5, Observed: 6}, {Expected: 5, Observed: 1}}, []bool{false, true}); !math.IsNaN(u) {
+	if u := TippingUplift([]Plan{{Expected: 5, Observed: 11}, {Expected: 5, Observed: 1}}, []bool{false, true}); !math.IsNaN(u) {
 		t.Errorf("no reduction to erase: %v, want NaN", u)
 	}
 }
