@@ -1,0 +1,67 @@
+package evaluation
+
+import (
+	"math"
+	"testing"
+)
+
+func TestMatch(t *testing.T) {
+	treated := []Unit{{ID: "t1", Band: "red", Score: 50, Baseline: 6}, {ID: "t2", Band: "amber", Score: 35, Baseline: 3}, {ID: "t3", Band: "green", Score: 5, Baseline: 1}}
+	pool := []Unit{
+		{ID: "c1", Band: "red", Score: 49, Baseline: 6},
+		{ID: "c2", Band: "red", Score: 20, Baseline: 1},
+		{ID: "c3", Band: "red", Score: 51, Baseline: 5},
+		{ID: "c4", Band: "amber", Score: 35, Baseline: 3},
+	}
+	m, unmatched, err := Match(treated, pool, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m["t1"]; len(got) != 2 || got[0].ID != "c1" || got[1].ID != "c3" {
+		t.Errorf("t1 matched %v, want c1 then c3 (c2 is far)", got)
+	}
+	if got := m["t2"]; len(got) != 1 || got[0].ID != "c4" {
+		t.Errorf("t2 matched %v, want c4 only (same band)", got)
+	}
+	if len(unmatched) != 1 || unmatched[0] != "t3" {
+		t.Errorf("unmatched %v, want t3 (no green comparisons)", unmatched)
+	}
+}
+
+// TestDifferenceInDifferences: plans fall from 10 to 2 per 90 days (ratio
+// 0.2); their comparisons fall from 10 to 5 (0.5): regression to the mean
+// explains part of the fall, and the ratio of ratios is 0.4 (a 60%
+// reduction attributable to the plans, not the naive 80%).
+func TestDifferenceInDifferences(t *testing.T) {
+	treated := []Unit{{ID: "t", Baseline: 10, Followup: 2, BaselineDays: 90, FollowupDays: 90}}
+	matches := map[string][]Unit{"t": {
+		{ID: "a", Baseline: 12, Followup: 6, BaselineDays: 90, FollowupDays: 90},
+		{ID: "b", Baseline: 8, Followup: 4, BaselineDays: 90, FollowupDays: 90},
+	}}
+	d, err := DifferenceInDifferences(treated, matches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(d.TreatedRatio-0.2) > 1e-12 || math.Abs(d.ComparisonRatio-0.5) > 1e-12 || math.Abs(d.Ratio-0.4) > 1e-12 || math.Abs(d.Reduction-0.6) > 1e-12 {
+		t.Errorf("DiD = %+v", d)
+	}
+	if _, err := DifferenceInDifferences(treated, map[string][]Unit{}); err == nil {
+		t.Error("no matches accepted")
+	}
+}
+
+// TestBalanceTable: identical groups have SMD 0; a shift of one pooled SD
+// has SMD 1.
+func TestBalanceTable(t *testing.T) {
+	treated := []Unit{{ID: "t1", Baseline: 4, Score: 10}, {ID: "t2", Baseline: 6, Score: 20}}
+	matches := map[string][]Unit{"t1": {{Baseline: 4, Score: 9}}, "t2": {{Baseline: 6, Score: 19}}}
+	b := BalanceTable(treated, matches)
+	if b[0].Covariate != "baseline_count" || b[0].SMD != 0 {
+		t.Errorf("baseline balance %+v", b[0])
+	}
+	// Scores: treated {10, 20}, comparisons {9, 19}: means differ by 1,
+	// population variances 25 each, pooled SD 5: SMD 0.2.
+	if math.Abs(b[1].SMD-0.2) > 1e-12 {
+		t.Errorf("score SMD = %v, want 0.2", b[1].SMD)
+	}
+}
