@@ -5,14 +5,31 @@ import (
 	"time"
 )
 
+// buffers holds a batch's output: one byte slice per file.
+type buffers [nFiles][]byte
+
+// row starts a row of file f.
+func (b *buffers) row(f int) *row { return &row{b: b[f]} }
+
+// put ends a row of file f and keeps it.
+func (b *buffers) put(f int, r *row) { r.end(); b[f] = r.b }
+
 // row appends CSV fields to a buffer. Synthetic values never contain commas,
 // quotes or line breaks, so no quoting is needed.
 type row struct{ b []byte }
 
-func (r *row) s(v string) *row  { r.b = append(r.b, v...); r.b = append(r.b, ','); return r }
-func (r *row) i(v int) *row     { r.b = strconv.AppendInt(r.b, int64(v), 10); r.b = append(r.b, ','); return r }
-func (r *row) f(v float64) *row { r.b = strconv.AppendFloat(r.b, v, 'g', 6, 64); r.b = append(r.b, ','); return r }
-func (r *row) empty() *row      { r.b = append(r.b, ','); return r }
+func (r *row) s(v string) *row { r.b = append(r.b, v...); r.b = append(r.b, ','); return r }
+func (r *row) i(v int) *row {
+	r.b = strconv.AppendInt(r.b, int64(v), 10)
+	r.b = append(r.b, ',')
+	return r
+}
+func (r *row) f(v float64) *row {
+	r.b = strconv.AppendFloat(r.b, v, 'g', 6, 64)
+	r.b = append(r.b, ',')
+	return r
+}
+func (r *row) empty() *row { r.b = append(r.b, ','); return r }
 
 // id appends prefix, a zero-padded number and optionally "-" and a suffix.
 func (r *row) id(prefix byte, n int, sub int) *row {

@@ -92,24 +92,25 @@ type perp struct {
 
 // dyad is a relationship's latent state.
 type dyad struct {
-	victim, perp        string
-	p                   *perp
-	counter             bool
-	start, end          int // months from From
-	lambda0, growth     float64
-	trajectory          string
-	cc, violence, sex   bool
-	childConflict       bool
-	kids                bool
-	strangOnset         int // month the trait starts; -1 = never
-	stalkOnset          int
-	tkOnset             int
-	weaponOnset         int
-	separations         []int
-	pregnancies         []int
-	planMonth           int // -1 = no plan
-	engaged             []bool
-	serious             int
+	group             int // the perpetrator group it was generated in
+	victim, perp      string
+	p                 *perp
+	counter           bool
+	start, end        int // months from From
+	lambda0, growth   float64
+	trajectory        string
+	cc, violence, sex bool
+	childConflict     bool
+	kids              bool
+	strangOnset       int // month the trait starts; -1 = never
+	stalkOnset        int
+	tkOnset           int
+	weaponOnset       int
+	separations       []int
+	pregnancies       []int
+	planMonth         int // -1 = no plan
+	engaged           []bool
+	serious           int
 }
 
 const never = -1
@@ -164,10 +165,8 @@ func (g *generator) clamp(t time.Time) (time.Time, bool) {
 }
 
 // group generates one perpetrator with nVictims relationships into bufs.
-func (g *generator) group(idx, nVictims int, bufs *[nFiles][]byte) {
+func (g *generator) group(idx, nVictims int, bufs *buffers) {
 	r := newRNG(g.cfg.Seed, uint64(idx))
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
 
 	serial := nVictims > 1
 	p := &perp{id: idString('P', idx, -1), serial: serial}
@@ -199,20 +198,20 @@ func (g *generator) group(idx, nVictims int, bufs *[nFiles][]byte) {
 	eth := func() string { return ethnicities[r.pick(ethnicityWeights)] }
 	areaCode := func() string { return "N" + string(rune('0'+area/10)) + string(rune('0'+area%10)) }
 	{
-		rw := out(fPersons)
+		rw := bufs.row(fPersons)
 		rw.s(p.id).i(perpBirth).s(sexOf(perpMale)).s(eth()).s(areaCode())
-		put(fPersons, rw)
+		bufs.put(fPersons, rw)
 	}
 	var dyads []*dyad
 	for v := 0; v < nVictims; v++ {
-		d := &dyad{victim: idString('V', idx, v), perp: p.id, p: p, planMonth: never}
+		d := &dyad{group: idx, victim: idString('V', idx, v), perp: p.id, p: p, planMonth: never}
 		vb := perpBirth + r.IntN(13) - 6
 		if vb > 2006 {
 			vb = 2006
 		}
-		rw := out(fPersons)
+		rw := bufs.row(fPersons)
 		rw.s(d.victim).i(vb).s(sexOf(!perpMale == r.bernoulli(0.97))).s(eth()).s(areaCode())
-		put(fPersons, rw)
+		bufs.put(fPersons, rw)
 		g.traits(d, r, serial)
 		dyads = append(dyads, d)
 	}
@@ -221,7 +220,7 @@ func (g *generator) group(idx, nVictims int, bufs *[nFiles][]byte) {
 	var counters []*dyad
 	for _, d := range dyads {
 		if r.bernoulli(0.02) {
-			c := &dyad{victim: d.perp, perp: d.victim, p: &perp{id: d.victim}, counter: true, planMonth: never,
+			c := &dyad{group: idx, victim: d.perp, perp: d.victim, p: &perp{id: d.victim}, counter: true, planMonth: never,
 				strangOnset: never, stalkOnset: never, tkOnset: never, weaponOnset: never}
 			c.start = d.start + r.IntN(6)
 			if c.start >= g.months {
@@ -261,9 +260,9 @@ func (g *generator) group(idx, nVictims int, bufs *[nFiles][]byte) {
 		if t.Year() < perpBirth+14 {
 			continue
 		}
-		rw := out(fOffences)
+		rw := bufs.row(fOffences)
 		rw.id('F', idx, offN).s(p.id).s(code).date(t).empty().empty().s(outcome(r))
-		put(fOffences, rw)
+		bufs.put(fOffences, rw)
 		offN++
 	}
 }
@@ -323,10 +322,7 @@ func (g *generator) traits(d *dyad, r rng, serial bool) {
 
 // history walks a relationship month by month: occurrences, assessments,
 // plans, engagement and serious-harm outcomes.
-func (g *generator) history(d *dyad, r rng, bufs *[nFiles][]byte, occN, asN, offN, pmpN *int) {
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
-	idx := groupOf(d)
+func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN *int) {
 	d.engaged = make([]bool, g.months+1)
 	// Background engagement unrelated to plans (4% of victims).
 	if !d.counter && r.bernoulli(0.04) {
@@ -379,25 +375,25 @@ func (g *generator) history(d *dyad, r rng, bufs *[nFiles][]byte, occN, asN, off
 			if r.bernoulli(risk) {
 				code := seriousCodes[r.pick(seriousWeights)]
 				id := g.occurrence(d, r, bufs, m, code, occN, asN, offN)
-				rw := out(fTruthOutcomes)
+				rw := bufs.row(fTruthOutcomes)
 				rw.s(id).s(d.victim).s(d.perp).date(g.day(m, r)).s(code).f(risk)
-				put(fTruthOutcomes, rw)
+				bufs.put(fTruthOutcomes, rw)
 				d.serious++
 			}
 			if g.truth {
-				rw := out(fTruthMonthly)
+				rw := bufs.row(fTruthMonthly)
 				rw.s(d.victim).s(d.perp).i(m).f(risk).f(trueRate).i(b2i(planned)).i(b2i(d.engaged[m]))
-				put(fTruthMonthly, rw)
+				bufs.put(fTruthMonthly, rw)
 			}
 		}
 		// A plan opens after a spike, with limited capacity.
 		if !d.counter && d.planMonth == never && m+1 < g.months && len(counts) >= 3 &&
 			counts[len(counts)-1]+counts[len(counts)-2]+counts[len(counts)-3] >= spikeThreshold && r.bernoulli(planOpenProb) {
 			d.planMonth = m + 1
-			g.plan(d, r, bufs, idx, pmpN, sepRecent)
+			g.plan(d, r, bufs, pmpN, sepRecent)
 		}
 	}
-	rw := out(fTruthRelationships)
+	rw := bufs.row(fTruthRelationships)
 	rw.s(d.victim).s(d.perp).i(b2i(d.counter)).i(d.start).f(d.lambda0).s(d.trajectory).i(b2i(d.cc)).i(b2i(d.violence)).
 		i(d.strangOnset).i(d.stalkOnset).i(d.tkOnset).i(d.weaponOnset).i(b2i(d.sex)).i(b2i(d.p.criminal)).i(b2i(d.p.serial)).i(d.planMonth)
 	em := 0
@@ -405,16 +401,14 @@ func (g *generator) history(d *dyad, r rng, bufs *[nFiles][]byte, occN, asN, off
 		em += b2i(e)
 	}
 	rw.i(em).i(d.serious)
-	put(fTruthRelationships, rw)
+	bufs.put(fTruthRelationships, rw)
 }
 
 // occurrence writes one occurrence in month m (a crime with the given code
 // when code is set), its offence if a crime, and usually a DASH. It returns
 // the offence id ("" for an incident).
-func (g *generator) occurrence(d *dyad, r rng, bufs *[nFiles][]byte, m int, code string, occN, asN, offN *int) string {
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
-	idx := groupOf(d)
+func (g *generator) occurrence(d *dyad, r rng, bufs *buffers, m int, code string, occN, asN, offN *int) string {
+	idx := d.group
 	t := g.day(m, r)
 	kind := "incident"
 	if code != "" || r.bernoulli(0.3+0.2*b2f(d.violence)) {
@@ -428,21 +422,21 @@ func (g *generator) occurrence(d *dyad, r rng, bufs *[nFiles][]byte, m int, code
 	}
 	occID := idString('O', idx, *occN)
 	*occN++
-	rw := out(fOccurrences)
+	rw := bufs.row(fOccurrences)
 	rw.s(occID).date(t).s(d.victim).s(d.perp).s(kind)
 	if kind == "crime" {
 		rw.s(code)
 	} else {
 		rw.empty()
 	}
-	put(fOccurrences, rw)
+	bufs.put(fOccurrences, rw)
 	offID := ""
 	if kind == "crime" {
 		offID = idString('F', idx, *offN)
 		*offN++
-		rw := out(fOffences)
+		rw := bufs.row(fOffences)
 		rw.s(offID).s(d.perp).s(code).date(t).s(d.victim).s(occID).s(outcome(r))
-		put(fOffences, rw)
+		bufs.put(fOffences, rw)
 	}
 	if r.bernoulli(0.72) {
 		g.dash(d, r, bufs, m, t, occID, asN)
@@ -470,10 +464,8 @@ func answer(r rng, truth bool, pYes float64) string {
 }
 
 // dash writes a police DASH 2009 assessment with its 27 answers.
-func (g *generator) dash(d *dyad, r rng, bufs *[nFiles][]byte, m int, t time.Time, occID string, asN *int) {
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
-	idx := groupOf(d)
+func (g *generator) dash(d *dyad, r rng, bufs *buffers, m int, t time.Time, occID string, asN *int) {
+	idx := d.group
 	p := d.p
 	sep := within(d.separations, m, 12)
 	preg := within(d.pregnancies, m, 18)
@@ -481,33 +473,33 @@ func (g *generator) dash(d *dyad, r rng, bufs *[nFiles][]byte, m int, t time.Tim
 	high := d.has(d.strangOnset, m) || d.has(d.tkOnset, m) || d.has(d.weaponOnset, m)
 	const ever = 0.7 // chance a true "ever" item is answered yes
 	ans := [27]string{
-		answer(r, d.violence, 0.45),                 // Q1 injury
-		answer(r, d.cc || high, 0.6),                // Q2 frightened
-		answer(r, d.cc || high, 0.55),               // Q3 afraid of what
-		answer(r, d.cc, 0.5),                        // Q4 isolated
-		answer(r, d.cc || r.bernoulli(0.2), 0.4),    // Q5 depressed
-		answer(r, sep, 0.85),                        // Q6 separation (12 months)
-		answer(r, d.childConflict, 0.6),             // Q7 child contact
-		answer(r, d.has(d.stalkOnset, m), 0.75),     // Q8 stalking
-		answer(r, preg, 0.8),                        // Q9 pregnancy (18 months)
-		answer(r, d.kids, 0.8),                      // Q10 other children
-		answer(r, p.childHarm, ever),                // Q11 hurt children
-		answer(r, p.childThreat, ever),              // Q12 threatened children
-		answer(r, esc, 0.6),                         // Q13 more often
-		answer(r, esc || high, 0.5),                 // Q14 worse
-		answer(r, d.cc, 0.7),                        // Q15 controlling
-		answer(r, d.has(d.weaponOnset, m), ever),    // Q16 weapons
-		answer(r, d.has(d.tkOnset, m), ever),        // Q17 threats to kill
-		answer(r, d.has(d.strangOnset, m), ever),    // Q18 strangulation
-		answer(r, d.sex, 0.5),                       // Q19 sexual abuse
-		answer(r, r.bernoulli(0.04), 0.6),           // Q20 third party
-		answer(r, p.hurtOthers, ever),               // Q21 hurt others
-		answer(r, p.animal, ever),                   // Q22 animals
-		answer(r, r.bernoulli(0.2), 0.7),            // Q23 financial
-		answer(r, p.substance, 0.7),                 // Q24 substance (12 months)
-		answer(r, p.suicidal, ever),                 // Q25 suicide
-		answer(r, p.breaches, ever),                 // Q26 breaches
-		answer(r, p.criminal, 0.85),                 // Q27 criminal history
+		answer(r, d.violence, 0.45),              // Q1 injury
+		answer(r, d.cc || high, 0.6),             // Q2 frightened
+		answer(r, d.cc || high, 0.55),            // Q3 afraid of what
+		answer(r, d.cc, 0.5),                     // Q4 isolated
+		answer(r, d.cc || r.bernoulli(0.2), 0.4), // Q5 depressed
+		answer(r, sep, 0.85),                     // Q6 separation (12 months)
+		answer(r, d.childConflict, 0.6),          // Q7 child contact
+		answer(r, d.has(d.stalkOnset, m), 0.75),  // Q8 stalking
+		answer(r, preg, 0.8),                     // Q9 pregnancy (18 months)
+		answer(r, d.kids, 0.8),                   // Q10 other children
+		answer(r, p.childHarm, ever),             // Q11 hurt children
+		answer(r, p.childThreat, ever),           // Q12 threatened children
+		answer(r, esc, 0.6),                      // Q13 more often
+		answer(r, esc || high, 0.5),              // Q14 worse
+		answer(r, d.cc, 0.7),                     // Q15 controlling
+		answer(r, d.has(d.weaponOnset, m), ever), // Q16 weapons
+		answer(r, d.has(d.tkOnset, m), ever),     // Q17 threats to kill
+		answer(r, d.has(d.strangOnset, m), ever), // Q18 strangulation
+		answer(r, d.sex, 0.5),                    // Q19 sexual abuse
+		answer(r, r.bernoulli(0.04), 0.6),        // Q20 third party
+		answer(r, p.hurtOthers, ever),            // Q21 hurt others
+		answer(r, p.animal, ever),                // Q22 animals
+		answer(r, r.bernoulli(0.2), 0.7),         // Q23 financial
+		answer(r, p.substance, 0.7),              // Q24 substance (12 months)
+		answer(r, p.suicidal, ever),              // Q25 suicide
+		answer(r, p.breaches, ever),              // Q26 breaches
+		answer(r, p.criminal, 0.85),              // Q27 criminal history
 	}
 	yes := 0
 	for _, a := range ans {
@@ -527,9 +519,9 @@ func (g *generator) dash(d *dyad, r rng, bufs *[nFiles][]byte, m int, t time.Tim
 	}
 	asID := idString('A', idx, *asN)
 	*asN++
-	rw := out(fAssessments)
+	rw := bufs.row(fAssessments)
 	rw.s(asID).s("dash_police_2009").date(t).s(d.victim).s(d.perp).s(occID).s(grade)
-	put(fAssessments, rw)
+	bufs.put(fAssessments, rw)
 	b := bufs[fAnswers]
 	for i, a := range ans {
 		b = append(b, asID...)
@@ -546,9 +538,8 @@ func (g *generator) dash(d *dyad, r rng, bufs *[nFiles][]byte, m int, t time.Tim
 
 // plan writes a problem-management plan opened at the start of
 // d.planMonth, its actions, and the engagement it brings.
-func (g *generator) plan(d *dyad, r rng, bufs *[nFiles][]byte, idx int, pmpN *int, sepRecent bool) {
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
+func (g *generator) plan(d *dyad, r rng, bufs *buffers, pmpN *int, sepRecent bool) {
+	idx := d.group
 	opened := g.day(d.planMonth, r)
 	fin, ok := g.clamp(opened.AddDate(0, 0, 30+r.IntN(90)))
 	status := "finalised"
@@ -568,7 +559,7 @@ func (g *generator) plan(d *dyad, r rng, bufs *[nFiles][]byte, idx int, pmpN *in
 	}
 	id := idString('M', idx, *pmpN)
 	*pmpN++
-	rw := out(fPMPs)
+	rw := bufs.row(fPMPs)
 	rw.s(id).s(d.victim).s(d.perp).date(opened)
 	if status == "open" {
 		rw.empty()
@@ -576,13 +567,13 @@ func (g *generator) plan(d *dyad, r rng, bufs *[nFiles][]byte, idx int, pmpN *in
 		rw.date(fin)
 	}
 	rw.s(status).i(stage)
-	put(fPMPs, rw)
+	bufs.put(fPMPs, rw)
 	nAct := 2 + r.IntN(5)
 	for k := 0; k < nAct; k++ {
 		typ := actionTypes[r.pick(actionWeights)]
 		raised, _ := g.clamp(opened.AddDate(0, 0, r.IntN(21)))
 		due := raised.AddDate(0, 0, 7+r.IntN(21))
-		rw := out(fActions)
+		rw := bufs.row(fActions)
 		rw.s(id + "-" + string(rune('a'+k))).s(id).s(actionOwners[typ]).s(typ).date(raised).date(due)
 		if done, ok := g.clamp(raised.AddDate(0, 0, 1+r.IntN(30))); ok && r.bernoulli(0.8) {
 			rw.date(done)
@@ -599,7 +590,7 @@ func (g *generator) plan(d *dyad, r rng, bufs *[nFiles][]byte, idx int, pmpN *in
 		} else {
 			rw.s("no").empty()
 		}
-		put(fActions, rw)
+		bufs.put(fActions, rw)
 	}
 	// Plans bring victims into contact with agencies (IDVA, MARAC), and
 	// engaged victims report more: the evaluation must allow for it.
@@ -612,15 +603,13 @@ func (g *generator) plan(d *dyad, r rng, bufs *[nFiles][]byte, idx int, pmpN *in
 }
 
 // engage writes an engagement episode from month s and marks the months.
-func (g *generator) engage(d *dyad, r rng, bufs *[nFiles][]byte, s int, agency string) {
-	out := func(f int) *row { return &row{b: bufs[f]} }
-	put := func(f int, rw *row) { rw.end(); bufs[f] = rw.b }
+func (g *generator) engage(d *dyad, r rng, bufs *buffers, s int, agency string) {
 	if agency == "other" {
 		agency = []string{"idva", "health", "housing", "childrens_services", "isva", "other"}[r.IntN(6)]
 	}
 	length := 3 + r.IntN(7)
 	start := g.day(s, r)
-	rw := out(fEngagement)
+	rw := bufs.row(fEngagement)
 	rw.s(d.victim).s(agency).date(start)
 	e := s + length
 	if e < g.months {
@@ -629,23 +618,10 @@ func (g *generator) engage(d *dyad, r rng, bufs *[nFiles][]byte, s int, agency s
 	} else {
 		rw.empty()
 	}
-	put(fEngagement, rw)
+	bufs.put(fEngagement, rw)
 	for m := s; m < e && m < len(d.engaged); m++ {
 		d.engaged[m] = true
 	}
-}
-
-// groupOf recovers the group number from a dyad's perpetrator or victim id.
-func groupOf(d *dyad) int {
-	id := d.perp
-	if d.counter {
-		id = d.victim
-	}
-	n := 0
-	for _, c := range id[1:8] {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 func b2f(b bool) float64 {

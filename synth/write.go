@@ -73,7 +73,7 @@ func Write(dir string, cfg Config) (*Summary, error) {
 	}
 	nBatches := (len(groups) + batchGroups - 1) / batchGroups
 	type result struct {
-		bufs [nFiles][]byte
+		bufs buffers
 		rels int
 	}
 	results := make([]chan result, nBatches)
@@ -138,7 +138,7 @@ func Write(dir string, cfg Config) (*Summary, error) {
 	t := Truth{
 		Seed: cfg.Seed, Relationships: cfg.Relationships, From: cfg.From.Format("2006-01-02"), To: cfg.To.Format("2006-01-02"),
 		Outcome: outcomeModel, PlanEffect: planEffect, ReportingUplift: reportingUplift,
-		PlanRule: fmt.Sprintf("a relationship with %d or more occurrences in three consecutive months gets a plan the next month with probability %.2f (once)", spikeThreshold, planOpenProb),
+		PlanRule:     fmt.Sprintf("a relationship with %d or more occurrences in three consecutive months gets a plan the next month with probability %.2f (once)", spikeThreshold, planOpenProb),
 		SeriousCodes: seriousCodes, UnscoredCodes: unscoredCodes,
 		Notes: []string{
 			"Months are counted from the first month of the extract (0).",

@@ -82,7 +82,9 @@ func runCheck(c *cobra.Command, o *checkOptions) error {
 }
 
 // indent prefixes every line written with six spaces.
-type indent struct{ w interface{ Write([]byte) (int, error) } }
+type indent struct {
+	w interface{ Write([]byte) (int, error) }
+}
 
 func (i indent) Write(p []byte) (int, error) {
 	out := make([]byte, 0, len(p)+12)
