@@ -29,7 +29,7 @@ type source struct {
 // column.
 func discover(dir string, readParquetHeader func(path string) ([]string, error)) ([]*source, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("load %s: not a folder; give the folder that holds persons.csv, occurrences.csv, ...", dir)
+		return nil, fmt.Errorf("load %s: not a folder; give the folder that holds persons.csv, occurrences.csv and the other extract files", dir)
 	}
 	var out []*source
 	byName := map[string]*source{}

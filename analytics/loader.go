@@ -110,17 +110,18 @@ func staged(s *source, c extract.Column) string {
 	if !s.present[c.Name] {
 		return "NULL::VARCHAR"
 	}
-	x := "nullif(trim(src." + ident(c.Name) + "), '')"
+	x := "src." + ident(c.Name)
 	switch {
 	case c.Kind == extract.KindID:
-		return "tau_pseud(" + x + ")"
+		return "tau_pseud(" + stagedText(x) + ")"
 	case s.spec.Name == "answers" && c.Name == "item":
-		return "CASE WHEN left(" + x + ", 1) = 'q' THEN 'Q' || substr(" + x + ", 2) ELSE " + x + " END"
+		return stagedItem(x)
 	}
-	return x
+	return stagedText(x)
 }
 
-// keyExpr is the SQL of a file's row key over the staged columns.
+// keyCols returns the columns that identify a file's row: its key, or
+// every column for a file without one.
 func keyCols(f extract.File) []string {
 	if len(f.Key) > 0 {
 		return f.Key
@@ -161,7 +162,7 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	}
 	copyQ := fmt.Sprintf("SELECT %s FROM (%s) AS n %s WHERE (%s) IS NULL", strings.Join(out, ", "), l.staging(s, false), joins, check)
 	if f.Name == "answers" && s.path != "" {
-		copyQ = l.answersFastPath(s, check)
+		copyQ = l.answersFastPath(s)
 	}
 	n0, err := l.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, quote(table)))
 	if err != nil {
@@ -485,7 +486,7 @@ FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.f
 // answer spelled yes, no, not_known or not_asked) is written as it is; only
 // the others go through normalising and the full row check. Nationally that
 // is 135 million rows, so the common case must cost a few comparisons.
-func (l *loader) answersFastPath(s *source, check string) string {
+func (l *loader) answersFastPath(s *source) string {
 	ok := fmt.Sprintf(`(src.assessment_id <> '' AND length(src.assessment_id) <= %d AND src.assessment_id[1] <> ' ' AND src.assessment_id[-1] <> ' '
   AND src.item[1] = 'Q' AND src.item[-1] <> ' ' AND src.answer IN ('yes', 'no', 'not_known', 'not_asked'))`, maxIDLength)
 	id := "tau_pseud(CASE WHEN ok THEN src.assessment_id ELSE " + stagedText("src.assessment_id") + " END)"
@@ -495,7 +496,6 @@ func (l *loader) answersFastPath(s *source, check string) string {
 	// that fails a check is written with a NULL where the failing value
 	// was, found afterwards in the table (answerProblems) and removed on the
 	// rare path.
-	_ = check
 	return fmt.Sprintf(`SELECT %s AS assessment_id, %s AS item, %s AS answer
 FROM (SELECT *, %s AS ok FROM %s AS src) AS src`, id, item, answer, ok, l.reader(s))
 }
@@ -516,9 +516,6 @@ func stagedItem(x string) string {
 	t := stagedText(x)
 	return "CASE WHEN left(" + t + ", 1) = 'q' THEN 'Q' || substr(" + t + ", 2) ELSE " + t + " END"
 }
-
-// stagedIDExpr normalises an id as staging does (pseudonymised when keyed).
-func stagedIDExpr(l *loader, x string) string { return "tau_pseud(" + stagedText(x) + ")" }
 
 // answerOrphans aggregates the written answers once per assessment
 // (agg_answers: rows, the set of DASH items Q1..Q63 as bits, other items)

@@ -35,10 +35,6 @@ type rule struct {
 // textOf is the SQL for a column's normalised text in the staged table.
 func textOf(col string) string { return "n." + ident(col) }
 
-// answerList is the SQL list of canonical answers; a staged answer is its
-// 1-based position in it.
-var answerList = "['yes', 'no', 'not_known', 'not_asked']"
-
 // tsOf is the SQL for a date column's timestamp, parsed once when staged.
 func tsOf(col string) string { return "n." + ident(col+tsSuffix) }
 
@@ -200,9 +196,6 @@ func macros(key []byte) []string {
   WHEN regexp_matches(x, '[0-9][Zz]$|[0-9][+-][0-9:]+$') AND length(x) > 16 THEN CAST(try_cast(x AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)
   ELSE try_cast(x AS TIMESTAMP) END`,
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
-		// tau_answer_code numbers the canonical answers 1 to 4 (positions in
-		// answerList).
-		"CREATE OR REPLACE TEMP MACRO tau_answer_code(x) AS CAST(CASE x WHEN 'yes' THEN 1 WHEN 'no' THEN 2 WHEN 'not_known' THEN 3 WHEN 'not_asked' THEN 4 ELSE list_position(" + answerList + ", tau_answer(x)) END AS UTINYINT)",
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.
 		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + quote(extract.RelationshipIDPrefix) + " || left(sha256(v || chr(31) || p), 16)",

@@ -70,7 +70,19 @@ type ReportingRow struct {
 // happened; an uplift below 1 means they reported less), and recomputes the
 // totals. engaged[i] says whether plans[i]'s victim was engaged.
 func ReportingSensitivity(plans []Plan, engaged []bool, uplifts []float64) []ReportingRow {
-	var expected, plain, eng float64
+	expected, plain, eng := engagementTotals(plans, engaged)
+	out := make([]ReportingRow, len(uplifts))
+	for i, u := range uplifts {
+		obs := plain + eng/u
+		red, _ := Reduction(expected, obs)
+		out[i] = ReportingRow{Uplift: u, AdjustedObserved: obs, Prevented: expected - obs, Reduction: red}
+	}
+	return out
+}
+
+// engagementTotals sums the expected counts and splits the observed ones
+// into plans whose victim was engaged and the others.
+func engagementTotals(plans []Plan, engaged []bool) (expected, plain, eng float64) {
 	for i, p := range plans {
 		expected += p.Expected
 		if engaged[i] {
@@ -79,13 +91,7 @@ func ReportingSensitivity(plans []Plan, engaged []bool, uplifts []float64) []Rep
 			plain += float64(p.Observed)
 		}
 	}
-	out := make([]ReportingRow, len(uplifts))
-	for i, u := range uplifts {
-		obs := plain + eng/u
-		red, _ := Reduction(expected, obs)
-		out[i] = ReportingRow{Uplift: u, AdjustedObserved: obs, Prevented: expected - obs, Reduction: red}
-	}
-	return out
+	return expected, plain, eng
 }
 
 // TippingUplift returns the reporting uplift of engaged victims at which the
@@ -97,15 +103,7 @@ func ReportingSensitivity(plans []Plan, engaged []bool, uplifts []float64) []Rep
 // engaged victim had an incident, or the non-engaged counts alone already
 // reach the expected count (no reduction to erase).
 func TippingUplift(plans []Plan, engaged []bool) float64 {
-	var expected, plain, eng float64
-	for i, p := range plans {
-		expected += p.Expected
-		if engaged[i] {
-			eng += float64(p.Observed)
-		} else {
-			plain += float64(p.Observed)
-		}
-	}
+	expected, plain, eng := engagementTotals(plans, engaged)
 	if plain >= expected {
 		return math.NaN()
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,5 +243,3 @@ func newBareCopyCmd() *cobra.Command {
 		},
 	}
 }
-
-var _ = io.Discard

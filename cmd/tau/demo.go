@@ -56,15 +56,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	}
 	fmt.Fprintf(w, "\n== 4. score: the ranked threat list (top 10)\n")
 	asOf := "2025-12-31"
-	if err := runScore(c, &scoreOptions{warehouse: wh, asOf: asOf, format: "table", top: 10}); err != nil {
-		return err
-	}
-	cfg, err := loadConfig("")
-	if err != nil {
-		return err
-	}
-	t, _ := analytics.ParseDate(asOf)
-	run, err := analytics.Score(c.Context(), wh, cfg, t, false)
+	run, err := runScore(c, &scoreOptions{warehouse: wh, asOf: asOf, format: "table", top: 10})
 	if err != nil {
 		return err
 	}

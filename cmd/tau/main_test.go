@@ -122,7 +122,7 @@ func TestScoreAndExplainCLI(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"pct_occurrences_last_90d"`) || !strings.Contains(out, `"clusters": [`) {
 		t.Errorf("json: %v\n%s", err, out)
 	}
-	out, err = run(t, "explain", "r-b1b5f1a0b6c2d3e4", "--warehouse", wh, "--as-of", "2024-12-31")
+	_, err = run(t, "explain", "r-b1b5f1a0b6c2d3e4", "--warehouse", wh, "--as-of", "2024-12-31")
 	if code := exitCode(err); code != exitFailure || !strings.Contains(err.Error(), "no occurrence or assessment") {
 		t.Errorf("explain of an unknown relationship: %v", err)
 	}

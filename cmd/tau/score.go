@@ -45,7 +45,10 @@ reproduced later, and printed. The weights are starting values to calibrate
   tau score --warehouse ./wh --format csv --out scores.csv
   tau score --warehouse ./wh --config ./force.toml --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return runScore(c, o) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := runScore(c, o)
+			return err
+		},
 	}
 	warehouseFlag(c, &o.warehouse)
 	c.Flags().StringVar(&o.asOf, "as-of", "", "score as of this date (default today)")
@@ -87,30 +90,31 @@ func output(c *cobra.Command, path string) (io.Writer, func() error, error) {
 	return f, f.Close, nil
 }
 
-func runScore(c *cobra.Command, o *scoreOptions) error {
+// runScore scores, prints or writes the result, and returns the run.
+func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 	if err := requireWarehouse(o.warehouse); err != nil {
-		return err
+		return nil, err
 	}
 	switch o.format {
 	case "table", "csv", "json":
 	default:
-		return &exitError{exitUsage, fmt.Errorf("score --format: %q is not table, csv or json", o.format)}
+		return nil, &exitError{exitUsage, fmt.Errorf("score --format: %q is not table, csv or json", o.format)}
 	}
 	asOf, err := parseAsOf("score --as-of", o.asOf)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
-		return &exitError{exitUsage, err}
+		return nil, &exitError{exitUsage, err}
 	}
 	run, err := analytics.Score(c.Context(), o.warehouse, cfg, asOf, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w, closeOut, err := output(c, o.out)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch o.format {
 	case "json":
@@ -125,7 +129,7 @@ func runScore(c *cobra.Command, o *scoreOptions) error {
 	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
-	return err
+	return run, err
 }
 
 func writeScoresCSV(w io.Writer, scores []scoring.Score) error {
