@@ -643,73 +643,22 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 			return fmt.Errorf("score: write snapshot: %w", err)
 		}
 	}
-	ctx := context.Background()
-	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", DefaultMemoryLimit, filepath.Join(w.dir, spillDir)))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ddl := []string{
-		`CREATE TABLE scores (relationship_id VARCHAR, victim_id VARCHAR, perpetrator_id VARCHAR, as_of TIMESTAMP, total_score DOUBLE, "rank" INTEGER,
+	ddl := []resultTable{
+		{"scores", `relationship_id VARCHAR, victim_id VARCHAR, perpetrator_id VARCHAR, as_of TIMESTAMP, total_score DOUBLE, "rank" INTEGER,
   band VARCHAR, stage INTEGER, cluster_score DOUBLE, harm_score DOUBLE, recency_frequency_score DOUBLE, clusters VARCHAR[], items VARCHAR[],
   occurrences_90d INTEGER, occurrences_365d INTEGER, occurrences_lookback INTEGER, pct_occurrences_last_90d DOUBLE, days_since_last_occurrence INTEGER,
-  harm_cchi_days DOUBLE, unscored_offence_codes VARCHAR[], serial BOOLEAN, officer_grade VARCHAR, config_hash VARCHAR, harm_edition VARCHAR, generation VARCHAR)`,
-		`CREATE TABLE items (relationship_id VARCHAR, item VARCHAR, label VARCHAR, class VARCHAR, subject VARCHAR, source_assessment_id VARCHAR,
+  harm_cchi_days DOUBLE, unscored_offence_codes VARCHAR[], serial BOOLEAN, officer_grade VARCHAR, config_hash VARCHAR, harm_edition VARCHAR, generation VARCHAR`},
+		{"items", `relationship_id VARCHAR, item VARCHAR, label VARCHAR, class VARCHAR, subject VARCHAR, source_assessment_id VARCHAR,
   source_date TIMESTAMP, source_relationship_id VARCHAR, sticky BOOLEAN, held_against_assessment_id VARCHAR, held_against_date TIMESTAMP,
-  held_against_answer VARCHAR, from_other_relationship BOOLEAN, reason VARCHAR)`,
-		`CREATE TABLE clusters (relationship_id VARCHAR, cluster VARCHAR, name VARCHAR, weight DOUBLE, stage INTEGER, legs VARCHAR)`,
+  held_against_answer VARCHAR, from_other_relationship BOOLEAN, reason VARCHAR`},
+		{"clusters", `relationship_id VARCHAR, cluster VARCHAR, name VARCHAR, weight DOUBLE, stage INTEGER, legs VARCHAR`},
 	}
-	for _, q := range ddl {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
+	if err := csvToParquet(w.dir, w.tmp, ddl); err != nil {
+		return fmt.Errorf("score: write snapshot: %w", err)
 	}
-	for _, t := range []string{"scores", "items", "clusters"} {
-		// The table's own column types drive the CSV reader; lists are
-		// written joined with | and split here.
-		var cols []string
-		rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t)
-		if err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
-		var sel []string
-		for rows.Next() {
-			var name, typ string
-			rows.Scan(&name, &typ)
-			csvType := typ
-			if strings.HasSuffix(typ, "[]") {
-				csvType = "VARCHAR"
-				sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::VARCHAR[] ELSE string_split(%[1]s, '|') END", ident(name)))
-			} else {
-				sel = append(sel, ident(name))
-			}
-			cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
-		}
-		rows.Close()
-		q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
-			strings.Join(sel, ", "), quote(filepath.Join(w.tmp, t+".csv")), strings.Join(cols, ", "), quote(filepath.Join(w.tmp, t+".parquet")))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("score: write snapshot: %w", err)
-		}
-		os.Remove(filepath.Join(w.tmp, t+".csv"))
-	}
-	restrict(w.tmp)
-	old := final + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(final); err == nil {
-		if err := os.Rename(final, old); err != nil {
-			return fmt.Errorf("score: %w", err)
-		}
-	}
-	if err := os.Rename(w.tmp, final); err != nil {
+	if err := publish(w.tmp, final); err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
-	os.RemoveAll(old)
 	run.Snapshot = final
 	return nil
 }

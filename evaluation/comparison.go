@@ -4,40 +4,57 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"time"
 )
 
 // Unit is a relationship in a before/after comparison: counts in its
 // baseline and follow-up windows and what it is matched on (as at the plan's
 // opening date, for a plan, or the same date, for its comparisons).
 type Unit struct {
-	ID                         string
-	Band                       string
-	Score                      float64
-	Baseline, Followup         int
+	ID        string
+	Band      string
+	Score     float64
+	ScoreDate time.Time
+	// Baseline and Followup count occurrences in the plan's windows; Recent
+	// counts the 90 days before opening (inside the baseline).
+	Baseline, Recent, Followup int
 	BaselineDays, FollowupDays float64
+	// Engaged says the victim was engaged with an agency during follow-up.
+	Engaged bool
+	// PlannedLater marks a comparison whose couple got a plan before the
+	// follow-up window ended.
+	PlannedLater bool
 }
 
-// Match pairs each treated unit with up to k comparison units that had no
-// plan: the same band exactly, then the nearest by baseline count and score
-// (a distance with the baseline count in standard deviations of the pool
-// plus the score in standard deviations). Matching is with replacement, and
+// Match pairs each treated unit with up to k comparison units from its own
+// pool (relationships that had no plan, counted over that plan's windows):
+// the same band exactly, then the nearest by baseline count, recent count
+// and score, each in standard deviations of all the pools together (a
+// Euclidean distance on standardised covariates; Stuart 2010, Statistical
+// Science 25(1) reviews such matching). Matching is with replacement, and
 // ties go to the lower id, so the result is reproducible. Treated units with
 // no candidate in their band are returned in unmatched.
-func Match(treated, pool []Unit, k int) (matches map[string][]Unit, unmatched []string, err error) {
+func Match(treated []Unit, pools map[string][]Unit, k int) (matches map[string][]Unit, unmatched []string, err error) {
 	if k < 1 {
 		return nil, nil, errors.New("evaluation: match at least one comparison per plan")
 	}
-	sdB, sdS := sd(pool, func(u Unit) float64 { return float64(u.Baseline) }), sd(pool, func(u Unit) float64 { return u.Score })
-	if sdB == 0 {
-		sdB = 1
+	var all []Unit
+	for _, t := range treated {
+		all = append(all, pools[t.ID]...)
 	}
-	if sdS == 0 {
-		sdS = 1
+	scale := func(f func(Unit) float64) float64 {
+		if s := sd(all, f); s > 0 {
+			return s
+		}
+		return 1
 	}
+	sdB := scale(func(u Unit) float64 { return float64(u.Baseline) })
+	sdR := scale(func(u Unit) float64 { return float64(u.Recent) })
+	sdS := scale(func(u Unit) float64 { return u.Score })
 	matches = map[string][]Unit{}
 	for _, t := range treated {
 		var cands []Unit
-		for _, c := range pool {
+		for _, c := range pools[t.ID] {
 			if c.Band == t.Band {
 				cands = append(cands, c)
 			}
@@ -48,8 +65,9 @@ func Match(treated, pool []Unit, k int) (matches map[string][]Unit, unmatched []
 		}
 		dist := func(c Unit) float64 {
 			db := (float64(c.Baseline) - float64(t.Baseline)) / sdB
+			dr := (float64(c.Recent) - float64(t.Recent)) / sdR
 			ds := (c.Score - t.Score) / sdS
-			return db*db + ds*ds
+			return db*db + dr*dr + ds*ds
 		}
 		sort.SliceStable(cands, func(i, j int) bool {
 			di, dj := dist(cands[i]), dist(cands[j])
@@ -97,8 +115,10 @@ type DiD struct {
 
 // DifferenceInDifferences pools the treated units and the comparison units
 // (each comparison weighted 1/k of its plan, so every plan counts once) and
-// returns the ratio of their rate ratios.
-func DifferenceInDifferences(treated []Unit, matches map[string][]Unit) (DiD, error) {
+// returns the ratio of their rate ratios. Follow-up counts of units whose
+// victim was engaged are divided by uplift (1 = no adjustment), in both
+// groups alike.
+func DifferenceInDifferences(treated []Unit, matches map[string][]Unit, uplift float64) (DiD, error) {
 	var tb, tf, te, tfe float64
 	var cb, cf, ce, cfe float64
 	for _, t := range treated {
@@ -107,13 +127,13 @@ func DifferenceInDifferences(treated []Unit, matches map[string][]Unit) (DiD, er
 			continue
 		}
 		tb += float64(t.Baseline)
-		tf += float64(t.Followup)
+		tf += adjusted(t, uplift)
 		te += t.BaselineDays
 		tfe += t.FollowupDays
 		w := 1 / float64(len(cs))
 		for _, c := range cs {
 			cb += w * float64(c.Baseline)
-			cf += w * float64(c.Followup)
+			cf += w * adjusted(c, uplift)
 			ce += w * c.BaselineDays
 			cfe += w * c.FollowupDays
 		}
@@ -148,6 +168,7 @@ func BalanceTable(treated []Unit, matches map[string][]Unit) []Balance {
 		f    func(Unit) float64
 	}{
 		{"baseline_count", func(u Unit) float64 { return float64(u.Baseline) }},
+		{"recent_90d_count", func(u Unit) float64 { return float64(u.Recent) }},
 		{"score", func(u Unit) float64 { return u.Score }},
 	}
 	var out []Balance

@@ -13,7 +13,8 @@ func TestMatch(t *testing.T) {
 		{ID: "c3", Band: "red", Score: 51, Baseline: 5},
 		{ID: "c4", Band: "amber", Score: 35, Baseline: 3},
 	}
-	m, unmatched, err := Match(treated, pool, 2)
+	pools := map[string][]Unit{"t1": pool, "t2": pool, "t3": pool}
+	m, unmatched, err := Match(treated, pools, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +39,25 @@ func TestDifferenceInDifferences(t *testing.T) {
 		{ID: "a", Baseline: 12, Followup: 6, BaselineDays: 90, FollowupDays: 90},
 		{ID: "b", Baseline: 8, Followup: 4, BaselineDays: 90, FollowupDays: 90},
 	}}
-	d, err := DifferenceInDifferences(treated, matches)
+	d, err := DifferenceInDifferences(treated, matches, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(d.TreatedRatio-0.2) > 1e-12 || math.Abs(d.ComparisonRatio-0.5) > 1e-12 || math.Abs(d.Ratio-0.4) > 1e-12 || math.Abs(d.Reduction-0.6) > 1e-12 {
 		t.Errorf("DiD = %+v", d)
 	}
-	if _, err := DifferenceInDifferences(treated, map[string][]Unit{}); err == nil {
+	if _, err := DifferenceInDifferences(treated, map[string][]Unit{}, 1); err == nil {
 		t.Error("no matches accepted")
+	}
+	// Engaged victims' follow-up counts are divided by the uplift in both
+	// groups: the plan's 2 becomes 1 at uplift 2, the comparisons' unchanged
+	// (not engaged), so the treated ratio halves to 0.1 and the ratio of
+	// ratios to 0.2.
+	engaged := []Unit{treated[0]}
+	engaged[0].Engaged = true
+	d, err = DifferenceInDifferences(engaged, matches, 2)
+	if err != nil || math.Abs(d.Ratio-0.2) > 1e-12 {
+		t.Errorf("engaged DiD = %+v, %v; want ratio 0.2", d, err)
 	}
 }
 
@@ -61,7 +72,7 @@ func TestBalanceTable(t *testing.T) {
 	}
 	// Scores: treated {10, 20}, comparisons {9, 19}: means differ by 1,
 	// population variances 25 each, pooled SD 5: SMD 0.2.
-	if math.Abs(b[1].SMD-0.2) > 1e-12 {
-		t.Errorf("score SMD = %v, want 0.2", b[1].SMD)
+	if b[2].Covariate != "score" || math.Abs(b[2].SMD-0.2) > 1e-12 {
+		t.Errorf("score balance %+v, want SMD 0.2", b[2])
 	}
 }

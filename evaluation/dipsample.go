@@ -3,6 +3,7 @@ package evaluation
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Category labels of a plan's reduction, as the practice reports them.
@@ -46,23 +47,39 @@ func Reduction(expected, observed float64) (float64, string) {
 // Projection is how the count expected without a plan is projected from the
 // baseline.
 type Projection struct {
-	// Kind is "level" (the baseline rate over the follow-up window) or
+	// Kind is "trend" (a Poisson regression on the baseline months, see
+	// FitTrend), "level" (the baseline rate over the follow-up window) or
 	// "growth" (the level times 1+Growth: the practice's "trends continued"
 	// assumption).
 	Kind   string
 	Growth float64
 }
 
+// String writes the projection the way --projection takes it.
+func (p Projection) String() string {
+	if p.Kind == "growth" {
+		return "growth:" + strconv.FormatFloat(p.Growth, 'f', -1, 64)
+	}
+	return p.Kind
+}
+
+// MarshalText writes the projection as text in JSON.
+func (p Projection) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // Label describes the projection for reports; growth is always labelled an
 // assumption.
 func (p Projection) Label() string {
-	if p.Kind == "growth" {
+	switch p.Kind {
+	case "growth":
 		return fmt.Sprintf("growth %+.0f%% (an assumption, not an estimate)", 100*p.Growth)
+	case "trend":
+		return "trend (Poisson regression on baseline months, common slope)"
 	}
 	return "level (baseline rate carried forward)"
 }
 
-// Expected projects a baseline count over baselineDays onto followupDays.
+// Expected projects a baseline count over baselineDays onto followupDays
+// for the level and growth projections.
 func (p Projection) Expected(baseline int, baselineDays, followupDays float64) float64 {
 	level := float64(baseline) * followupDays / baselineDays
 	if p.Kind == "growth" {
@@ -73,40 +90,63 @@ func (p Projection) Expected(baseline int, baselineDays, followupDays float64) f
 
 // Plan is one plan's counts in a dip sample.
 type Plan struct {
-	ID                         string
-	Baseline                   int
-	BaselineDays, FollowupDays float64
-	Observed                   int
-	Expected                   float64
-	Reduction                  float64
-	Category                   string
+	ID             string  `json:"pmp_id"`
+	RelationshipID string  `json:"relationship_id"`
+	Opened         string  `json:"opened_at"`
+	Finalised      string  `json:"finalised_at"`
+	BaselineWindow Span    `json:"baseline_window"`
+	FollowupWindow Span    `json:"followup_window"`
+	Baseline       int     `json:"baseline_count"`
+	BaselineDays   float64 `json:"baseline_days"`
+	FollowupDays   float64 `json:"followup_days"`
+	Expected       float64 `json:"expected"`
+	Observed       int     `json:"observed"`
+	Reduction      float64 `json:"-"`
+	ReductionPct   Number  `json:"reduction_pct"`
+	Category       string  `json:"category"`
+	// Engaged says the victim was engaged with an agency during follow-up;
+	// AdjustedObserved divides such a plan's count by the uplift.
+	Engaged          bool     `json:"engaged"`
+	Agencies         []string `json:"engaged_agencies"`
+	AdjustedObserved float64  `json:"adjusted_observed"`
 }
 
 // Summary totals a dip sample the way the unit reports it.
 type Summary struct {
-	Plans            int
-	BaselineTotal    int
-	ExpectedTotal    float64
-	ObservedTotal    int
-	Prevented        float64
-	Reduction        float64
-	Categories       map[string]int
-	HoursPerIncident float64
-	HoursSaved       float64
+	Plans              int            `json:"pmps"`
+	Projection         string         `json:"projection"`
+	BaselineTotal      int            `json:"baseline_total"`
+	ExpectedTotal      float64        `json:"expected_total"`
+	ObservedTotal      int            `json:"observed_total"`
+	Prevented          float64        `json:"prevented"`
+	Reduction          float64        `json:"-"`
+	ReductionPct       Number         `json:"reduction_pct"`
+	Categories         map[string]int `json:"categories"`
+	HoursPerIncident   float64        `json:"hours_per_incident"`
+	HoursSaved         float64        `json:"hours_saved"`
+	RateRatio          *RateRatio     `json:"rate_ratio"`
+	PreventedInterval  Interval       `json:"prevented_interval"`
+	HoursSavedInterval Interval       `json:"hours_saved_interval"`
+	// The engaged-victim adjustment at the run's uplift.
+	EngagedUplift        float64 `json:"engaged_reporting_uplift"`
+	AdjustedObserved     float64 `json:"adjusted_observed_total"`
+	AdjustedPrevented    float64 `json:"adjusted_prevented"`
+	AdjustedReductionPct Number  `json:"adjusted_reduction_pct"`
 }
 
-// Summarise projects each plan's expected count and totals the sample:
-// prevented = expected - observed, hours saved = prevented x hours per
-// incident (which has no default: the caller states it and its source).
-func Summarise(plans []Plan, proj Projection, hoursPerIncident float64) ([]Plan, Summary) {
+// Summarise sets each plan's reduction and category from its expected and
+// observed counts and totals the sample: prevented = expected - observed,
+// hours saved = prevented x hours per incident (which has no default: the
+// caller states it and its source).
+func Summarise(plans []Plan, hoursPerIncident float64) ([]Plan, Summary) {
 	out := make([]Plan, len(plans))
 	s := Summary{Plans: len(plans), Categories: map[string]int{}, HoursPerIncident: hoursPerIncident}
 	for _, c := range Categories {
 		s.Categories[c] = 0
 	}
 	for i, p := range plans {
-		p.Expected = proj.Expected(p.Baseline, p.BaselineDays, p.FollowupDays)
 		p.Reduction, p.Category = Reduction(p.Expected, float64(p.Observed))
+		p.ReductionPct = Number(100 * p.Reduction)
 		s.BaselineTotal += p.Baseline
 		s.ExpectedTotal += p.Expected
 		s.ObservedTotal += p.Observed
@@ -115,6 +155,20 @@ func Summarise(plans []Plan, proj Projection, hoursPerIncident float64) ([]Plan,
 	}
 	s.Prevented = s.ExpectedTotal - float64(s.ObservedTotal)
 	s.Reduction, _ = Reduction(s.ExpectedTotal, float64(s.ObservedTotal))
+	s.ReductionPct = Number(100 * s.Reduction)
 	s.HoursSaved = s.Prevented * hoursPerIncident
 	return out, s
+}
+
+// Number is a float that is written to JSON as null when it is not a
+// number (a reduction with nothing expected, a ratio with nothing before).
+type Number float64
+
+// MarshalJSON writes the number, or null for NaN and infinities.
+func (n Number) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatFloat(f, 'g', -1, 64)), nil
 }

@@ -69,8 +69,9 @@ func TestExactRateRatioErrors(t *testing.T) {
 // before, a +40% "trends continued" projection (197), 23 observed, and
 // "over 2,000 hours" at 11.5 hours per prevented incident.
 func TestPublishedArithmetic(t *testing.T) {
-	plans := []Plan{{ID: "all", Baseline: 141, BaselineDays: 91, FollowupDays: 91, Observed: 23}}
-	_, s := Summarise(plans, Projection{Kind: "growth", Growth: 0.40}, 11.5)
+	proj := Projection{Kind: "growth", Growth: 0.40}
+	plans := []Plan{{ID: "all", Baseline: 141, BaselineDays: 91, FollowupDays: 91, Observed: 23, Expected: proj.Expected(141, 91, 91)}}
+	_, s := Summarise(plans, 11.5)
 	if math.Abs(s.ExpectedTotal-197.4) > 1e-9 || s.ObservedTotal != 23 {
 		t.Errorf("expected %v observed %d, want 197.4 and 23", s.ExpectedTotal, s.ObservedTotal)
 	}

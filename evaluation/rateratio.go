@@ -11,14 +11,20 @@ import (
 // rate, each count divided by its exposure (window length, in any unit,
 // times the number of cases).
 type RateRatio struct {
-	BaselineCount, FollowupCount       int
-	BaselineExposure, FollowupExposure float64
+	BaselineCount    int     `json:"baseline_count"`
+	FollowupCount    int     `json:"followup_count"`
+	BaselineExposure float64 `json:"baseline_exposure"`
+	FollowupExposure float64 `json:"followup_exposure"`
 	// Ratio is (FollowupCount/FollowupExposure) / (BaselineCount/BaselineExposure).
-	Ratio float64
+	Ratio float64 `json:"ratio"`
 	// Lower and Upper bound the ratio's confidence interval at Level.
-	Lower, Upper, Level float64
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+	Level float64 `json:"level"`
 	// P is the two-sided p-value of the test of no change (ratio 1).
-	P float64
+	P float64 `json:"p_value"`
+	// Method names the interval and test.
+	Method string `json:"method"`
 }
 
 // ErrNoEvents is returned when both counts are zero: no rate can be compared.
@@ -34,7 +40,8 @@ var ErrNoEvents = errors.New("evaluation: no events before or after; a rate rati
 // outcomes no more likely than the one observed ("minlike", as R's
 // binom.test and SciPy's binomtest).
 func ExactRateRatio(baseline int, baselineExposure float64, followup int, followupExposure float64, level float64) (RateRatio, error) {
-	r := RateRatio{BaselineCount: baseline, FollowupCount: followup, BaselineExposure: baselineExposure, FollowupExposure: followupExposure, Level: level}
+	r := RateRatio{BaselineCount: baseline, FollowupCount: followup, BaselineExposure: baselineExposure, FollowupExposure: followupExposure, Level: level,
+		Method: "exact conditional (binomial, Clopper-Pearson interval; Przyborowski & Wilenski 1940)"}
 	if baseline < 0 || followup < 0 || !(baselineExposure > 0) || !(followupExposure > 0) {
 		return r, errors.New("evaluation: counts must be zero or more and exposures positive; give the window lengths")
 	}

@@ -5,13 +5,16 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Interval is a point estimate with a percentile interval.
 type Interval struct {
-	Estimate     float64 `json:"estimate"`
-	Lower, Upper float64 `json:"-"`
-	Level        float64 `json:"level"`
+	Estimate float64 `json:"estimate"`
+	Lower    float64 `json:"lower"`
+	Upper    float64 `json:"upper"`
+	Level    float64 `json:"level"`
 }
 
 // BootstrapPrevented resamples plans with replacement (a cluster bootstrap:
@@ -61,7 +64,8 @@ type ReportingRow struct {
 	Uplift           float64 `json:"uplift"`
 	AdjustedObserved float64 `json:"adjusted_observed"`
 	Prevented        float64 `json:"prevented"`
-	Reduction        float64 `json:"reduction"`
+	Reduction        float64 `json:"-"`
+	ReductionPct     Number  `json:"reduction_pct"`
 }
 
 // ReportingSensitivity adjusts the observed follow-up counts of plans whose
@@ -75,7 +79,7 @@ func ReportingSensitivity(plans []Plan, engaged []bool, uplifts []float64) []Rep
 	for i, u := range uplifts {
 		obs := plain + eng/u
 		red, _ := Reduction(expected, obs)
-		out[i] = ReportingRow{Uplift: u, AdjustedObserved: obs, Prevented: expected - obs, Reduction: red}
+		out[i] = ReportingRow{Uplift: u, AdjustedObserved: obs, Prevented: expected - obs, Reduction: red, ReductionPct: Number(100 * red)}
 	}
 	return out
 }
@@ -124,4 +128,49 @@ func SMSLevel(comparable bool) (int, string) {
 	return 2, "This is a before/after comparison without a comparable comparison group (Maryland Scientific Methods Scale level 2). " +
 		"Plans are opened after a rise in incidents, and such rises tend to fall back on their own (regression to the mean), " +
 		"so the reduction shown is likely to overstate what the plans achieved."
+}
+
+// BootstrapDiD resamples the matched plans with replacement, each with its
+// own comparisons (a cluster bootstrap, as BootstrapPrevented), and returns
+// the percentile interval of the difference-in-differences reduction.
+// Replicates where the estimate is undefined (no baseline or no comparison
+// follow-up in the resample) are skipped.
+func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, replicates int, level float64, seed uint64) (Interval, error) {
+	var matched []Unit
+	for _, t := range treated {
+		if len(matches[t.ID]) > 0 {
+			matched = append(matched, t)
+		}
+	}
+	point, err := DifferenceInDifferences(matched, matches, uplift)
+	if err != nil {
+		return Interval{}, err
+	}
+	if replicates < 100 {
+		return Interval{}, errors.New("evaluation: use at least 100 bootstrap replicates (1,000 or more for a 95% interval)")
+	}
+	r := rand.New(rand.NewPCG(seed, 0xd1d))
+	var stats []float64
+	sample := make([]Unit, len(matched))
+	ms := make(map[string][]Unit, len(matched))
+	for b := 0; b < replicates; b++ {
+		clear(ms)
+		for i := range sample {
+			t := matched[r.IntN(len(matched))]
+			// Each draw is its own cluster, even when a plan is drawn twice.
+			t.ID = t.ID + "#" + strconv.Itoa(i)
+			sample[i] = t
+			ms[t.ID] = matches[strings.SplitN(t.ID, "#", 2)[0]]
+		}
+		d, err := DifferenceInDifferences(sample, ms, uplift)
+		if err != nil {
+			continue
+		}
+		stats = append(stats, d.Reduction)
+	}
+	if len(stats) < replicates/2 {
+		return Interval{}, errors.New("evaluation: the difference in differences is undefined in most bootstrap resamples; too few plans or comparison incidents")
+	}
+	sort.Float64s(stats)
+	return Interval{Estimate: point.Reduction, Lower: quantile(stats, (1-level)/2), Upper: quantile(stats, 1-(1-level)/2), Level: level}, nil
 }

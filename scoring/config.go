@@ -107,6 +107,12 @@ type Config struct {
 		Table   string `toml:"table"`
 		Edition string `toml:"edition"`
 	} `toml:"harm"`
+	// Evaluation holds a force's own evaluation settings. Hours per
+	// incident has no default: a force that sets it states its source.
+	Evaluation struct {
+		HoursPerIncident float64 `toml:"hours_per_incident"`
+		HoursSource      string  `toml:"hours_source"`
+	} `toml:"evaluation"`
 	Facts       map[string]Fact `toml:"facts"`
 	Instruments []Instrument    `toml:"instruments"`
 	Clusters    []Cluster       `toml:"clusters"`
@@ -169,6 +175,9 @@ func (c *Config) prepare(name string) error {
 	}
 	if c.Bands.Red <= c.Bands.Amber {
 		return fail("bands.red (%v) must be above bands.amber (%v)", c.Bands.Red, c.Bands.Amber)
+	}
+	if e := c.Evaluation; e.HoursPerIncident < 0 || (e.HoursPerIncident > 0 && strings.TrimSpace(e.HoursSource) == "") {
+		return fail("evaluation.hours_per_incident needs a positive value and evaluation.hours_source saying where it comes from")
 	}
 	c.canonical = map[string]Item{}
 	c.crosswalk = map[[2]string]string{}

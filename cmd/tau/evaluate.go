@@ -1,0 +1,235 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/evaluation"
+)
+
+type evaluateOptions struct {
+	warehouse     string
+	config        string
+	pmps          string
+	finalisedFrom string
+	finalisedTo   string
+	dipSample     int
+	baseline      string
+	followup      string
+	projection    string
+	hours         string
+	hoursSource   string
+	uplift        float64
+	comparison    bool
+	perPlan       int
+	both          bool
+	seed          uint64
+	replicates    int
+	format        string
+	out           string
+	exportSeries  string
+	top           int
+	noWrite       bool
+}
+
+func newEvaluateCmd() *cobra.Command {
+	o := &evaluateOptions{}
+	c := &cobra.Command{
+		Use:   "evaluate --warehouse DIR --hours-per-incident H",
+		Short: "Evaluate problem-management plans: projected vs observed incidents, hours saved, and a comparison group",
+		Long: `evaluate reproduces the unit's dip-sample arithmetic and shows how much of it
+survives scrutiny. For each plan it counts the relationship's occurrences in a
+baseline window before the plan opened and a follow-up window after it was
+finalised, projects what would have happened without the plan, and reports the
+reduction, its category, prevented incidents and police hours saved.
+
+Beside it: the exposure-adjusted rate ratio with an exact confidence interval,
+a cluster bootstrap over plans, the engaged-victim reporting sensitivity with
+its tipping point, and (unless --comparison=false) a comparison group of
+relationships that never had a plan, matched on band, score and counts as at
+the plan's opening, with the difference-in-differences estimate that allows
+for regression to the mean. Every output states its Maryland Scientific
+Methods Scale level.
+
+Projections: trend (default; a Poisson regression on the baseline months with
+a level per plan and a common slope), level (the baseline rate carried
+forward) or growth:G (the level times 1+G; the practice's "trends continued"
+figure, an assumption). Hours per incident has no default: give a number with
+--hours-source, or a preset: ` + evaluation.PresetList() + `.
+
+The run is written to the warehouse (results/evaluations/...) for notebooks
+and reports, unless --no-write.`,
+		Example: `  # a reproducible dip sample of 19 finalised plans
+  tau evaluate --warehouse ./wh --dip-sample 19 --seed 7 --hours-per-incident kent-physical
+
+  # the unit's own arithmetic: 3-month windows and "+40% if trends continued"
+  tau evaluate --warehouse ./wh --baseline 3m --followup 3m --projection growth:0.40 \
+      --hours-per-incident 11.5 --hours-source "claim-derived"
+
+  # plans finalised in 2024, as JSON, with the monthly series for re-fitting
+  tau evaluate --warehouse ./wh --finalised-from 2024-01-01 --finalised-to 2024-12-31 \
+      --hours-per-incident kent-physical --format json --out eval.json --export-series series.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := runEvaluate(c, o)
+			return err
+		},
+	}
+	f := c.Flags()
+	warehouseFlag(c, &o.warehouse)
+	f.StringVar(&o.config, "config", "", "scoring configuration (for the comparison's scores and evaluation settings; default: the shipped one)")
+	f.StringVar(&o.pmps, "pmps", "finalised", "which plans: all, finalised, or ids separated by commas")
+	f.StringVar(&o.finalisedFrom, "finalised-from", "", "keep plans finalised on or after this date")
+	f.StringVar(&o.finalisedTo, "finalised-to", "", "keep plans finalised on or before this date")
+	f.IntVar(&o.dipSample, "dip-sample", 0, "draw a simple random sample of N eligible plans (reproducible with --seed)")
+	f.StringVar(&o.baseline, "baseline", "12m", "window before the plan opened (such as 90d, 3m, 12m)")
+	f.StringVar(&o.followup, "followup", "3m", "window after the plan was finalised")
+	f.StringVar(&o.projection, "projection", "trend", "trend, level or growth:G (such as growth:0.40)")
+	f.StringVar(&o.hours, "hours-per-incident", "", "police hours per incident: a number (with --hours-source) or a preset")
+	f.StringVar(&o.hoursSource, "hours-source", "", "where the hours per incident come from (printed beside every hours figure)")
+	f.Float64Var(&o.uplift, "engaged-reporting-uplift", 1, "how much more often engaged victims report (divides their follow-up counts; 1 = no adjustment)")
+	f.BoolVar(&o.comparison, "comparison", true, "match each plan to relationships without a plan (difference in differences)")
+	f.IntVar(&o.perPlan, "comparisons-per-plan", 5, "comparisons matched to each plan")
+	f.BoolVar(&o.both, "both-directions", false, "count the couple's occurrences in both directions, not only victim/perpetrator as in the plan")
+	f.Uint64Var(&o.seed, "seed", 1, "seed for the dip sample and every bootstrap")
+	f.IntVar(&o.replicates, "bootstrap", 2000, "bootstrap replicates")
+	f.StringVar(&o.format, "format", "table", "table or json")
+	f.StringVar(&o.out, "out", "", "write to this file instead of standard output")
+	f.StringVar(&o.exportSeries, "export-series", "", "write the monthly series and fitted trend to this CSV file")
+	f.IntVar(&o.top, "top", 30, "plans to list in table format (0 = all)")
+	f.BoolVar(&o.noWrite, "no-write", false, "do not write the run to the warehouse")
+	return c
+}
+
+// params turns the flags into evaluation parameters.
+func (o *evaluateOptions) params(cfgHours float64, cfgSource string) (evaluation.Params, error) {
+	usage := func(err error) (evaluation.Params, error) { return evaluation.Params{}, &exitError{exitUsage, err} }
+	var p evaluation.Params
+	var err error
+	if p.Selection, err = evaluation.ParseSelection(o.pmps); err != nil {
+		return usage(err)
+	}
+	p.DipSample = o.dipSample
+	if o.dipSample < 0 {
+		return usage(fmt.Errorf("--dip-sample %d: give a positive number of plans", o.dipSample))
+	}
+	for _, d := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--finalised-from", o.finalisedFrom, &p.FinalisedFrom}, {"--finalised-to", o.finalisedTo, &p.FinalisedTo}} {
+		if d.v == "" {
+			continue
+		}
+		if *d.dst, err = analytics.ParseDate(d.v); err != nil {
+			return usage(fmt.Errorf("%s: %w", d.flag, err))
+		}
+	}
+	if p.Baseline, err = evaluation.ParseLength(o.baseline); err != nil {
+		return usage(fmt.Errorf("--baseline: %w", err))
+	}
+	if p.Followup, err = evaluation.ParseLength(o.followup); err != nil {
+		return usage(fmt.Errorf("--followup: %w", err))
+	}
+	if p.Project, err = evaluation.ParseProjection(o.projection); err != nil {
+		return usage(err)
+	}
+	switch {
+	case o.hours != "":
+		if p.HoursPerIncident, p.HoursSource, err = evaluation.ParseHours(o.hours, o.hoursSource); err != nil {
+			return usage(err)
+		}
+	case cfgHours > 0:
+		p.HoursPerIncident, p.HoursSource = cfgHours, cfgSource
+	default:
+		return usage(fmt.Errorf("--hours-per-incident: there is no default; give a number with --hours-source, a preset (%s), or set evaluation.hours_per_incident in the configuration", evaluation.PresetList()))
+	}
+	if !(o.uplift > 0) {
+		return usage(fmt.Errorf("--engaged-reporting-uplift %g: must be above 0 (1 = no adjustment)", o.uplift))
+	}
+	if o.perPlan < 1 {
+		return usage(fmt.Errorf("--comparisons-per-plan %d: give 1 or more", o.perPlan))
+	}
+	if o.replicates < 100 {
+		return usage(fmt.Errorf("--bootstrap %d: use at least 100 replicates (1,000 or more for a 95%% interval)", o.replicates))
+	}
+	if o.format != "table" && o.format != "json" {
+		return usage(fmt.Errorf("--format %s: use table or json", o.format))
+	}
+	p.EngagedUplift, p.Comparison, p.ComparisonsPerPlan, p.BothDirections = o.uplift, o.comparison, o.perPlan, o.both
+	p.Seed, p.Replicates = o.seed, o.replicates
+	return p, nil
+}
+
+func runEvaluate(c *cobra.Command, o *evaluateOptions) (*analytics.EvaluationRun, error) {
+	if err := requireWarehouse(o.warehouse); err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	p, err := o.params(cfg.Evaluation.HoursPerIncident, cfg.Evaluation.HoursSource)
+	if err != nil {
+		return nil, err
+	}
+	run, err := analytics.Evaluate(c.Context(), o.warehouse, cfg, p, toolVersion(), !o.noWrite)
+	if err != nil {
+		return nil, err
+	}
+	if o.exportSeries != "" {
+		if err := writeSeries(o.exportSeries, run.Report); err != nil {
+			return nil, fmt.Errorf("evaluate: --export-series %s: %w", o.exportSeries, err)
+		}
+	}
+	w, closeOut, err := output(c, o.out)
+	if err != nil {
+		return nil, err
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(run.Report)
+	} else {
+		err = run.Report.WriteText(w, o.top)
+		if err == nil && run.Folder != "" {
+			_, err = fmt.Fprintf(w, "\nrun %s written to %s\n", run.ID, run.Folder)
+		}
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: write %s: %w", o.out, err)
+	}
+	return run, nil
+}
+
+// writeSeries exports each plan's monthly counts with the fitted trend, so
+// others can re-fit the model.
+func writeSeries(path string, r *evaluation.Report) error {
+	if r.Trend == nil {
+		return fmt.Errorf("the series comes from the trend projection; run with --projection trend")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(f)
+	cw.Write([]string{"pmp_id", "window", "from", "to", "t_months", "exposure_months", "count", "plan_level", "common_slope", "fitted"})
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+	for _, s := range r.Series {
+		cw.Write([]string{s.PMPID, s.Window, s.From.Format("2006-01-02"), s.To.Format("2006-01-02"), g(s.T), g(s.Exposure), strconv.Itoa(s.Count), g(s.Level), g(s.Slope), g(s.Fitted)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,508 @@
+package evaluation
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Candidate is a relationship in the comparison pool, with the day its
+// couple's first plan opened (in either direction; zero if never).
+type Candidate struct {
+	RelationshipID, VictimID, PerpetratorID string
+	PlanOpened                              time.Time
+}
+
+// notYetPlanned reports whether a candidate can stand for a plan opened on
+// opened: its couple had no plan by then. This is risk-set matching (Li,
+// Propert & Rosenbaum 2001, JASA 96(455)): excluding relationships that
+// got a plan later would keep only those whose incidents fell away, since
+// plans go to the ones that stay high, and flatter the comparison. A
+// comparison planned during the windows keeps its counts (a bias towards
+// no effect, reported as planned_later).
+func (c Candidate) notYetPlanned(opened time.Time) bool {
+	return c.PlanOpened.IsZero() || Day(c.PlanOpened).After(Day(opened))
+}
+
+// Scored is a relationship's score and band at a plan's score date.
+type Scored struct {
+	Score float64
+	Band  string
+}
+
+// Data is what an evaluation counts: occurrences keyed as the design's
+// Key says, engagement episodes by victim, and for the comparison the pool
+// of relationships without a plan and the scores of each plan's shortlist
+// (keyed by score date, then relationship id; the plans' own relationships
+// included).
+type Data struct {
+	Occurrences Occurrences
+	Engagements Engagements
+	Pool        []Candidate
+	// Shortlist is Design.Shortlist of the pool (computed when nil).
+	Shortlist map[string][]Candidate
+	Scores    map[time.Time]map[string]Scored
+}
+
+// HoursRow is hours saved at one number of hours per incident.
+type HoursRow struct {
+	HoursPerIncident float64 `json:"hours_per_incident"`
+	HoursSaved       float64 `json:"hours_saved"`
+}
+
+// Reporting is the engaged-victim reporting sensitivity.
+type Reporting struct {
+	EngagedPlans int            `json:"engaged_plans"`
+	Rows         []ReportingRow `json:"rows"`
+	// TippingUplift is the engaged victims' reporting uplift at which the
+	// reduction disappears (null when none can).
+	TippingUplift *float64 `json:"tipping_uplift"`
+}
+
+// TrendFit is the fitted trend projection.
+type TrendFit struct {
+	Slope      float64 `json:"slope_per_month"`
+	SlopeSE    float64 `json:"slope_se"`
+	Iterations int     `json:"iterations"`
+	Months     int     `json:"baseline_months"`
+}
+
+// SeriesRow is one month of a plan's series, as exported for re-fitting.
+type SeriesRow struct {
+	PMPID    string
+	Window   string // baseline or followup
+	From, To time.Time
+	T        float64 // months from the plan's opening to the piece's midpoint
+	Exposure float64 // months
+	Count    int
+	Level    float64 // the plan's fitted level (log scale)
+	Slope    float64 // the common slope
+	Fitted   float64
+}
+
+// MatchRow is one comparison matched to a plan.
+type MatchRow struct {
+	PMPID          string  `json:"pmp_id"`
+	RelationshipID string  `json:"relationship_id"`
+	ScoreDate      string  `json:"score_date"`
+	Band           string  `json:"band"`
+	Score          float64 `json:"score"`
+	Baseline       int     `json:"baseline_count"`
+	Recent         int     `json:"recent_90d_count"`
+	Followup       int     `json:"followup_count"`
+	Engaged        bool    `json:"engaged"`
+	// PlannedLater says the comparison's couple got a plan of its own
+	// before the follow-up window ended.
+	PlannedLater bool `json:"planned_later"`
+}
+
+// ComparisonResult is the comparison group and the difference in
+// differences.
+type ComparisonResult struct {
+	Method       string     `json:"method"`
+	Pool         int        `json:"pool"`
+	PerPlan      int        `json:"comparisons_per_plan"`
+	Matched      int        `json:"matched_plans"`
+	Unmatched    []string   `json:"unmatched_pmps"`
+	PlannedLater int        `json:"comparisons_planned_later"`
+	Naive        float64    `json:"naive_reduction_pct"`
+	DiD          DiD        `json:"difference_in_differences"`
+	DiDReduction Interval   `json:"did_reduction_pct"`
+	Balance      []Balance  `json:"balance"`
+	Comparable   bool       `json:"comparable"`
+	Matches      []MatchRow `json:"matches"`
+}
+
+// Report is an evaluation run's results: the JSON contract of tau evaluate
+// and the rows of its warehouse tables.
+type Report struct {
+	Parameters  Parameters        `json:"parameters"`
+	PMPs        []Plan            `json:"pmps"`
+	Summary     Summary           `json:"summary"`
+	HoursRange  []HoursRow        `json:"hours_range"`
+	Reporting   Reporting         `json:"reporting_sensitivity"`
+	Trend       *TrendFit         `json:"trend,omitempty"`
+	Comparison  *ComparisonResult `json:"comparison"`
+	SMSLevel    int               `json:"sms_level"`
+	Warnings    []string          `json:"warnings"`
+	Excluded    []Exclusion       `json:"excluded"`
+	Series      []SeriesRow       `json:"-"`
+	GeneratedAt time.Time         `json:"generated_at"`
+}
+
+// Parameters records everything needed to re-run.
+type Parameters struct {
+	Params
+	ProjectionLabel string   `json:"projection_label"`
+	Eligible        int      `json:"eligible_pmps"`
+	SampleIDs       []string `json:"sample_ids"`
+	ExtractEnd      string   `json:"extract_end"`
+	Generation      string   `json:"warehouse_generation"`
+	ConfigHash      string   `json:"config_hash"`
+	ToolVersion     string   `json:"tool_version"`
+}
+
+// hoursRange is the span of hours per incident every output shows
+// (scoring-evaluation.md 6.3: always report hours saved across 2-12 h).
+var hoursRange = []float64{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+
+// reportingUplifts is the engaged-victim sensitivity grid, 0.5 to 2.0.
+var reportingUplifts = []float64{0.5, 0.75, 1, 1.25, 1.5, 1.75, 2}
+
+// balancedSMD is the largest standardised mean difference taken as
+// comparable (Stuart 2010, Statistical Science 25(1): 0.25).
+const balancedSMD = 0.25
+
+// Evaluate counts, projects and totals the design's plans, with the
+// uncertainty, the reporting sensitivity and, when asked, the comparison.
+func Evaluate(d *Design, data Data) (*Report, error) {
+	p := d.Params
+	if !(p.HoursPerIncident > 0) {
+		return nil, errors.New("evaluate: hours per incident has no default; give --hours-per-incident with its source, such as 3.35 (Kent, physical response to a DA incident) or a preset (tau evaluate --help lists them)")
+	}
+	if !(p.EngagedUplift > 0) {
+		return nil, errors.New("evaluate: --engaged-reporting-uplift must be above 0 (1 = engaged victims report as often as others)")
+	}
+	rep := &Report{Excluded: d.Excluded, Warnings: []string{}}
+	if rep.Excluded == nil {
+		rep.Excluded = []Exclusion{}
+	}
+	rep.Parameters = Parameters{Params: p, ProjectionLabel: p.Project.Label(), Eligible: d.Eligible, SampleIDs: d.Drawn, ExtractEnd: fmtDay(d.ExtractEnd)}
+	if rep.Parameters.SampleIDs == nil {
+		rep.Parameters.SampleIDs = []string{}
+	}
+	plans := make([]Plan, len(d.Plans))
+	engaged := make([]bool, len(d.Plans))
+	for i, w := range d.Plans {
+		pl := Plan{ID: w.ID, RelationshipID: w.RelationshipID, Opened: fmtDay(w.Opened), Finalised: fmtDay(w.Finalised),
+			BaselineWindow: w.Baseline, FollowupWindow: w.Followup,
+			Baseline: data.Occurrences.Count(w.Key, w.Baseline), Observed: data.Occurrences.Count(w.Key, w.Followup),
+			BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
+		pl.Agencies = data.Engagements.During(w.VictimID, w.Followup)
+		pl.Engaged = len(pl.Agencies) > 0
+		engaged[i] = pl.Engaged
+		if pl.Agencies == nil {
+			pl.Agencies = []string{}
+		}
+		pl.AdjustedObserved = float64(pl.Observed)
+		if pl.Engaged {
+			pl.AdjustedObserved /= p.EngagedUplift
+		}
+		plans[i] = pl
+	}
+	if err := rep.project(d, data, plans); err != nil {
+		return nil, err
+	}
+	rep.PMPs, rep.Summary = Summarise(plans, p.HoursPerIncident)
+	rep.Summary.Projection = p.Project.Label()
+	rep.Summary.EngagedUplift = p.EngagedUplift
+	for _, pl := range rep.PMPs {
+		rep.Summary.AdjustedObserved += pl.AdjustedObserved
+	}
+	rep.Summary.AdjustedPrevented = rep.Summary.ExpectedTotal - rep.Summary.AdjustedObserved
+	rep.Summary.AdjustedReductionPct = pct(Reduction(rep.Summary.ExpectedTotal, rep.Summary.AdjustedObserved))
+	for _, h := range hoursRange {
+		rep.HoursRange = append(rep.HoursRange, HoursRow{HoursPerIncident: h, HoursSaved: rep.Summary.Prevented * h})
+	}
+	if err := rep.uncertainty(d); err != nil {
+		return nil, err
+	}
+	rep.Reporting = Reporting{Rows: ReportingSensitivity(rep.PMPs, engaged, reportingUplifts)}
+	for _, e := range engaged {
+		if e {
+			rep.Reporting.EngagedPlans++
+		}
+	}
+	if t := TippingUplift(rep.PMPs, engaged); !math.IsNaN(t) {
+		rep.Reporting.TippingUplift = &t
+	}
+	comparable := false
+	if p.Comparison {
+		c, err := compare(d, data, rep.PMPs)
+		if err != nil {
+			rep.Warnings = append(rep.Warnings, "comparison group: "+err.Error())
+		} else {
+			rep.Comparison = c
+			comparable = c.Comparable
+			if !c.Comparable {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("the comparison group is not comparable enough for level 3 (every plan matched and every standardised difference within %.2f); read its estimate with care", balancedSMD))
+			}
+		}
+	}
+	var warning string
+	rep.SMSLevel, warning = SMSLevel(comparable)
+	if warning != "" {
+		rep.Warnings = append(rep.Warnings, warning)
+	}
+	rep.warn(d)
+	return rep, nil
+}
+
+// project sets each plan's expected count under the projection.
+func (rep *Report) project(d *Design, data Data, plans []Plan) error {
+	p := d.Params
+	if p.Project.Kind != "trend" {
+		for i := range plans {
+			plans[i].Expected = p.Project.Expected(plans[i].Baseline, plans[i].BaselineDays, plans[i].FollowupDays)
+		}
+		return nil
+	}
+	series := make([]Series, len(d.Plans))
+	follow := make([][]Month, len(d.Plans))
+	type piece struct {
+		window string
+		span   Span
+		m      Month
+	}
+	pieces := make([][]piece, len(d.Plans))
+	for i, w := range d.Plans {
+		series[i].PlanID = w.ID
+		origin := Day(w.Opened)
+		for _, s := range w.Baseline.Pieces() {
+			t, e := monthOf(s, origin)
+			m := Month{T: t, Count: data.Occurrences.Count(w.Key, s), Exposure: e}
+			series[i].Months = append(series[i].Months, m)
+			pieces[i] = append(pieces[i], piece{"baseline", s, m})
+		}
+		for _, s := range w.Followup.Pieces() {
+			t, e := monthOf(s, origin)
+			m := Month{T: t, Count: data.Occurrences.Count(w.Key, s), Exposure: e}
+			follow[i] = append(follow[i], m)
+			pieces[i] = append(pieces[i], piece{"followup", s, m})
+		}
+	}
+	tr, err := FitTrend(series)
+	if err != nil {
+		return fmt.Errorf("evaluate: trend projection: %w", err)
+	}
+	rep.Trend = &TrendFit{Slope: tr.Slope, SlopeSE: tr.SlopeSE, Iterations: tr.Iterations, Months: len(series[0].Months)}
+	for i, w := range d.Plans {
+		plans[i].Expected = tr.Expected(w.ID, follow[i])
+		level := tr.Levels[w.ID]
+		for _, pc := range pieces[i] {
+			fitted := 0.0
+			if !math.IsInf(level, -1) {
+				fitted = pc.m.Exposure * math.Exp(level+tr.Slope*pc.m.T)
+			}
+			rep.Series = append(rep.Series, SeriesRow{PMPID: w.ID, Window: pc.window, From: pc.span.From, To: pc.span.To,
+				T: pc.m.T, Exposure: pc.m.Exposure, Count: pc.m.Count, Level: level, Slope: tr.Slope, Fitted: fitted})
+		}
+	}
+	return nil
+}
+
+// uncertainty adds the exact rate ratio and the bootstrap intervals.
+func (rep *Report) uncertainty(d *Design) error {
+	s := &rep.Summary
+	var be, fe float64
+	for _, pl := range rep.PMPs {
+		be += pl.BaselineDays
+		fe += pl.FollowupDays
+	}
+	rr, err := ExactRateRatio(s.BaselineTotal, be, s.ObservedTotal, fe, d.Params.Level)
+	if err == nil {
+		s.RateRatio = &rr
+	} else if !errors.Is(err, ErrNoEvents) {
+		return fmt.Errorf("evaluate: %w", err)
+	} else {
+		rep.Warnings = append(rep.Warnings, "no incidents before or after any plan: the rate ratio is undefined")
+	}
+	b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed)
+	if err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	s.PreventedInterval = b
+	s.HoursSavedInterval = Interval{Estimate: b.Estimate * s.HoursPerIncident, Lower: b.Lower * s.HoursPerIncident, Upper: b.Upper * s.HoursPerIncident, Level: b.Level}
+	return nil
+}
+
+// warn adds the warnings a reader must see.
+func (rep *Report) warn(d *Design) {
+	p := d.Params
+	if p.Project.Kind == "growth" {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the projection assumes incidents would have grown by %.0f%% without the plan; that is an assumption, not an estimate, so the expected count and everything saved depend on it", 100*p.Project.Growth))
+	}
+	if p.Baseline != p.Followup {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the baseline (%s) and follow-up (%s) windows differ in length: counts are compared as rates per day, never as raw counts", p.Baseline, p.Followup))
+	}
+	if len(d.Excluded) > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d plans were left out (listed under excluded): first %s %s", len(d.Excluded), d.Excluded[0].PMPID, d.Excluded[0].Reason))
+	}
+	if len(d.Plans) < 20 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d plans: intervals are wide and one plan can move the total", len(d.Plans)))
+	}
+	zero := 0
+	for _, pl := range rep.PMPs {
+		if pl.Baseline == 0 {
+			zero++
+		}
+	}
+	if zero > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d plans had no incident in the baseline window, so nothing was expected of them", zero))
+	}
+}
+
+// compare matches the plans to relationships without a plan and estimates
+// the difference in differences.
+func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
+	p := d.Params
+	if len(data.Pool) == 0 {
+		return nil, errors.New("no relationship without a plan to compare with")
+	}
+	treated := make([]Unit, 0, len(d.Plans))
+	pools := map[string][]Unit{}
+	shortlist := data.Shortlist
+	if shortlist == nil {
+		shortlist = d.Shortlist(data.Occurrences, data.Pool, ShortlistSize)
+	}
+	for i, w := range d.Plans {
+		date := ScoreDate(w.Opened)
+		scores := data.Scores[date]
+		own, ok := scores[w.RelationshipID]
+		if !ok {
+			// Not in scope at the score date: no score yet.
+			own = Scored{Band: "green"}
+		}
+		// The plan's unit goes by the plan's id: its pool and matches are
+		// keyed by plan.
+		t := d.unit(data, w, w.ID, w.VictimID, w.Key, own)
+		t.Followup, t.Engaged = plans[i].Observed, plans[i].Engaged
+		treated = append(treated, t)
+		for _, c := range shortlist[w.ID] {
+			sc, ok := scores[c.RelationshipID]
+			if !ok {
+				continue
+			}
+			u := d.unit(data, w, c.RelationshipID, c.VictimID, p.Key(c.RelationshipID, c.VictimID, c.PerpetratorID), sc)
+			u.PlannedLater = !c.PlanOpened.IsZero() && c.PlanOpened.Before(w.Followup.To)
+			pools[w.ID] = append(pools[w.ID], u)
+		}
+	}
+	matches, unmatched, err := Match(treated, pools, p.ComparisonsPerPlan)
+	if err != nil {
+		return nil, err
+	}
+	did, err := DifferenceInDifferences(treated, matches, p.EngagedUplift)
+	if err != nil {
+		return nil, err
+	}
+	c := &ComparisonResult{
+		Method: fmt.Sprintf("each plan matched with replacement to up to %d relationships without a plan at its opening: same band, nearest on baseline count, "+
+			"count in the %d days before opening and score, all as at the end of the month before the plan opened (shortlist of %d nearest on the counts); "+
+			"risk-set matching: relationships not yet planned at the plan's opening; "+
+			"difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
+		Pool: len(data.Pool), PerPlan: p.ComparisonsPerPlan, Matched: len(treated) - len(unmatched), Unmatched: unmatched, DiD: did,
+		Balance: BalanceTable(treated, matches),
+	}
+	if c.Unmatched == nil {
+		c.Unmatched = []string{}
+	}
+	var tb, tf, te, tfe float64
+	for _, t := range treated {
+		if len(matches[t.ID]) == 0 {
+			continue
+		}
+		tb += float64(t.Baseline)
+		tf += adjusted(t, p.EngagedUplift)
+		te += t.BaselineDays
+		tfe += t.FollowupDays
+	}
+	c.Naive = 100 * (1 - (tf/tfe)/(tb/te))
+	iv, err := BootstrapDiD(treated, matches, p.EngagedUplift, p.Replicates, p.Level, p.Seed)
+	if err != nil {
+		return nil, err
+	}
+	c.DiDReduction = Interval{Estimate: 100 * did.Reduction, Lower: 100 * iv.Lower, Upper: 100 * iv.Upper, Level: iv.Level}
+	c.Comparable = len(unmatched) == 0
+	for _, b := range c.Balance {
+		if math.Abs(b.SMD) > balancedSMD {
+			c.Comparable = false
+		}
+	}
+	for _, t := range treated {
+		for _, m := range matches[t.ID] {
+			c.Matches = append(c.Matches, MatchRow{PMPID: t.ID, RelationshipID: m.ID, ScoreDate: fmtDay(m.ScoreDate), Band: m.Band, Score: m.Score,
+				Baseline: m.Baseline, Recent: m.Recent, Followup: m.Followup, Engaged: m.Engaged, PlannedLater: m.PlannedLater})
+			if m.PlannedLater {
+				c.PlannedLater++
+			}
+		}
+	}
+	return c, nil
+}
+
+// unit counts a relationship over a plan's windows.
+func (d *Design) unit(data Data, w PlanWindows, id, victim, key string, sc Scored) Unit {
+	return Unit{ID: id, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
+		Baseline: data.Occurrences.Count(key, w.Baseline), Recent: data.Occurrences.Count(key, w.Recent),
+		Followup: data.Occurrences.Count(key, w.Followup), Engaged: len(data.Engagements.During(victim, w.Followup)) > 0,
+		BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
+}
+
+// ShortlistSize is how many candidates per plan are scored: the nearest on
+// the baseline and 90-day counts (scoring every relationship at every
+// plan's date would cost a full scoring run per month).
+const ShortlistSize = 60
+
+// Shortlist returns, for each plan, the candidates nearest on the baseline
+// and recent counts (sum of absolute differences; ties to the lower id),
+// among those not yet planned at its opening with at least one baseline
+// occurrence.
+func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
+	out := map[string][]Candidate{}
+	type cand struct {
+		c    Candidate
+		dist int
+	}
+	keys := make([]string, len(pool))
+	for i, c := range pool {
+		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
+	}
+	for _, w := range d.Plans {
+		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
+		var cs []cand
+		for i, c := range pool {
+			if !c.notYetPlanned(w.Opened) || keys[i] == w.Key {
+				continue
+			}
+			cb := occ.Count(keys[i], w.Baseline)
+			if cb == 0 {
+				continue
+			}
+			cr := occ.Count(keys[i], w.Recent)
+			cs = append(cs, cand{c, absInt(cb-b) + absInt(cr-r)})
+		}
+		sort.Slice(cs, func(i, j int) bool {
+			if cs[i].dist != cs[j].dist {
+				return cs[i].dist < cs[j].dist
+			}
+			return cs[i].c.RelationshipID < cs[j].c.RelationshipID
+		})
+		if len(cs) > m {
+			cs = cs[:m]
+		}
+		for _, c := range cs {
+			out[w.ID] = append(out[w.ID], c.c)
+		}
+	}
+	return out
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func adjusted(u Unit, uplift float64) float64 {
+	if u.Engaged {
+		return float64(u.Followup) / uplift
+	}
+	return float64(u.Followup)
+}
+
+// pct turns a reduction into a percentage (NaN stays NaN).
+func pct(r float64, _ string) Number { return Number(100 * r) }

@@ -1,0 +1,165 @@
+package evaluation
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Length is a window length in whole days, months or years ("90d", "3m",
+// "12m", "1y"). Months are calendar months, so a 3-month window after 30
+// November ends on 28 or 29 February; the window's exact length in days is
+// what every rate is divided by.
+type Length struct {
+	N    int
+	Unit byte // 'd', 'm' or 'y'
+}
+
+// ParseLength reads a window length such as "90d", "3m" or "12m".
+func ParseLength(s string) (Length, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if len(s) < 2 {
+		return Length{}, fmt.Errorf("window %q: give a number and a unit, such as 90d, 3m or 12m", s)
+	}
+	u := s[len(s)-1]
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 || (u != 'd' && u != 'm' && u != 'y') {
+		return Length{}, fmt.Errorf("window %q: give a positive number and a unit d, m or y, such as 90d, 3m or 12m", s)
+	}
+	return Length{N: n, Unit: u}, nil
+}
+
+// String writes the length the way it is parsed.
+func (l Length) String() string { return strconv.Itoa(l.N) + string(l.Unit) }
+
+// MarshalText writes the length as text in JSON.
+func (l Length) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// After returns the day the length after t.
+func (l Length) After(t time.Time) time.Time {
+	switch l.Unit {
+	case 'd':
+		return t.AddDate(0, 0, l.N)
+	case 'm':
+		return t.AddDate(0, l.N, 0)
+	}
+	return t.AddDate(l.N, 0, 0)
+}
+
+// Before returns the day the length before t.
+func (l Length) Before(t time.Time) time.Time {
+	switch l.Unit {
+	case 'd':
+		return t.AddDate(0, 0, -l.N)
+	case 'm':
+		return t.AddDate(0, -l.N, 0)
+	}
+	return t.AddDate(-l.N, 0, 0)
+}
+
+// Day truncates a time to its UTC day.
+func Day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Span is a half-open window of days [From, To).
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Days is the span's length in days.
+func (s Span) Days() float64 { return s.To.Sub(s.From).Hours() / 24 }
+
+// Contains reports whether t falls in the span.
+func (s Span) Contains(t time.Time) bool { return !t.Before(s.From) && t.Before(s.To) }
+
+// Overlaps reports whether the span and [from, to) share a moment; a zero
+// to means open-ended.
+func (s Span) Overlaps(from, to time.Time) bool {
+	return from.Before(s.To) && (to.IsZero() || to.After(s.From))
+}
+
+// monthDays is the mean Gregorian month in days (365.2425 / 12): the unit
+// of the trend model's time axis and exposure.
+const monthDays = 30.436875
+
+// Pieces cuts a span into calendar-month pieces from its start (the last
+// piece may be shorter), for the trend model's monthly series.
+func (s Span) Pieces() []Span {
+	var out []Span
+	for from := s.From; from.Before(s.To); {
+		to := from.AddDate(0, 1, 0)
+		if to.After(s.To) {
+			to = s.To
+		}
+		out = append(out, Span{From: from, To: to})
+		from = to
+	}
+	return out
+}
+
+// monthOf places a piece on the time axis: months from origin to its
+// midpoint, and its exposure in months.
+func monthOf(p Span, origin time.Time) (t, exposure float64) {
+	mid := p.From.Add(p.To.Sub(p.From) / 2)
+	return mid.Sub(origin).Hours() / 24 / monthDays, p.Days() / monthDays
+}
+
+// Occurrences indexes occurrence times by a relationship key, sorted, so a
+// window's count is two binary searches.
+type Occurrences map[string][]time.Time
+
+// Add records an occurrence.
+func (o Occurrences) Add(key string, t time.Time) { o[key] = append(o[key], t) }
+
+// Sort orders every key's times; call it once after adding.
+func (o Occurrences) Sort() {
+	for _, ts := range o {
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	}
+}
+
+// Count returns the number of occurrences of key in the span.
+func (o Occurrences) Count(key string, s Span) int {
+	ts := o[key]
+	lo := sort.Search(len(ts), func(i int) bool { return !ts[i].Before(s.From) })
+	hi := sort.Search(len(ts), func(i int) bool { return !ts[i].Before(s.To) })
+	return hi - lo
+}
+
+// CoupleKey is the key that counts a couple's occurrences in both
+// directions: the two person ids in order.
+func CoupleKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return a + "\x1f" + b
+}
+
+// Engagement is a victim's episode with an agency (IDVA, MARAC...); a zero
+// To is still open.
+type Engagement struct {
+	Agency   string
+	From, To time.Time
+}
+
+// Engagements indexes episodes by victim id.
+type Engagements map[string][]Engagement
+
+// During lists the agencies a victim was engaged with during the span.
+func (e Engagements) During(victim string, s Span) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, g := range e[victim] {
+		if s.Overlaps(g.From, g.To) && !seen[g.Agency] {
+			seen[g.Agency] = true
+			out = append(out, g.Agency)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
