@@ -126,6 +126,10 @@ func ParseProjection(s string) (Projection, error) {
 	return Projection{}, fmt.Errorf("--projection %s: use trend, level or growth:G (such as growth:0.40)", s)
 }
 
+// ErrSampleTooLarge is returned when a dip sample asks for more plans than
+// are eligible.
+var ErrSampleTooLarge = errors.New("sample larger than the eligible plans")
+
 // PlanWindows is a selected plan with its windows.
 type PlanWindows struct {
 	PlanRecord
@@ -225,10 +229,12 @@ func NewDesign(plans []PlanRecord, extractEnd, dataFrom time.Time, p Params) (*D
 	var eligible []PlanWindows
 	for _, r := range chosen {
 		w := p.windows(r)
-		reason := d.unevaluable(w)
-		if reason == "" && !inRange(r.Finalised, p.FinalisedFrom, p.FinalisedTo) {
+		// Dates select plans before anything is said about them; a plan
+		// with no finalised date is outside any finalised range.
+		if (!p.FinalisedFrom.IsZero() || !p.FinalisedTo.IsZero()) && (r.Finalised.IsZero() || !inRange(r.Finalised, p.FinalisedFrom, p.FinalisedTo)) {
 			continue
 		}
+		reason := d.unevaluable(w)
 		if reason != "" {
 			if p.Mode == "ids" {
 				return nil, fmt.Errorf("evaluate: plan %s %s", r.ID, reason)
@@ -251,7 +257,7 @@ func NewDesign(plans []PlanRecord, extractEnd, dataFrom time.Time, p Params) (*D
 	}
 	if p.DipSample > 0 {
 		if p.DipSample > len(eligible) {
-			return nil, fmt.Errorf("evaluate: a dip sample of %d was asked for but only %d plans are eligible; ask for %d or fewer, or widen --finalised-from/--finalised-to", p.DipSample, len(eligible), len(eligible))
+			return nil, fmt.Errorf("evaluate: a dip sample of %d was asked for but only %d plans are eligible; ask for %d or fewer, or widen --finalised-from/--finalised-to: %w", p.DipSample, len(eligible), len(eligible), ErrSampleTooLarge)
 		}
 		// A simple random sample without replacement: a seeded shuffle of
 		// the eligible plans in id order, the first N kept.

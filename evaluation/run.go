@@ -328,7 +328,7 @@ func (rep *Report) warn(d *Design) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the baseline (%s) and follow-up (%s) windows differ in length: counts are compared as rates per day, never as raw counts", p.Baseline, p.Followup))
 	}
 	if len(d.Excluded) > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d plans were left out (listed under excluded): first %s %s", len(d.Excluded), d.Excluded[0].PMPID, d.Excluded[0].Reason))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("plans left out (listed under excluded): %d; the first, %s, %s", len(d.Excluded), d.Excluded[0].PMPID, d.Excluded[0].Reason))
 	}
 	if len(d.Plans) < 20 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d plans: intervals are wide and one plan can move the total", len(d.Plans)))

@@ -71,7 +71,7 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	}
 	fmt.Fprintf(&b, "  reduction at uplift %s\n", strings.Join(rows, ", "))
 	if rep.TippingUplift != nil {
-		fmt.Fprintf(&b, "  tipping point: the reduction disappears if engaged victims reported %.2f times as often as others (or less)\n", *rep.TippingUplift)
+		fmt.Fprintf(&b, "  tipping point: the reduction disappears only if engaged victims reported %.2f times as often as others\n", *rep.TippingUplift)
 	} else {
 		fmt.Fprintf(&b, "  tipping point: none (no engaged victim had a follow-up incident, or there is no reduction to erase)\n")
 	}

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/synth"
 )
+
+// demoDipSample is the size of the unit's published dip sample.
+const demoDipSample = 19
 
 type demoOptions struct {
 	out           string
@@ -22,8 +27,8 @@ func newDemoCmd() *cobra.Command {
 		Short: "Run the whole job end to end on a synthetic force, in one folder",
 		Long: `demo writes a synthetic force's extract, loads it into a warehouse, runs the
 data checks, scores and ranks every relationship (as of the extract's end,
-2025-12-31) and explains the top one, all inside one folder, then prints
-where to look. It needs nothing but this binary and touches nothing outside
+2025-12-31), explains the top one and evaluates a dip sample of 19 plans
+(with a comparison group), all inside one folder, then prints where to look. It needs nothing but this binary and touches nothing outside
 --out.`,
 		Example: `  tau demo
   tau demo --out ./tau-demo --relationships 5000 --seed 3`,
@@ -67,6 +72,19 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 			return err
 		}
 	}
+	fmt.Fprintf(w, "\n== 6. evaluate: a dip sample of %d finalised plans, with a comparison group\n", demoDipSample)
+	eo := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: demoDipSample, baseline: "12m", followup: "3m", projection: "trend",
+		hours: "kent-physical", uplift: 1, comparison: true, perPlan: 5, seed: o.seed, replicates: 2000, format: "table", top: demoDipSample}
+	if _, err := runEvaluate(c, eo); errors.Is(err, evaluation.ErrSampleTooLarge) {
+		fmt.Fprintf(w, "(fewer than %d plans can be evaluated in a force this small: evaluating all of them)\n", demoDipSample)
+		eo.dipSample = 0
+		_, err = runEvaluate(c, eo)
+		if err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
 	gen, _ := analytics.Generation(wh)
 	fmt.Fprintf(w, "\ndone. Where to look:\n")
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
@@ -74,5 +92,6 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s Parquet tables, rejects and the load manifest\n", filepath.Join(gen, "tables"))
 	fmt.Fprintf(w, "  %-34s DuckDB views over them: duckdb -readonly %s\n", filepath.Join(gen, "tau.duckdb"), filepath.Join(gen, "tau.duckdb"))
 	fmt.Fprintf(w, "  %-34s score snapshots (scores, active items, clusters)\n", filepath.Join(wh, "results", "scores"))
+	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
 	return nil
 }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const dipFixture = "../../testdata/evaluate/dip_sample_2024/extract"
+
+// TestEvaluateCLI runs the published arithmetic through the command: the
+// table, the JSON contract, the exported series and the bad inputs.
+func TestEvaluateCLI(t *testing.T) {
+	wh := t.TempDir()
+	if out, err := run(t, "load", dipFixture, "--warehouse", wh); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	published := []string{"evaluate", "--warehouse", wh, "--finalised-from", "2024-01-01", "--finalised-to", "2024-12-31",
+		"--baseline", "3m", "--followup", "3m", "--projection", "growth:0.40", "--hours-per-incident", "11.5", "--hours-source", "claim-derived", "--bootstrap", "300"}
+	out, err := run(t, published...)
+	if err != nil {
+		t.Fatalf("evaluate: %v\n%s", err, out)
+	}
+	for _, want := range []string{"evaluation of 19 plans", "total       141     197.4        23", "100%: 6", "40-<90%: 4", "hours saved: 2006 at 11.5 h per incident (claim-derived)",
+		"an assumption", "difference in differences", "Maryland Scientific Methods Scale level", "written to"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	jsonOut := filepath.Join(t.TempDir(), "eval.json")
+	series := filepath.Join(t.TempDir(), "series.csv")
+	if out, err := run(t, "evaluate", "--warehouse", wh, "--pmps", "PMP01,PMP02,PMP03", "--hours-per-incident", "kent-physical", "--bootstrap", "300",
+		"--comparison=false", "--format", "json", "--out", jsonOut, "--export-series", series, "--no-write"); err != nil {
+		t.Fatalf("evaluate json: %v\n%s", err, out)
+	}
+	var rep struct {
+		Parameters struct {
+			Projection string  `json:"projection"`
+			Seed       *uint64 `json:"seed"`
+			Hours      float64 `json:"hours_per_incident"`
+		} `json:"parameters"`
+		PMPs       []map[string]any `json:"pmps"`
+		Summary    map[string]any   `json:"summary"`
+		Comparison any              `json:"comparison"`
+		SMSLevel   int              `json:"sms_level"`
+		Warnings   []string         `json:"warnings"`
+	}
+	b, _ := os.ReadFile(jsonOut)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, b)
+	}
+	if rep.Parameters.Projection != "trend" || rep.Parameters.Seed == nil || rep.Parameters.Hours != 3.35 || len(rep.PMPs) != 3 || rep.SMSLevel != 2 || rep.Comparison != nil {
+		t.Errorf("json report: %+v", rep)
+	}
+	f, err := os.Open(series)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	// 3 plans x (12 baseline + 3 follow-up months) + the header.
+	if err != nil || len(rows) != 3*15+1 || rows[0][0] != "pmp_id" || rows[0][9] != "fitted" {
+		t.Errorf("series: %v, %d rows", err, len(rows))
+	}
+	bad := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"no hours", []string{"--pmps", "PMP01"}, exitUsage, "there is no default"},
+		{"hours without source", []string{"--pmps", "PMP01", "--hours-per-incident", "4"}, exitUsage, "--hours-source"},
+		{"open plan", []string{"--pmps", "PMP-OPEN", "--hours-per-incident", "kent-video"}, exitFailure, "has no finalised date"},
+		{"window past the end", []string{"--pmps", "PMP-LATE", "--hours-per-incident", "kent-video"}, exitFailure, "past the extract's end on 2025-06-30"},
+		{"empty selection", []string{"--finalised-from", "2030-01-01", "--hours-per-incident", "kent-video"}, exitFailure, "no plan to evaluate"},
+		{"sample too large", []string{"--dip-sample", "25", "--hours-per-incident", "kent-video"}, exitFailure, "only 19 plans are eligible"},
+		{"bad window", []string{"--baseline", "3 weeks", "--hours-per-incident", "kent-video"}, exitUsage, "such as 90d, 3m or 12m"},
+		{"bad projection", []string{"--projection", "linear", "--hours-per-incident", "kent-video"}, exitUsage, "growth:G"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := run(t, append([]string{"evaluate", "--warehouse", wh, "--no-write"}, tt.args...)...)
+			if code := exitCode(err); code != tt.wantCode || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("exit %d, error %v; want %d and %q", code, err, tt.wantCode, tt.want)
+			}
+		})
+	}
+}
