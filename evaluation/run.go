@@ -151,6 +151,10 @@ var hoursRange = []float64{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
 // reportingUplifts is the engaged-victim sensitivity grid, 0.5 to 2.0.
 var reportingUplifts = []float64{0.5, 0.75, 1, 1.25, 1.5, 1.75, 2}
 
+// trendWarnRatio is how far above the level projection the trend may go
+// before a warning says the rise before the plans is being extrapolated.
+const trendWarnRatio = 1.5
+
 // balancedSMD is the largest standardised mean difference taken as
 // comparable (Stuart 2010, Statistical Science 25(1): 0.25).
 const balancedSMD = 0.25
@@ -326,6 +330,16 @@ func (rep *Report) warn(d *Design) {
 	}
 	if p.Baseline != p.Followup {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the baseline (%s) and follow-up (%s) windows differ in length: counts are compared as rates per day, never as raw counts", p.Baseline, p.Followup))
+	}
+	if p.Project.Kind == "trend" {
+		level := 0.0
+		for _, pl := range rep.PMPs {
+			level += float64(pl.Baseline) * pl.FollowupDays / pl.BaselineDays
+		}
+		if level > 0 && rep.Summary.ExpectedTotal > trendWarnRatio*level {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("the trend projection expects %.1f times the baseline rate (%.0f against %.0f): plans open after a rise, and carrying that rise forward "+
+				"overstates what would have happened; read it as an upper bound beside the level projection and the comparison group", rep.Summary.ExpectedTotal/level, rep.Summary.ExpectedTotal, level))
+		}
 	}
 	if len(d.Excluded) > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("plans left out (listed under excluded): %d; the first, %s, %s", len(d.Excluded), d.Excluded[0].PMPID, d.Excluded[0].Reason))
