@@ -338,3 +338,33 @@ func TestReportJSONContract(t *testing.T) {
 		t.Errorf("growth not labelled an assumption: %v", rep.Warnings)
 	}
 }
+
+// TestBothDirections: a couple's occurrences with the roles reversed count
+// only when --both-directions is set.
+func TestBothDirections(t *testing.T) {
+	plans := []PlanRecord{{ID: "A", RelationshipID: "rVP", VictimID: "V", PerpetratorID: "P", Status: "finalised", Opened: day("2024-04-01"), Finalised: day("2024-04-30")}}
+	for _, both := range []bool{false, true} {
+		p := Params{Selection: Selection{Mode: "all"}, Baseline: Length{90, 'd'}, Project: Projection{Kind: "level"}, HoursPerIncident: 1, HoursSource: "test", Replicates: 200, BothDirections: both}
+		d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		occ := Occurrences{}
+		// Two as recorded (V victim of P), one reversed (P reported as victim of V).
+		for _, o := range []struct{ rel, v, p string }{{"rVP", "V", "P"}, {"rVP", "V", "P"}, {"rPV", "P", "V"}} {
+			occ.Add(d.Params.Key(o.rel, o.v, o.p), day("2024-02-01"))
+		}
+		occ.Sort()
+		rep, err := Evaluate(d, Data{Occurrences: occ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2
+		if both {
+			want = 3
+		}
+		if got := rep.PMPs[0].Baseline; got != want {
+			t.Errorf("both directions %v: baseline %d, want %d", both, got, want)
+		}
+	}
+}

@@ -25,6 +25,9 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		fmt.Fprintf(&b, ", dip sample of %d from %d eligible, seed %d", p.DipSample, p.Eligible, p.Seed)
 	}
 	fmt.Fprintf(&b, ")\n")
+	if len(p.SampleIDs) > 0 {
+		fmt.Fprintf(&b, "plans drawn: %s\n", strings.Join(p.SampleIDs, ", "))
+	}
 	fmt.Fprintf(&b, "windows: baseline %s before opening, follow-up %s after finalisation; extract ends %s\n", p.Baseline, p.Followup, p.ExtractEnd)
 	fmt.Fprintf(&b, "projection: %s\n", s.Projection)
 	if r.Trend != nil {
