@@ -215,40 +215,53 @@ ORDER BY r.relationship_id`)
 // relationship's score depends on its own and its perpetrator's records
 // only, never on the others in scope).
 func scoreSubsets(ctx context.Context, db *sql.DB, conn *sql.Conn, cfg *scoring.Config, want map[time.Time][]string) (map[time.Time]map[string]evaluation.Scored, error) {
-	sc := &scorer{ctx: ctx, db: db, conn: conn, s: scoring.NewScorer(cfg)}
-	if err := sc.prepare(cfg); err != nil {
-		return nil, err
-	}
 	dates := make([]time.Time, 0, len(want))
 	for d := range want {
 		dates = append(dates, d)
 	}
-	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
 	out := map[time.Time]map[string]evaluation.Scored{}
+	err := scoreDates(ctx, db, conn, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
+		if out[d] == nil {
+			out[d] = map[string]evaluation.Scored{}
+		}
+		out[d][s.RelationshipID] = evaluation.Scored{Score: s.Total, Band: s.Band}
+		return nil
+	})
+	return out, err
+}
+
+// scoreDates scores at each date in one session (the configuration's
+// tables prepared once) and hands every score to fn; with want set, only
+// the listed relationships are scored at each date.
+func scoreDates(ctx context.Context, db *sql.DB, conn *sql.Conn, cfg *scoring.Config, dates []time.Time, want map[time.Time][]string, fn func(time.Time, *scoring.Score) error) error {
+	sc := &scorer{ctx: ctx, db: db, conn: conn, s: scoring.NewScorer(cfg)}
+	if err := sc.prepare(cfg); err != nil {
+		return err
+	}
+	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
 	for _, d := range dates {
 		sc.asOf = EndOfDay(d)
 		start := sc.s.LookbackStart(sc.asOf)
 		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS scope"); err != nil {
-			return nil, err
+			return err
 		}
 		if err := sc.run("scope", "CREATE TABLE scope AS ", sc.asOf, start); err != nil {
-			return nil, err
+			return err
 		}
-		if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id NOT IN (SELECT unnest(string_split(?, ',')))", strings.Join(want[d], ",")); err != nil {
-			return nil, err
+		if want != nil {
+			if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id NOT IN (SELECT unnest(string_split(?, ',')))", strings.Join(want[d], ",")); err != nil {
+				return err
+			}
 		}
-		got := map[string]evaluation.Scored{}
 		err := sc.stream(start, func(ev *scoring.Evidence) error {
 			s := sc.s.Score(ev, sc.asOf)
-			got[s.RelationshipID] = evaluation.Scored{Score: s.Total, Band: s.Band}
-			return nil
+			return fn(d, &s)
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out[d] = got
 	}
-	return out, nil
+	return nil
 }
 
 // evaluationTables are the tables of an evaluation run.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/evaluation"
-	"github.com/tau-da/tau/synth"
 )
 
 // publishedParams are the unit's own choices: 3-month windows, "+40% if
@@ -106,13 +105,7 @@ func TestEvaluateExclusions(t *testing.T) {
 // near the true effect, while the naive before/after (plans are opened
 // after spikes) overstates it.
 func TestEvaluateSynthTruth(t *testing.T) {
-	if testing.Short() {
-		t.Skip("synthetic force of 20,000 relationships")
-	}
-	ex := filepath.Join(t.TempDir(), "extract")
-	if _, err := synth.Write(ex, synth.Config{Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	ex, wh := syntheticForce(t)
 	var truth struct {
 		PlanEffect      float64 `json:"plan_effect"`
 		ReportingUplift float64 `json:"reporting_uplift"`
@@ -124,8 +117,6 @@ func TestEvaluateSynthTruth(t *testing.T) {
 	if err := json.Unmarshal(b, &truth); err != nil || truth.PlanEffect == 0 {
 		t.Fatalf("truth: %v %+v", err, truth)
 	}
-	wh := t.TempDir()
-	mustLoad(t, ex, wh, LoadOptions{})
 	p := evaluation.Params{Selection: evaluation.Selection{Mode: "finalised"}, HoursPerIncident: 3.35, HoursSource: "test",
 		EngagedUplift: truth.ReportingUplift, Comparison: true, Seed: 1, Replicates: 300, Project: evaluation.Projection{Kind: "level"}}
 	run, err := Evaluate(context.Background(), wh, defaultConfig(t), p, "test", false)

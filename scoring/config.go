@@ -120,6 +120,10 @@ type Config struct {
 	// Hash is the SHA-256 of the configuration file's bytes (first 12 hex
 	// digits), recorded on every score.
 	Hash string `toml:"-"`
+	// Raw is the file as read and Name where it came from, so a proposed
+	// revision can keep its comments.
+	Raw  []byte `toml:"-"`
+	Name string `toml:"-"`
 	// HarmTable maps offence class to CCHI days.
 	HarmTable map[string]float64 `toml:"-"`
 	// canonical items by id; crosswalk (instrument, item) -> canonical id.
@@ -157,6 +161,7 @@ func Parse(b []byte, name string) (*Config, error) {
 	}
 	h := sha256.Sum256(b)
 	c.Hash = hex.EncodeToString(h[:])[:12]
+	c.Raw, c.Name = b, name
 	if err := c.prepare(name); err != nil {
 		return nil, err
 	}
@@ -340,6 +345,19 @@ func (c *Config) FactCodes() map[string][]string {
 	}
 	for k := range out {
 		sort.Strings(out[k])
+	}
+	return out
+}
+
+// CanonicalItemIDs lists the canonical instrument's items in file order.
+func (c *Config) CanonicalItemIDs() []string {
+	var out []string
+	for _, in := range c.Instruments {
+		if in.Canonical {
+			for _, it := range in.Items {
+				out = append(out, it.ID)
+			}
+		}
 	}
 	return out
 }

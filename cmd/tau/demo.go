@@ -27,8 +27,9 @@ func newDemoCmd() *cobra.Command {
 		Short: "Run the whole job end to end on a synthetic force, in one folder",
 		Long: `demo writes a synthetic force's extract, loads it into a warehouse, runs the
 data checks, scores and ranks every relationship (as of the extract's end,
-2025-12-31), explains the top one and evaluates a dip sample of 19 plans
-(with a comparison group), all inside one folder, then prints where to look. It needs nothing but this binary and touches nothing outside
+2025-12-31), explains the top one, evaluates a dip sample of 19 plans (with a comparison
+group) and calibrates the score against later serious harm, all inside one
+folder, then prints where to look. It needs nothing but this binary and touches nothing outside
 --out.`,
 		Example: `  tau demo
   tau demo --out ./tau-demo --relationships 5000 --seed 3`,
@@ -85,6 +86,14 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	} else if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "\n== 7. calibrate: does the score predict serious harm, against the officers' grading, and for whom\n")
+	co := &calibrateOptions{warehouse: wh, every: "3m", horizon: "12m", outcome: analytics.OutcomeSeriousHarm, minDays: 365, l2: 1, items: true,
+		folds: 5, capacity: 10, flagShare: 0.10, replicates: 200, seed: o.seed, format: "table"}
+	if _, err := runCalibrate(c, co); err != nil {
+		// A small force may have too few outcomes to calibrate; say so
+		// and finish the tour.
+		fmt.Fprintf(w, "calibration could not run on this force: %v\n", err)
+	}
 	gen, _ := analytics.Generation(wh)
 	fmt.Fprintf(w, "\ndone. Where to look:\n")
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
@@ -93,5 +102,6 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s DuckDB views over them: duckdb -readonly %s\n", filepath.Join(gen, "tau.duckdb"), filepath.Join(gen, "tau.duckdb"))
 	fmt.Fprintf(w, "  %-34s score snapshots (scores, active items, clusters)\n", filepath.Join(wh, "results", "scores"))
 	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
+	fmt.Fprintf(w, "  %-34s calibration runs, each with proposed-weights.toml and model-card.md\n", filepath.Join(wh, "results", "calibrations"))
 	return nil
 }

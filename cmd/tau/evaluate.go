@@ -2,11 +2,10 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tau-da/tau/analytics"
@@ -119,22 +118,11 @@ func (o *evaluateOptions) params(cfgHours float64, cfgSource string) (evaluation
 	if o.dipSample < 0 {
 		return usage(fmt.Errorf("--dip-sample %d: give a positive number of plans", o.dipSample))
 	}
-	for _, d := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"--finalised-from", o.finalisedFrom, &p.FinalisedFrom}, {"--finalised-to", o.finalisedTo, &p.FinalisedTo}} {
-		if d.v == "" {
-			continue
-		}
-		if *d.dst, err = analytics.ParseDate(d.v); err != nil {
-			return usage(fmt.Errorf("%s: %w", d.flag, err))
-		}
+	if err := parseDates(dateFlag{"--finalised-from", o.finalisedFrom, &p.FinalisedFrom}, dateFlag{"--finalised-to", o.finalisedTo, &p.FinalisedTo}); err != nil {
+		return p, err
 	}
-	if p.Baseline, err = evaluation.ParseLength(o.baseline); err != nil {
-		return usage(fmt.Errorf("--baseline: %w", err))
-	}
-	if p.Followup, err = evaluation.ParseLength(o.followup); err != nil {
-		return usage(fmt.Errorf("--followup: %w", err))
+	if err := parseLengths(lengthFlag{"--baseline", o.baseline, &p.Baseline}, lengthFlag{"--followup", o.followup, &p.Followup}); err != nil {
+		return p, err
 	}
 	if p.Project, err = evaluation.ParseProjection(o.projection); err != nil {
 		return usage(err)
@@ -187,24 +175,12 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*analytics.EvaluationRun
 			return nil, fmt.Errorf("evaluate: --export-series %s: %w", o.exportSeries, err)
 		}
 	}
-	w, closeOut, err := output(c, o.out)
-	if err != nil {
-		return nil, err
+	footer := ""
+	if run.Folder != "" {
+		footer = fmt.Sprintf("run %s written to %s", run.ID, run.Folder)
 	}
-	if o.format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(run.Report)
-	} else {
-		err = run.Report.WriteText(w, o.top)
-		if err == nil && run.Folder != "" {
-			_, err = fmt.Fprintf(w, "\nrun %s written to %s\n", run.ID, run.Folder)
-		}
-	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	text := func(w io.Writer) error { return run.Report.WriteText(w, o.top) }
+	if err := writeReport(c, o.out, o.format, run.Report, text, footer); err != nil {
 		return nil, fmt.Errorf("evaluate: write %s: %w", o.out, err)
 	}
 	return run, nil

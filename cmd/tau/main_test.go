@@ -88,7 +88,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range []string{"synth", "load", "check", "score", "explain", "evaluate", "demo", "bench"} {
+	for _, cmd := range []string{"synth", "load", "check", "score", "explain", "evaluate", "calibrate", "demo", "bench"} {
 		out, err := run(t, cmd, "--help")
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,240 @@
+package calibration
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tau-da/tau/evaluation"
+)
+
+// TestAUCByHand: scores {0.1, 0.4, 0.35, 0.8} with outcomes {0, 0, 1, 1}:
+// of the 4 positive-negative pairs, (0.35 vs 0.1), (0.8 vs 0.1), (0.8 vs
+// 0.4) are ordered and (0.35 vs 0.4) is not: AUC 3/4 (the worked example of
+// the ROC curve in Fawcett 2006 uses the same counting). A tie counts half.
+func TestAUCByHand(t *testing.T) {
+	if got := AUC([]float64{0.1, 0.4, 0.35, 0.8}, []bool{false, false, true, true}); got != 0.75 {
+		t.Errorf("AUC = %v, want 0.75", got)
+	}
+	if got := AUC([]float64{0.5, 0.5}, []bool{false, true}); got != 0.5 {
+		t.Errorf("tied AUC = %v, want 0.5", got)
+	}
+	if got := AUC([]float64{1, 2}, []bool{true, true}); !math.IsNaN(got) {
+		t.Errorf("one class: AUC = %v, want NaN", got)
+	}
+}
+
+// TestLogisticClosedForm: with one binary feature and no penalty the
+// maximum-likelihood fit reproduces the two groups' log-odds exactly:
+// intercept = logit(rate without), coefficient = logit(rate with) -
+// logit(rate without). Here 2/10 and 6/10: intercept log(2/8) = -1.386,
+// coefficient log(6/4) - log(2/8) = 1.792; the standard error is
+// sqrt(1/2 + 1/8 + 1/6 + 1/4) = 1.041 (Woolf's formula for a log odds
+// ratio, which the inverse information equals for a saturated model).
+func TestLogisticClosedForm(t *testing.T) {
+	var x [][]float64
+	var y []bool
+	for i := 0; i < 10; i++ {
+		x, y = append(x, []float64{0}), append(y, i < 2)
+		x, y = append(x, []float64{1}), append(y, i < 6)
+	}
+	f, err := FitLogistic(x, y, []string{"flag"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(f.Intercept-math.Log(2.0/8)) > 1e-5 || math.Abs(f.Coef[0]-(math.Log(6.0/4)-math.Log(2.0/8))) > 1e-5 {
+		t.Errorf("fit %+v, want intercept %.4f and coefficient %.4f", f, math.Log(2.0/8), math.Log(6.0/4)-math.Log(2.0/8))
+	}
+	if se := math.Sqrt(1.0/2 + 1.0/8 + 1.0/6 + 1.0/4); math.Abs(f.SE[0]-se) > 1e-4 {
+		t.Errorf("SE %v, want %v", f.SE[0], se)
+	}
+}
+
+// TestLogisticPenaltyOptimality: with an L2 penalty there is no closed
+// form, so the fit is checked against its optimality conditions, computed
+// here independently of the optimiser: sum(y - p) = 0 for the intercept
+// and sum((y - p) z_j) = l2 * w_j for each standardised coefficient.
+func TestLogisticPenaltyOptimality(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var x [][]float64
+	var y []bool
+	for i := 0; i < 400; i++ {
+		a, b := r.NormFloat64(), float64(r.IntN(2))
+		x = append(x, []float64{a, b})
+		y = append(y, r.Float64() < sigmoid(-1+0.8*a+1.2*b))
+	}
+	const l2 = 5
+	f, err := FitLogistic(x, y, []string{"a", "b"}, l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, sd := make([]float64, 2), make([]float64, 2)
+	for j := 0; j < 2; j++ {
+		for _, row := range x {
+			mean[j] += row[j] / 400
+		}
+		for _, row := range x {
+			sd[j] += (row[j] - mean[j]) * (row[j] - mean[j]) / 400
+		}
+		sd[j] = math.Sqrt(sd[j])
+	}
+	var g0 float64
+	g := make([]float64, 2)
+	for i, row := range x {
+		res := b2f(y[i]) - f.Predict(row)
+		g0 += res
+		for j := range g {
+			g[j] += res * (row[j] - mean[j]) / sd[j]
+		}
+	}
+	if math.Abs(g0) > 1e-4 {
+		t.Errorf("intercept condition: sum(y - p) = %v", g0)
+	}
+	for j := range g {
+		if w := f.Coef[j] * sd[j]; math.Abs(g[j]-l2*w) > 1e-4 {
+			t.Errorf("coefficient %d: sum((y-p)z) = %v, l2*w = %v", j, g[j], l2*w)
+		}
+	}
+}
+
+func TestCalibrationSlope(t *testing.T) {
+	// Outcomes drawn from the predictions themselves: intercept near 0 and
+	// slope near 1. Predictions made twice as extreme on the logit scale:
+	// slope near 1/2 (overfitting shows as a slope below 1).
+	r := rand.New(rand.NewPCG(9, 9))
+	var p, extreme []float64
+	var y []bool
+	for i := 0; i < 20000; i++ {
+		z := -2 + r.NormFloat64()
+		p = append(p, sigmoid(z))
+		extreme = append(extreme, sigmoid(2*z))
+		y = append(y, r.Float64() < sigmoid(z))
+	}
+	a, b := Calibration(p, y)
+	if math.Abs(a) > 0.06 || math.Abs(b-1) > 0.06 {
+		t.Errorf("well calibrated: intercept %.3f slope %.3f", a, b)
+	}
+	if _, b := Calibration(extreme, y); math.Abs(b-0.5) > 0.05 {
+		t.Errorf("too extreme: slope %.3f, want about 0.5", b)
+	}
+}
+
+func TestTopK(t *testing.T) {
+	// Two dates, k = 1: date 0's top is positive, date 1's is not; three
+	// positives in all: precision 1/2, recall 1/3.
+	scores := []float64{0.9, 0.1, 0.8, 0.7, 0.2}
+	y := []bool{true, true, false, true, false}
+	date := []int{0, 0, 1, 1, 1}
+	key := []string{"a", "b", "c", "d", "e"}
+	got := TopKAt(scores, y, date, key, 1, nil)
+	if got.Precision != 0.5 || math.Abs(got.Recall-1.0/3) > 1e-12 {
+		t.Errorf("top-k %+v", got)
+	}
+}
+
+// simulated builds samples whose outcome follows a known logistic model
+// over the features the calibration sees: cluster flags with true
+// log-odds effects, harm and frequency.
+func simulated(n int, effects map[string]float64, seed uint64) ([]Sample, []float64) {
+	r := rand.New(rand.NewPCG(seed, 1))
+	ids := []string{"C1", "C2", "C3", "C4", "C5"}
+	var out []Sample
+	var truth []float64
+	for i := 0; i < n; i++ {
+		s := Sample{RelationshipID: "r" + strconv.Itoa(i), AsOf: time.Date(2022+i%3, 3, 31, 0, 0, 0, 0, time.UTC),
+			HarmDays: math.Floor(r.ExpFloat64() * 20), Occurrences: r.IntN(8), DaysSinceLast: r.IntN(700), Sex: []string{"female", "male"}[r.IntN(2)], BirthYear: 1960 + r.IntN(40)}
+		z := -4.0 + 0.3*math.Log1p(s.HarmDays)
+		for _, c := range ids {
+			if r.Float64() < 0.2 {
+				s.Clusters = append(s.Clusters, c)
+				z += effects[c]
+			}
+		}
+		p := sigmoid(z)
+		s.Outcome = r.Float64() < p
+		s.Score = float64(len(s.Clusters))
+		out = append(out, s)
+		truth = append(truth, p)
+	}
+	return out, truth
+}
+
+// TestRecoversKnownModel: outcomes drawn from a known model over observed
+// features; the held-out AUC comes within 0.03 of the AUC of the true
+// probabilities, and the clusters with the largest true effects come out on
+// top.
+func TestRecoversKnownModel(t *testing.T) {
+	effects := map[string]float64{"C1": 1.6, "C2": 1.1, "C3": 0.6, "C4": 0.2, "C5": 0}
+	samples, truth := simulated(30000, effects, 11)
+	y := make([]bool, len(samples))
+	for i, s := range samples {
+		y[i] = s.Outcome
+	}
+	rep, err := Run(samples, Params{ClusterIDs: []string{"C1", "C2", "C3", "C4", "C5"}, L2: 1, Replicates: 100, Horizon: evaluation.Length{N: 12, Unit: 'm'}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trueAUC := AUC(truth, y)
+	var model float64
+	for _, m := range rep.Validations[0].Metrics {
+		if m.Baseline == BaselineModel {
+			model = float64(m.AUC)
+		}
+	}
+	if math.Abs(model-trueAUC) > 0.03 {
+		t.Errorf("held-out AUC %.3f, true-probability AUC %.3f", model, trueAUC)
+	}
+	beta := map[string]float64{}
+	for _, c := range rep.ClusterModel {
+		beta[strings.TrimPrefix(c.Feature, "cluster:")] = float64(c.LogOdds)
+	}
+	if !(beta["C1"] > beta["C2"] && beta["C2"] > beta["C3"] && beta["C3"] > beta["C5"]) {
+		t.Errorf("fitted cluster effects %v do not follow the true order C1 > C2 > C3 > C5", beta)
+	}
+	if math.Abs(beta["C1"]-1.6) > 0.2 {
+		t.Errorf("C1 log-odds %.2f, true 1.6", beta["C1"])
+	}
+}
+
+// TestBadInput: no positive outcome, a constant feature, one class in a
+// fold's training set; and no NaN ever reaches the JSON.
+func TestBadInput(t *testing.T) {
+	samples, _ := simulated(2000, map[string]float64{"C1": 1}, 5)
+	none := make([]Sample, len(samples))
+	copy(none, samples)
+	for i := range none {
+		none[i].Outcome = false
+	}
+	p := Params{ClusterIDs: []string{"C1", "C2", "C3", "C4", "C5", "C9"}, Replicates: 100}
+	if _, err := Run(none, p); err == nil || !strings.Contains(err.Error(), "no positive outcome") {
+		t.Errorf("no positives: %v", err)
+	}
+	rep, err := Run(samples, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, " "), "feature cluster:C9 dropped: it is the same in every sample") {
+		t.Errorf("constant feature not reported: %v", rep.Warnings)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil || strings.Contains(string(b), "NaN") {
+		t.Errorf("JSON: %v", err)
+	}
+	// Two positives only, both in one relationship: the other folds train
+	// on a single class.
+	one := make([]Sample, len(samples))
+	copy(one, samples)
+	for i := range one {
+		one[i].Outcome = i < 2
+		if i < 2 {
+			one[i].RelationshipID = "same"
+		}
+	}
+	if _, err := Run(one, p); err == nil || !strings.Contains(err.Error(), "same outcome") || !strings.Contains(err.Error(), "fold") {
+		t.Errorf("single class in a fold: %v", err)
+	}
+}

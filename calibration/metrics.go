@@ -1,0 +1,279 @@
+package calibration
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// AUC is the area under the ROC curve of scores against outcomes, computed
+// exactly as the Mann-Whitney statistic: the share of (positive, negative)
+// pairs in which the positive scores higher, ties counted half (Hanley &
+// McNeil 1982). It is NaN when either class is empty.
+func AUC(scores []float64, y []bool) float64 {
+	order := sortedOrder(scores)
+	w := make([]float64, len(scores))
+	for i := range w {
+		w[i] = 1
+	}
+	return weightedAUC(order, scores, y, w)
+}
+
+// sortedOrder returns the indices of scores in ascending order.
+func sortedOrder(scores []float64) []int {
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] < scores[order[b]] })
+	return order
+}
+
+// weightedAUC is the Mann-Whitney AUC with case weights (a bootstrap
+// replicate's multiplicities), one pass over the ascending order: each
+// positive gains the weight of negatives strictly below it plus half of
+// those tied with it.
+func weightedAUC(order []int, scores []float64, y []bool, w []float64) float64 {
+	var negBelow, wPos, wNeg, sum float64
+	for i := 0; i < len(order); {
+		j := i
+		var tiePos, tieNeg float64
+		for j < len(order) && scores[order[j]] == scores[order[i]] {
+			k := order[j]
+			if y[k] {
+				tiePos += w[k]
+			} else {
+				tieNeg += w[k]
+			}
+			j++
+		}
+		sum += tiePos * (negBelow + tieNeg/2)
+		negBelow += tieNeg
+		wPos += tiePos
+		wNeg += tieNeg
+		i = j
+	}
+	if wPos == 0 || wNeg == 0 {
+		return math.NaN()
+	}
+	return sum / (wPos * wNeg)
+}
+
+// AUCInterval is the percentile interval of the AUC over a bootstrap that
+// resamples clusters (relationships, whose samples at several dates are not
+// independent) with replacement.
+func AUCInterval(scores []float64, y []bool, cluster []int, clusters, replicates int, level float64, seed uint64) (lo, hi float64, err error) {
+	if replicates < 100 {
+		return 0, 0, errors.New("calibrate: use at least 100 bootstrap replicates")
+	}
+	order := sortedOrder(scores)
+	r := rand.New(rand.NewPCG(seed, 0xa0c))
+	counts := make([]float64, clusters)
+	w := make([]float64, len(scores))
+	var stats []float64
+	for b := 0; b < replicates; b++ {
+		clear(counts)
+		for k := 0; k < clusters; k++ {
+			counts[r.IntN(clusters)]++
+		}
+		for i := range w {
+			w[i] = counts[cluster[i]]
+		}
+		if a := weightedAUC(order, scores, y, w); !math.IsNaN(a) {
+			stats = append(stats, a)
+		}
+	}
+	if len(stats) < replicates/2 {
+		return math.NaN(), math.NaN(), errors.New("calibrate: the AUC is undefined in most bootstrap resamples (too few positive outcomes)")
+	}
+	sort.Float64s(stats)
+	return quantile(stats, (1-level)/2), quantile(stats, 1-(1-level)/2), nil
+}
+
+// quantile is the type-7 sample quantile of sorted values.
+func quantile(sorted []float64, q float64) float64 {
+	h := (float64(len(sorted)) - 1) * q
+	lo := math.Floor(h)
+	if int(lo)+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[int(lo)] + (h-lo)*(sorted[int(lo)+1]-sorted[int(lo)])
+}
+
+// Brier is the mean squared difference between predicted probability and
+// outcome (Brier 1950).
+func Brier(p []float64, y []bool) float64 {
+	s := 0.0
+	for i, v := range p {
+		d := v
+		if y[i] {
+			d = v - 1
+		}
+		s += d * d
+	}
+	return s / float64(len(p))
+}
+
+// probability bounds keep logit(p) finite.
+const minProb = 1e-12
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, minProb), 1-minProb)
+	return math.Log(p / (1 - p))
+}
+
+// Calibration returns the calibration intercept (calibration-in-the-large:
+// a in logit P(y) = a + logit(p)) and slope (b in logit P(y) = a' +
+// b*logit(p)), each by Newton's method on the logistic likelihood (Cox
+// 1958; Van Calster et al. 2019, BMC Medicine 17:230). A perfectly
+// calibrated model has intercept 0 and slope 1; a slope below 1 means
+// predictions too extreme (overfitting).
+func Calibration(p []float64, y []bool) (intercept, slope float64) {
+	lp := make([]float64, len(p))
+	for i, v := range p {
+		lp[i] = logit(v)
+	}
+	// Intercept with offset lp.
+	a := 0.0
+	for it := 0; it < 50; it++ {
+		var g, h float64
+		for i, o := range lp {
+			m := sigmoid(a + o)
+			g += b2f(y[i]) - m
+			h += m * (1 - m)
+		}
+		if h == 0 {
+			return math.NaN(), math.NaN()
+		}
+		step := g / h
+		a += step
+		if math.Abs(step) < 1e-10 {
+			break
+		}
+	}
+	// Intercept and slope together.
+	c0, c1 := 0.0, 1.0
+	for it := 0; it < 100; it++ {
+		var g0, g1, h00, h01, h11 float64
+		for i, o := range lp {
+			m := sigmoid(c0 + c1*o)
+			r := b2f(y[i]) - m
+			w := m * (1 - m)
+			g0 += r
+			g1 += r * o
+			h00 += w
+			h01 += w * o
+			h11 += w * o * o
+		}
+		det := h00*h11 - h01*h01
+		if det <= 0 {
+			return a, math.NaN()
+		}
+		d0 := (h11*g0 - h01*g1) / det
+		d1 := (h00*g1 - h01*g0) / det
+		c0 += d0
+		c1 += d1
+		if math.Abs(d0)+math.Abs(d1) < 1e-10 {
+			break
+		}
+	}
+	return a, c1
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Bin is one row of a reliability table.
+type Bin struct {
+	Decile        int     `json:"decile"`
+	N             int     `json:"n"`
+	MeanPredicted float64 `json:"mean_predicted"`
+	Observed      float64 `json:"observed_rate"`
+}
+
+// Reliability groups samples into ten equal-count bins by predicted
+// probability (1 = lowest) and compares the mean prediction with the
+// observed rate in each.
+func Reliability(p []float64, y []bool) []Bin {
+	order := sortedOrder(p)
+	n := len(order)
+	var out []Bin
+	for d := 0; d < 10; d++ {
+		lo, hi := d*n/10, (d+1)*n/10
+		if hi <= lo {
+			continue
+		}
+		b := Bin{Decile: d + 1, N: hi - lo}
+		pos := 0
+		for _, i := range order[lo:hi] {
+			b.MeanPredicted += p[i]
+			if y[i] {
+				pos++
+			}
+		}
+		b.MeanPredicted /= float64(b.N)
+		b.Observed = float64(pos) / float64(b.N)
+		out = append(out, b)
+	}
+	return out
+}
+
+// TopK is precision and recall when a unit works the k highest-scored
+// relationships at each as-of date.
+type TopK struct {
+	K         int     `json:"k"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	Selected  int     `json:"selected"`
+	Captured  int     `json:"captured"`
+	Positives int     `json:"positives"`
+}
+
+// TopKAt ranks samples within each date group by score (ties to the lower
+// tiebreak key) and pools, over dates, the positives among the k highest
+// (precision = captured / selected) and the share of all positives they
+// capture (recall). in[i] marks the samples whose outcomes count (a group
+// for fairness); nil counts all.
+func TopKAt(scores []float64, y []bool, date []int, key []string, k int, in []bool) TopK {
+	byDate := map[int][]int{}
+	for i, d := range date {
+		byDate[d] = append(byDate[d], i)
+	}
+	t := TopK{K: k}
+	for _, idx := range byDate {
+		sort.Slice(idx, func(a, b int) bool {
+			if scores[idx[a]] != scores[idx[b]] {
+				return scores[idx[a]] > scores[idx[b]]
+			}
+			return key[idx[a]] < key[idx[b]]
+		})
+		for r, i := range idx {
+			if in != nil && !in[i] {
+				continue
+			}
+			if y[i] {
+				t.Positives++
+			}
+			if r < k {
+				t.Selected++
+				if y[i] {
+					t.Captured++
+				}
+			}
+		}
+	}
+	if t.Selected > 0 {
+		t.Precision = float64(t.Captured) / float64(t.Selected)
+	}
+	if t.Positives > 0 {
+		t.Recall = float64(t.Captured) / float64(t.Positives)
+	} else {
+		t.Recall = math.NaN()
+	}
+	return t
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tau-da/tau/scoring"
+)
+
+// TestCalibrateCLI calibrates a small synthetic force: the baselines side
+// by side, a proposed weights file that tau score accepts as it is, the
+// model card, the exported design matrix and the bad inputs.
+func TestCalibrateCLI(t *testing.T) {
+	dir := t.TempDir()
+	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
+	if out, err := run(t, "synth", "--out", ex, "--relationships", "1500", "--seed", "4"); err != nil {
+		t.Fatalf("synth: %v\n%s", err, out)
+	}
+	if out, err := run(t, "load", ex, "--warehouse", wh); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	proposed, card, feats := filepath.Join(dir, "p.toml"), filepath.Join(dir, "card.md"), filepath.Join(dir, "f.csv")
+	out, err := run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--propose", proposed, "--model-card", card, "--export-features", feats)
+	if err != nil {
+		t.Fatalf("calibrate: %v\n%s", err, out)
+	}
+	for _, want := range []string{"officer grade", "yes count", "current weights", "fitted model", "time-ordered", "5-fold by relationship", "odds ratio", "fairness"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	cfg, err := scoring.Load(proposed)
+	if err != nil {
+		t.Fatalf("the proposed weights file does not load: %v", err)
+	}
+	for _, c := range cfg.Clusters {
+		if c.Evidence == "" {
+			t.Errorf("cluster %s has no evidence beside its weight", c.ID)
+		}
+	}
+	if out, err := run(t, "score", "--warehouse", wh, "--config", proposed, "--as-of", "2025-12-31", "--top", "3"); err != nil {
+		t.Errorf("tau score --config proposed: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(card)
+	for _, want := range []string{"# Model card", "## Outcome", "## Fairness", "## Limitations", "| fitted model |"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("model card lacks %q", want)
+		}
+	}
+	f, _ := os.Open(feats)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) < 2 || rows[0][0] != "relationship_id" || rows[0][len(rows[0])-1] != "outcome" || rows[0][4] != "fold" {
+		t.Errorf("features: %v, header %v", err, rows[0])
+	}
+	out, err = run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--format", "json", "--no-write")
+	var rep map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || rep["proposed_weights"] == nil || rep["validation"] == nil || rep["fairness"] == nil {
+		t.Errorf("json: %v\n%.500s", err, out)
+	}
+	bad := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"horizon past the end", []string{"--to", "2025-06-30"}, exitFailure, "past the extract's end"},
+		{"bad outcome", []string{"--outcome", "death"}, exitUsage, "serious_harm or revictimisation"},
+		{"no positives", []string{"--min-cchi-days", "100000"}, exitFailure, "no positive outcome"},
+		{"bad horizon", []string{"--horizon", "soon"}, exitUsage, "--horizon"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := run(t, append([]string{"calibrate", "--warehouse", wh, "--no-write", "--bootstrap", "100"}, tt.args...)...)
+			if code := exitCode(err); code != tt.code || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("exit %d, %v; want %d and %q", code, err, tt.code, tt.want)
+			}
+		})
+	}
+}
