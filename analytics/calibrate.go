@@ -246,7 +246,7 @@ func readPeople(ctx context.Context, conn *sql.Conn) (map[string]person, error) 
 // Calibrate collects the samples, runs the calibration, proposes weights
 // and (with write) writes the run to DIR/results/calibrations/date=DAY/
 // run=ID/ as Parquet tables (runs, metrics, coefficients, fairness,
-// weights) that notebooks read as calibrations_<table>.
+// weights, roc, reliability) that notebooks read as calibrations_<table>.
 func Calibrate(ctx context.Context, dir string, cfg *scoring.Config, opt CalibrationOptions, toolVersion string, write bool) (*CalibrationRun, error) {
 	samples, dates, err := CollectSamples(ctx, dir, cfg, &opt)
 	if err != nil {
@@ -297,6 +297,8 @@ var calibrationTables = []resultTable{
 	{"fairness", `run_id VARCHAR, baseline VARCHAR, characteristic VARCHAR, "group" VARCHAR, n INTEGER, positives INTEGER, auc DOUBLE, brier DOUBLE,
   recall_top_k DOUBLE, false_negative_rate DOUBLE, flag VARCHAR, too_few BOOLEAN`},
 	{"weights", `run_id VARCHAR, cluster VARCHAR, current DOUBLE, proposed DOUBLE, log_odds DOUBLE, se DOUBLE, evidence VARCHAR`},
+	{"roc", `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, fpr DOUBLE, tpr DOUBLE`},
+	{"reliability", `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, decile INTEGER, n INTEGER, mean_predicted DOUBLE, observed_rate DOUBLE`},
 }
 
 func writeCalibration(dir string, run *CalibrationRun, now time.Time) (string, error) {
@@ -329,6 +331,13 @@ func writeCalibration(dir string, run *CalibrationRun, now time.Time) (string, e
 		for _, m := range v.Metrics {
 			tables["metrics"] = append(tables["metrics"], []string{v.Scheme, m.Baseline, strconv.Itoa(m.N), strconv.Itoa(m.Positives), n(m.AUC), n(m.AUCLower), n(m.AUCUpper),
 				n(m.Brier), n(m.CalIntercept), n(m.CalSlope), strconv.Itoa(m.TopK.K), n(m.TopK.Precision), n(m.TopK.Recall)})
+			for _, pt := range m.ROC {
+				tables["roc"] = append(tables["roc"], []string{v.Scheme, m.Baseline, snapshotFloat(pt.FPR), snapshotFloat(pt.TPR)})
+			}
+			for _, b := range m.Reliability {
+				tables["reliability"] = append(tables["reliability"], []string{v.Scheme, m.Baseline, strconv.Itoa(b.Decile), strconv.Itoa(b.N),
+					snapshotFloat(b.MeanPredicted), snapshotFloat(b.Observed)})
+			}
 		}
 	}
 	for model, cs := range map[string][]calibration.Coefficient{"full": rep.Coefficients, "clusters": rep.ClusterModel} {

@@ -238,3 +238,18 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("single class in a fold: %v", err)
 	}
 }
+
+// TestROCByHand: scores {0.9, 0.8, 0.7, 0.6} with outcomes {1, 0, 1, 0}
+// give the curve (0,0), (0,0.5), (0.5,0.5), (0.5,1), (1,1).
+func TestROCByHand(t *testing.T) {
+	got := ROC([]float64{0.9, 0.8, 0.7, 0.6}, []bool{true, false, true, false})
+	want := []ROCPoint{{0, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, 1}, {1, 1}}
+	if len(got) != len(want) {
+		t.Fatalf("ROC %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("point %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

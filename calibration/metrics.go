@@ -277,3 +277,54 @@ func TopKAt(scores []float64, y []bool, date []int, key []string, k int, in []bo
 	}
 	return t
 }
+
+// ROCPoint is one point of an ROC curve.
+type ROCPoint struct {
+	FPR float64 `json:"fpr"`
+	TPR float64 `json:"tpr"`
+}
+
+// rocPoints is the most points an ROC curve keeps (evenly spaced along the
+// curve), enough to draw it.
+const rocPoints = 100
+
+// ROC returns the ROC curve of scores against outcomes: the false- and
+// true-positive rates as the threshold falls through each distinct score,
+// from (0, 0) to (1, 1).
+func ROC(scores []float64, y []bool) []ROCPoint {
+	order := sortedOrder(scores)
+	var pos, neg float64
+	for _, v := range y {
+		if v {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if pos == 0 || neg == 0 {
+		return nil
+	}
+	pts := []ROCPoint{{0, 0}}
+	var tp, fp float64
+	for i := len(order) - 1; i >= 0; {
+		j := i
+		for j >= 0 && scores[order[j]] == scores[order[i]] {
+			if y[order[j]] {
+				tp++
+			} else {
+				fp++
+			}
+			j--
+		}
+		pts = append(pts, ROCPoint{fp / neg, tp / pos})
+		i = j
+	}
+	if len(pts) <= rocPoints {
+		return pts
+	}
+	out := make([]ROCPoint, 0, rocPoints+1)
+	for k := 0; k < rocPoints; k++ {
+		out = append(out, pts[k*(len(pts)-1)/rocPoints])
+	}
+	return append(out, pts[len(pts)-1])
+}

@@ -103,17 +103,18 @@ var Baselines = []string{BaselineGrade, BaselineYes, BaselineCurrent, BaselineMo
 
 // Metrics are one score's performance on held-out samples.
 type Metrics struct {
-	Baseline     string  `json:"baseline"`
-	N            int     `json:"n"`
-	Positives    int     `json:"positives"`
-	AUC          Number  `json:"auc"`
-	AUCLower     Number  `json:"auc_lower"`
-	AUCUpper     Number  `json:"auc_upper"`
-	Brier        Number  `json:"brier"`
-	CalIntercept Number  `json:"calibration_intercept"`
-	CalSlope     Number  `json:"calibration_slope"`
-	TopK         TopKOut `json:"top_k"`
-	Reliability  []Bin   `json:"reliability"`
+	Baseline     string     `json:"baseline"`
+	N            int        `json:"n"`
+	Positives    int        `json:"positives"`
+	AUC          Number     `json:"auc"`
+	AUCLower     Number     `json:"auc_lower"`
+	AUCUpper     Number     `json:"auc_upper"`
+	Brier        Number     `json:"brier"`
+	CalIntercept Number     `json:"calibration_intercept"`
+	CalSlope     Number     `json:"calibration_slope"`
+	TopK         TopKOut    `json:"top_k"`
+	Reliability  []Bin      `json:"reliability"`
+	ROC          []ROCPoint `json:"roc"`
 }
 
 // TopKOut is TopK with JSON-safe numbers.
@@ -555,6 +556,7 @@ func metrics(name string, pred []float64, y []bool, idx, date []int, key []strin
 	t := TopKAt(ps, ys, ds, ks, p.Capacity, nil)
 	m.TopK = TopKOut{K: t.K, Precision: Number(t.Precision), Recall: Number(t.Recall), Captured: t.Captured, Positives: t.Positives}
 	m.Reliability = Reliability(ps, ys)
+	m.ROC = ROC(ps, ys)
 	return m
 }
 

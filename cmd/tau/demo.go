@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,9 @@ type demoOptions struct {
 	out           string
 	relationships int
 	seed          uint64
+	// quiet discards the tour's output (tau notebook check builds its
+	// force with it).
+	quiet bool
 }
 
 func newDemoCmd() *cobra.Command {
@@ -43,6 +48,13 @@ folder, then prints where to look. It needs nothing but this binary and touches 
 }
 
 func runDemo(c *cobra.Command, o *demoOptions) error {
+	if o.quiet {
+		q := &cobra.Command{}
+		q.SetOut(io.Discard)
+		q.SetErr(io.Discard)
+		q.SetContext(c.Context())
+		c = q
+	}
 	w := c.OutOrStdout()
 	extractDir := filepath.Join(o.out, "extract")
 	wh := filepath.Join(o.out, "warehouse")
@@ -73,17 +85,31 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\n== 6. evaluate: a dip sample of %d finalised plans, with a comparison group\n", demoDipSample)
-	eo := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: demoDipSample, baseline: "12m", followup: "3m", projection: "trend",
-		hours: "kent-physical", uplift: 1, comparison: true, perPlan: 5, seed: o.seed, replicates: 2000, format: "table", top: demoDipSample}
-	if _, err := runEvaluate(c, eo); errors.Is(err, evaluation.ErrSampleTooLarge) {
+	// Earlier snapshots, so the trends report can show bands and stages
+	// over time.
+	for _, d := range []string{"2025-03-31", "2025-06-30", "2025-09-30"} {
+		if _, err := runScore(c, &scoreOptions{warehouse: wh, asOf: d, format: "csv", out: os.DevNull}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\n== 6. evaluate: a dip sample of %d finalised plans, the unit's arithmetic and then with a comparison group\n", demoDipSample)
+	// The published method first (3-month windows, +40%, the hours the
+	// claim implies), quietly; then the default, printed.
+	sample := demoDipSample
+	published := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: sample, baseline: "3m", followup: "3m", projection: "growth:0.40",
+		hours: "claim-derived", uplift: 1, comparison: true, perPlan: 5, seed: o.seed, replicates: 2000, format: "table", top: sample, out: os.DevNull}
+	if _, err := runEvaluate(c, published); errors.Is(err, evaluation.ErrSampleTooLarge) {
 		fmt.Fprintf(w, "(fewer than %d plans can be evaluated in a force this small: evaluating all of them)\n", demoDipSample)
-		eo.dipSample = 0
-		_, err = runEvaluate(c, eo)
-		if err != nil {
+		sample, published.dipSample = 0, 0
+		if _, err := runEvaluate(c, published); err != nil {
 			return err
 		}
 	} else if err != nil {
+		return err
+	}
+	eo := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: sample, baseline: "12m", followup: "3m", projection: "trend",
+		hours: "kent-physical", uplift: 1, comparison: true, perPlan: 5, seed: o.seed, replicates: 2000, format: "table", top: demoDipSample}
+	if _, err := runEvaluate(c, eo); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n== 7. calibrate: does the score predict serious harm, against the officers' grading, and for whom\n")
@@ -94,6 +120,11 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 		// and finish the tour.
 		fmt.Fprintf(w, "calibration could not run on this force: %v\n", err)
 	}
+	fmt.Fprintf(w, "\n== 8. report: the leadership set of HTML reports\n")
+	reports, err := runReport(c, &reportOptions{warehouse: wh, out: filepath.Join(o.out, "reports")})
+	if err != nil {
+		return err
+	}
 	gen, _ := analytics.Generation(wh)
 	fmt.Fprintf(w, "\ndone. Where to look:\n")
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
@@ -103,5 +134,6 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s score snapshots (scores, active items, clusters)\n", filepath.Join(wh, "results", "scores"))
 	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
 	fmt.Fprintf(w, "  %-34s calibration runs, each with proposed-weights.toml and model-card.md\n", filepath.Join(wh, "results", "calibrations"))
+	fmt.Fprintf(w, "  %-34s the impact report (open it in a browser; the others are beside it)\n", reports[0])
 	return nil
 }

@@ -1,0 +1,94 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tau-da/tau/notebooks"
+)
+
+// NotebookSession runs notebook SQL cells over the warehouse's views (read
+// only): each cell's result is kept as a temporary table under the cell's
+// name, so later cells can select from it.
+type NotebookSession struct {
+	db   *sql.DB
+	conn *sql.Conn
+	man  *Manifest
+}
+
+// OpenNotebookSession opens the warehouse for rendering notebooks.
+func OpenNotebookSession(ctx context.Context, dir string) (*NotebookSession, error) {
+	man, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	db, conn, err := OpenViews(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &NotebookSession{db: db, conn: conn, man: man}, nil
+}
+
+// Close releases the session.
+func (s *NotebookSession) Close() error {
+	s.conn.Close()
+	return s.db.Close()
+}
+
+// Provenance describes the warehouse for a report's footer.
+func (s *NotebookSession) Provenance(toolVersion string) []notebooks.Fact {
+	return []notebooks.Fact{
+		{Name: "warehouse generation", Value: s.man.Generation},
+		{Name: "extract date", Value: s.man.ExtractDate.Format("2006-01-02")},
+		{Name: "loaded at", Value: s.man.LoadedAt.UTC().Format("2006-01-02 15:04 UTC")},
+		{Name: "pseudonymised ids", Value: fmt.Sprint(s.man.Pseudonymised)},
+		{Name: "tool version", Value: toolVersion},
+	}
+}
+
+// Query runs a SQL cell with its parameters bound (never pasted into the
+// text) and returns its result.
+func (s *NotebookSession) Query(ctx context.Context, name, query string, args map[string]any) (*notebooks.Result, error) {
+	var named []any
+	for k, v := range args {
+		named = append(named, sql.Named(k, v))
+	}
+	q := strings.TrimRight(strings.TrimSpace(query), ";")
+	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", ident(name), q), named...); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT * FROM "+ident(name))
+	if err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	defer rows.Close()
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	res := &notebooks.Result{Name: name}
+	for _, c := range cts {
+		res.Columns = append(res.Columns, c.Name())
+		res.Types = append(res.Types, c.DatabaseTypeName())
+	}
+	for rows.Next() {
+		vals := make([]any, len(cts))
+		ptrs := make([]any, len(cts))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			if t, ok := v.(time.Time); ok {
+				vals[i] = t.UTC()
+			}
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}

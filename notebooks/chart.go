@@ -1,0 +1,261 @@
+package notebooks
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Chart sizes: wide enough for a page, short enough to print two a page.
+const (
+	chartWidth  = 16 * vg.Centimeter
+	chartHeight = 8 * vg.Centimeter
+)
+
+// series is one line, set of bars or set of points.
+type series struct {
+	name string
+	x    []float64
+	y    []float64
+	cat  []string // category labels (bar charts)
+}
+
+// chartSVG draws a chart cell's result as SVG (gonum/plot) and returns it
+// with the number of suppressed values left out.
+func chartSVG(s Spec, r *Result) ([]byte, int, error) {
+	xi := r.Col(s.X)
+	if xi < 0 {
+		return nil, 0, fmt.Errorf("x column %q is not in the result %s (columns: %v)", s.X, r.Name, r.Columns)
+	}
+	var yi []int
+	for _, y := range s.Y {
+		j := r.Col(y)
+		if j < 0 {
+			return nil, 0, fmt.Errorf("y column %q is not in the result %s (columns: %v)", y, r.Name, r.Columns)
+		}
+		yi = append(yi, j)
+	}
+	si := -1
+	if s.Series != "" {
+		if si = r.Col(s.Series); si < 0 {
+			return nil, 0, fmt.Errorf("series column %q is not in the result %s", s.Series, r.Name)
+		}
+	}
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
+	p.Legend.Top = true
+	timeX := len(r.Rows) > 0 && isTime(r.Rows[0][xi])
+	if s.Type == "timeline" {
+		return timeline(p, s, r, xi, yi[0])
+	}
+	// Categories in first-seen order for nominal x.
+	nominal := s.Type == "bar" || s.Type == "stacked" || (!timeX && len(r.Rows) > 0 && !isNumber(r.Rows[0][xi]))
+	cats, catIdx := []string{}, map[string]int{}
+	for _, row := range r.Rows {
+		k := formatValue(row[xi], "")
+		if _, ok := catIdx[k]; !ok {
+			catIdx[k] = len(cats)
+			cats = append(cats, k)
+		}
+	}
+	var ss []*series
+	byName := map[string]*series{}
+	skipped := 0
+	for _, row := range r.Rows {
+		for k, j := range yi {
+			name := s.Y[k]
+			if si >= 0 {
+				name = formatValue(row[si], "")
+			}
+			sr := byName[name]
+			if sr == nil {
+				sr = &series{name: name}
+				byName[name] = sr
+				ss = append(ss, sr)
+			}
+			yv, ok := toFloat(row[j])
+			if !ok {
+				if _, sup := row[j].(Suppressed); sup {
+					skipped++
+				}
+				continue
+			}
+			var xv float64
+			if nominal {
+				xv = float64(catIdx[formatValue(row[xi], "")])
+			} else if xv, ok = toFloat(row[xi]); !ok {
+				continue
+			}
+			sr.x, sr.y = append(sr.x, xv), append(sr.y, yv)
+		}
+	}
+	switch s.Type {
+	case "bar", "stacked":
+		w := vg.Points(math.Max(4, math.Min(40, 300/float64(len(cats)*max(1, len(ss))))))
+		var below *plotter.BarChart
+		for k, sr := range ss {
+			vals := make(plotter.Values, len(cats))
+			for n, x := range sr.x {
+				vals[int(x)] = sr.y[n]
+			}
+			b, err := plotter.NewBarChart(vals, w)
+			if err != nil {
+				return nil, 0, err
+			}
+			b.Color = plotutil.Color(k)
+			b.LineStyle.Width = 0
+			if s.Type == "stacked" {
+				if below != nil {
+					b.StackOn(below)
+				}
+				below = b
+			} else {
+				b.Offset = w * vg.Length(float64(k)-float64(len(ss)-1)/2)
+			}
+			p.Add(b)
+			p.Legend.Add(sr.name, b)
+		}
+		p.NominalX(cats...)
+		if len(cats) > 12 {
+			p.X.Tick.Label.Rotation = math.Pi / 2
+			p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+		}
+	case "line", "scatter":
+		for k, sr := range ss {
+			xys := make(plotter.XYs, len(sr.x))
+			idx := make([]int, len(sr.x))
+			for n := range idx {
+				idx[n] = n
+			}
+			if s.Type == "line" {
+				sort.SliceStable(idx, func(a, b int) bool { return sr.x[idx[a]] < sr.x[idx[b]] })
+			}
+			for n, m := range idx {
+				xys[n].X, xys[n].Y = sr.x[m], sr.y[m]
+			}
+			if s.Type == "line" {
+				l, err := plotter.NewLine(xys)
+				if err != nil {
+					return nil, 0, err
+				}
+				l.Color = plotutil.Color(k)
+				l.Width = vg.Points(1.5)
+				p.Add(l)
+				p.Legend.Add(sr.name, l)
+			} else {
+				sc, err := plotter.NewScatter(xys)
+				if err != nil {
+					return nil, 0, err
+				}
+				sc.Color = plotutil.Color(k)
+				sc.Shape = plotutil.Shape(k)
+				p.Add(sc)
+				p.Legend.Add(sr.name, sc)
+			}
+		}
+		if nominal {
+			p.NominalX(cats...)
+		}
+		if timeX {
+			p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01"}
+		}
+		refLines(p, s)
+	}
+	if len(ss) < 2 {
+		p.Legend = plot.NewLegend()
+	}
+	b, err := svgOf(p, chartWidth, chartHeight)
+	return b, skipped, err
+}
+
+// refLines draws horizontal and vertical reference lines across the data.
+func refLines(p *plot.Plot, s Spec) {
+	gray := color.Gray{Y: 110}
+	for _, h := range s.HLines {
+		l := plotter.NewFunction(func(float64) float64 { return h })
+		l.Color, l.Dashes = gray, []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(l)
+	}
+	for _, v := range s.VLines {
+		xys := plotter.XYs{{X: v, Y: p.Y.Min}, {X: v, Y: p.Y.Max}}
+		l, err := plotter.NewLine(xys)
+		if err == nil {
+			l.Color, l.Dashes = gray, []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(l)
+		}
+	}
+}
+
+// timeline places events on a time axis, one lane per category: a
+// relationship's occurrences, assessments, stage changes, plan dates and
+// actions.
+func timeline(p *plot.Plot, s Spec, r *Result, xi, lane int) ([]byte, int, error) {
+	lanes, laneIdx := []string{}, map[string]int{}
+	for _, row := range r.Rows {
+		k := formatValue(row[lane], "")
+		if _, ok := laneIdx[k]; !ok {
+			laneIdx[k] = len(lanes)
+			lanes = append(lanes, k)
+		}
+	}
+	pts := make([]plotter.XYs, len(lanes))
+	for _, row := range r.Rows {
+		t, ok := row[xi].(time.Time)
+		if !ok {
+			continue
+		}
+		k := laneIdx[formatValue(row[lane], "")]
+		pts[k] = append(pts[k], plotter.XY{X: float64(t.Unix()), Y: float64(k)})
+	}
+	for k, xys := range pts {
+		if len(xys) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, 0, err
+		}
+		sc.Color, sc.Shape = plotutil.Color(k), plotutil.Shape(k)
+		sc.Radius = vg.Points(3.5)
+		p.Add(sc)
+	}
+	p.NominalY(lanes...)
+	p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01"}
+	refLines(p, s)
+	h := vg.Length(2+len(lanes)) * vg.Centimeter * 0.8
+	b, err := svgOf(p, chartWidth, max(h, 5*vg.Centimeter))
+	return b, 0, err
+}
+
+func svgOf(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func isTime(v any) bool { _, ok := v.(time.Time); return ok }
+
+func isNumber(v any) bool {
+	if _, ok := v.(Suppressed); ok {
+		return true
+	}
+	if isTime(v) {
+		return false
+	}
+	_, ok := toFloat(v)
+	return ok
+}
