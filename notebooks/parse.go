@@ -204,7 +204,7 @@ func Parse(path string, src []byte) (*Notebook, error) {
 			if und := md.Undecoded(); len(und) > 0 {
 				return nil, fail(c.Line, c.Name, "unknown setting %s", und[0])
 			}
-			if err := c.check(names); err != nil {
+			if err := c.check(); err != nil {
 				return nil, fail(c.Line, c.Name, "%v", err)
 			}
 		} else if strings.TrimSpace(c.Body) == "" {
@@ -213,6 +213,19 @@ func Parse(path string, src []byte) (*Notebook, error) {
 		nb.Cells = append(nb.Cells, c)
 	}
 	flush()
+	// Display cells name a sql cell anywhere in the notebook: every query
+	// runs before anything is shown.
+	sqlCells := map[string]bool{}
+	for _, c := range nb.Cells {
+		if c.Kind == KindSQL {
+			sqlCells[c.Name] = true
+		}
+	}
+	for _, c := range nb.Cells {
+		if c.Kind != KindSQL && c.Kind != KindMarkdown && !sqlCells[c.Spec.Data] {
+			return nil, fail(c.Line, c.Name, "data %q is not a sql cell of this notebook", c.Spec.Data)
+		}
+	}
 	return nb, nil
 }
 
@@ -225,13 +238,10 @@ func isKind(s string) bool {
 }
 
 // check validates a cell's spec where it can be checked without data.
-func (c *Cell) check(names map[string]int) error {
+func (c *Cell) check() error {
 	s := &c.Spec
 	if s.Data == "" {
 		return fmt.Errorf("no data: name the sql cell whose result it shows (data = \"...\")")
-	}
-	if _, ok := names[s.Data]; !ok {
-		return fmt.Errorf("data %q is not a cell above this one", s.Data)
 	}
 	switch c.Kind {
 	case KindChart:

@@ -72,10 +72,17 @@ func Render(ctx context.Context, nb *Notebook, q Querier, opt Options) ([]byte, 
 	if r.params, err = mergeParams(nb.Params, opt.Params); err != nil {
 		return nil, &ParseError{Path: nb.Path, Line: 1, Err: err}
 	}
+	// Every query first, in order (a query may select from an earlier
+	// one), so prose anywhere can show any result; then the page.
 	var body bytes.Buffer
-	for _, c := range nb.Cells {
-		if err := r.cell(ctx, &body, c); err != nil {
-			return nil, &ParseError{Path: nb.Path, Line: c.Line, Cell: c.Name, Err: err}
+	for _, pass := range []bool{true, false} {
+		for _, c := range nb.Cells {
+			if (c.Kind == KindSQL) != pass {
+				continue
+			}
+			if err := r.cell(ctx, &body, c); err != nil {
+				return nil, &ParseError{Path: nb.Path, Line: c.Line, Cell: c.Name, Err: err}
+			}
 		}
 	}
 	r.page(body.Bytes())
@@ -149,7 +156,7 @@ func (r *renderer) cell(ctx context.Context, w *bytes.Buffer, c Cell) error {
 	}
 	res, ok := r.results[c.Spec.Data]
 	if !ok {
-		return fmt.Errorf("data %q has no result yet; put its sql cell above", c.Spec.Data)
+		return fmt.Errorf("data %q has no result", c.Spec.Data)
 	}
 	switch c.Kind {
 	case KindTable:
@@ -188,7 +195,7 @@ func (r *renderer) markdown(w *bytes.Buffer, src string) error {
 		sm := inlineRe.FindStringSubmatch(m)
 		res, ok := r.results[sm[1]]
 		if !ok {
-			ierr = fmt.Errorf("%s: no result named %s above this text", m, sm[1])
+			ierr = fmt.Errorf("%s: no sql cell named %s in this notebook", m, sm[1])
 			return m
 		}
 		j := res.Col(sm[2])

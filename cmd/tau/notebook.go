@@ -169,8 +169,16 @@ synthetic force first (tau demo's steps, in a temporary folder).`,
 				}
 			}
 			for _, n := range names {
-				if err := renderNotebook(c, s, n, filepath.Join(out, "out.html"), nil, 0); err != nil {
+				page := filepath.Join(out, "out.html")
+				if err := renderNotebook(c, s, n, page, nil, 0); err != nil {
 					return &exitError{exitFailure, err}
+				}
+				b, err := os.ReadFile(page)
+				if err != nil {
+					return err
+				}
+				if refs := notebooks.ExternalReferences(b); len(refs) > 0 {
+					return &exitError{exitFailure, fmt.Errorf("notebook %s: the page would fetch %s from outside the file; reports must be self-contained", n, refs[0])}
 				}
 				fmt.Fprintf(c.OutOrStdout(), "ok  %s\n", n)
 			}

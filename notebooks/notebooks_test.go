@@ -1,0 +1,252 @@
+package notebooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./notebooks -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from what was rendered (run go test ./notebooks -update after checking the change):\n%s", path, got)
+	}
+}
+
+func example(t *testing.T) *Notebook {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "notebooks", "example", "notebook.md")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, err := Parse("example/notebook.md", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nb
+}
+
+// TestParseGolden dumps the parsed example: every cell's kind, name, line
+// and spec.
+func TestParseGolden(t *testing.T) {
+	nb := example(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "title=%q audience=%q params=%v not_counts=%v\n", nb.Title, nb.Audience, nb.Params, nb.NotCounts)
+	for _, c := range nb.Cells {
+		fmt.Fprintf(&b, "%s %s line %d\n", c.Kind, c.Name, c.Line)
+		switch c.Kind {
+		case KindMarkdown, KindSQL:
+			fmt.Fprintf(&b, "  body %q\n", c.Body)
+		default:
+			fmt.Fprintf(&b, "  spec %+v\n", c.Spec)
+		}
+	}
+	golden(t, filepath.Join("..", "testdata", "notebooks", "example", "parsed.txt"), b.String())
+}
+
+func TestParseErrors(t *testing.T) {
+	front := "+++\ntitle = \"T\"\n+++\n"
+	tests := []struct {
+		name, src, want string
+	}{
+		{"no title", "# hello\n", "x.md:1: no title"},
+		{"unclosed front matter", "+++\ntitle = \"T\"\n", "x.md:1: front matter opened with +++ is never closed"},
+		{"unclosed cell", front + "```sql a\nSELECT 1\n", "x.md:4: cell a: the sql cell is never closed"},
+		{"sql without a name", front + "```sql\nSELECT 1\n```\n", "x.md:4: a sql cell needs a name"},
+		{"duplicate name", front + "```sql a\nSELECT 1\n```\n```sql a\nSELECT 2\n```\n", "x.md:7: cell a: the name is already used by the cell at line 4"},
+		{"unknown data", front + "```table t\ndata = \"nope\"\n```\n", "x.md:4: cell t: data \"nope\" is not a sql cell of this notebook"},
+		{"unknown setting", front + "```sql a\nSELECT 1\n```\n```table t\ndata = \"a\"\ncolour = \"red\"\n```\n", "x.md:7: cell t: unknown setting colour"},
+		{"bad chart type", front + "```sql a\nSELECT 1\n```\n```chart c\ndata = \"a\"\ntype = \"pie\"\nx = \"a\"\ny = [\"b\"]\n```\n", "x.md:7: cell c: type \"pie\""},
+		{"bad format", front + "```sql a\nSELECT 1\n```\n```value v\ndata = \"a\"\ncolumn = \"x\"\nformat = \"money\"\n```\n", "x.md:7: cell v: format \"money\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.md", []byte(tt.src))
+			var pe *ParseError
+			if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// fake answers SQL cells from fixed results and records the arguments.
+type fake struct {
+	results map[string]*Result
+	args    map[string]map[string]any
+}
+
+func (f *fake) Query(_ context.Context, name, sql string, args map[string]any) (*Result, error) {
+	if f.args == nil {
+		f.args = map[string]map[string]any{}
+	}
+	f.args[name] = args
+	r, ok := f.results[name]
+	if !ok {
+		return nil, fmt.Errorf("sql: Catalog Error: Table with name %s does not exist", name)
+	}
+	return r, nil
+}
+
+func plansResult(observed ...int64) *Result {
+	r := &Result{Columns: []string{"pmp_id", "observed", "expected", "stage"}, Types: []string{"VARCHAR", "BIGINT", "DOUBLE", "INTEGER"}}
+	for i, o := range observed {
+		r.Rows = append(r.Rows, []any{fmt.Sprintf("P%02d", i+1), o, float64(o) * 1.5, int32(i + 1)})
+	}
+	return r
+}
+
+var fixedTime = time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+
+// mainPart returns the page's <main> with SVG bodies replaced by a marker
+// (their drawing is gonum/plot's; the golden checks our markup).
+func mainPart(html []byte) string {
+	s := string(html)
+	s = s[strings.Index(s, "<main>"):strings.Index(s, "</main>")]
+	return regexp.MustCompile(`(?s)<svg.*?</svg>`).ReplaceAllString(s, "<svg>...</svg>")
+}
+
+// TestRenderGolden renders the example against fixed results; parameters
+// are passed as bound values, with --param overriding the default.
+func TestRenderGolden(t *testing.T) {
+	f := &fake{results: map[string]*Result{"plans": plansResult(3, 12, 40)}}
+	html, err := Render(context.Background(), example(t), f, Options{Params: map[string]string{"top": "10"}, Now: fixedTime, Provenance: []Fact{{"warehouse generation", "g1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.args["plans"]; got["top"] != int64(10) || got["area"] != "north" {
+		t.Errorf("bound parameters %v, want top=10 (overridden, as a number) and area=north", got)
+	}
+	golden(t, filepath.Join("..", "testdata", "notebooks", "example", "main.html"), mainPart(html))
+	for _, want := range []string{"<!DOCTYPE html>", "<title>Example</title>", "<dt>warehouse generation</dt><dd>g1</dd>", "<dt>parameters</dt><dd>area = north, top = 10</dd>", "@media print"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if refs := ExternalReferences(html); len(refs) > 0 {
+		t.Errorf("external references: %v", refs)
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	front := "+++\ntitle = \"T\"\n[params]\nn = 1\n+++\n```sql a\nSELECT $n\n```\n"
+	tests := []struct {
+		name, src string
+		params    map[string]string
+		want      string
+	}{
+		{"bad sql", "+++\ntitle = \"T\"\n+++\n```sql missing\nSELECT\n```\n", nil, "x.md:4: cell missing: sql: Catalog Error"},
+		{"unknown column", front + "```chart c\ndata = \"a\"\ntype = \"line\"\nx = \"nope\"\ny = [\"observed\"]\n```\n", nil, "x.md:9: cell c: x column \"nope\" is not in the result a"},
+		{"unknown inline result", front + "Value {{b.observed}}\n", nil, "x.md:9: {{b.observed}}: no sql cell named b"},
+		{"unknown param", front, map[string]string{"m": "2"}, "--param m: the notebook has no such parameter (it has: n)"},
+		{"param of the wrong type", front, map[string]string{"n": "two"}, "--param n=two: want a whole number"},
+		{"undeclared parameter", "+++\ntitle = \"T\"\n+++\n```sql a\nSELECT $x\n```\n", nil, "x.md:4: cell a: $x is not a parameter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nb, err := Parse("x.md", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Render(context.Background(), nb, &fake{results: map[string]*Result{"a": plansResult(1, 2)}}, Options{Params: tt.params})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSuppression renders counts 1..40 with --suppress-below 5 and reads
+// every number back from the page: the table cells, the CSV downloads and
+// the inline and single values. No count under 5 may remain, a lone small
+// count in a column takes the next smallest with it (complementary
+// suppression), and integers that are not counts (stage) are left alone.
+func TestSuppression(t *testing.T) {
+	f := &fake{results: map[string]*Result{"plans": plansResult(3, 12, 40, 7)}}
+	nb := example(t)
+	html, err := Render(context.Background(), nb, f, Options{SuppressBelow: 5, Now: fixedTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(html)
+	// Table cells of the observed column (second column of plan_table).
+	cells := regexp.MustCompile(`<tr><td>P\d+</td><td class="num">([^<]*)</td>`).FindAllStringSubmatch(s, -1)
+	var observed []string
+	for _, c := range cells {
+		observed = append(observed, c[1])
+	}
+	if strings.Join(observed, ",") != "&lt;5,12,40,&lt;5" {
+		t.Errorf("observed column %v: want 3 hidden and 7 hidden with it (the next smallest), 12 and 40 shown", observed)
+	}
+	var csvs []string
+	for _, m := range regexp.MustCompile(`base64,([A-Za-z0-9+/=]+)`).FindAllStringSubmatch(s, -1) {
+		b, _ := base64.StdEncoding.DecodeString(m[1])
+		csvs = append(csvs, string(b))
+	}
+	for _, c := range csvs {
+		for _, line := range strings.Split(strings.TrimSpace(c), "\n")[1:] {
+			fields := strings.Split(line, ",")
+			if n, err := strconv.Atoi(fields[1]); err == nil && n < 5 {
+				t.Errorf("CSV download shows a count under 5: %q", line)
+			}
+		}
+	}
+	if !strings.Contains(s, `Prose with a value: <span class="inline">&lt;5</span>`) || !strings.Contains(s, `<span class="number">&lt;5</span>`) {
+		t.Error("inline or single value not suppressed")
+	}
+	if !strings.Contains(s, "values under 5 are not drawn") {
+		t.Error("the chart does not say suppressed values were left out")
+	}
+	// Unsuppressed, the same page shows the small counts.
+	html, _ = Render(context.Background(), nb, f, Options{Now: fixedTime})
+	if !strings.Contains(string(html), `<td class="num">3</td>`) {
+		t.Error("without suppression the count 3 should be shown")
+	}
+	// A count column whose every value is small is hidden whole; the
+	// stage column (not a count) is not touched.
+	r := suppress(plansResult(1, 2, 3), 5, map[string]bool{"stage": true})
+	for _, row := range r.Rows {
+		if _, ok := row[1].(Suppressed); !ok {
+			t.Errorf("count %v not suppressed", row[1])
+		}
+		if _, ok := row[3].(Suppressed); ok {
+			t.Errorf("stage %v suppressed though it is not a count", row[3])
+		}
+	}
+}
+
+func TestExternalReferences(t *testing.T) {
+	page := []byte(`<img src="https://x.example/a.png"><a href="#top">top</a><a download="a.csv" href="data:text/csv;base64,QQ==">d</a>` +
+		`<link href="//cdn.example/s.css"><style>@import url("http://e.example/f.css");</style><svg xmlns="http://www.w3.org/2000/svg"></svg>`)
+	got := ExternalReferences(page)
+	if len(got) != 3 {
+		t.Errorf("found %v, want the img, the protocol-relative link and the @import (not the anchor, the data link or the SVG namespace)", got)
+	}
+	if refs := ExternalReferences([]byte(`<a href="data:text/csv;base64,QQ==">x</a>`)); len(refs) != 0 {
+		t.Errorf("data link flagged: %v", refs)
+	}
+	_ = bytes.MinRead
+}
