@@ -250,3 +250,44 @@ func TestExternalReferences(t *testing.T) {
 	}
 	_ = bytes.MinRead
 }
+
+// TestReadmeExampleParses keeps the format documentation honest: the
+// complete example in notebooks/README.md parses.
+func TestReadmeExampleParses(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	start := strings.Index(s, "````markdown\n")
+	end := strings.LastIndex(s, "\n````")
+	if start < 0 || end < start {
+		t.Fatal("README.md has no ````markdown example")
+	}
+	nb, err := Parse("README example", []byte(s[start+len("````markdown\n"):end]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, c := range nb.Cells {
+		kinds[c.Kind]++
+	}
+	if kinds[KindSQL] != 2 || kinds[KindChart] != 1 || kinds[KindTable] != 1 || kinds[KindValue] != 1 {
+		t.Errorf("cells %v", kinds)
+	}
+}
+
+// TestShippedNotebooksParse: every shipped notebook parses (rendering them
+// needs the warehouse: cmd/tau's TestReportsOnSyntheticForce does that).
+func TestShippedNotebooksParse(t *testing.T) {
+	names := Shipped()
+	if len(names) != 5 {
+		t.Errorf("shipped %v", names)
+	}
+	for _, n := range names {
+		src, _ := ReadShipped(n)
+		if _, err := Parse(n, src); err != nil {
+			t.Error(err)
+		}
+	}
+}
