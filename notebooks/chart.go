@@ -30,9 +30,9 @@ type series struct {
 	cat  []string // category labels (bar charts)
 }
 
-// chartSVG draws a chart cell's result as SVG (gonum/plot) and returns it
+// ChartSVG draws a chart cell's result as SVG (gonum/plot) and returns it
 // with the number of suppressed values left out.
-func chartSVG(s Spec, r *Result) ([]byte, int, error) {
+func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 	xi := r.Col(s.X)
 	if xi < 0 {
 		return nil, 0, fmt.Errorf("x column %q is not in the result %s (columns: %v)", s.X, r.Name, r.Columns)

@@ -393,7 +393,7 @@ func (r *renderer) chart(w *bytes.Buffer, c Cell, res *Result) error {
 func (r *renderer) oneChart(w *bytes.Buffer, c Cell, res *Result, title string) error {
 	spec := c.Spec
 	spec.Title = ""
-	svg, skipped, err := chartSVG(spec, res)
+	svg, skipped, err := ChartSVG(spec, res)
 	if err != nil {
 		return err
 	}

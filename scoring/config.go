@@ -70,6 +70,9 @@ type Cluster struct {
 	Rule        string  `toml:"rule"`
 	// Evidence is written by tau calibrate beside a proposed weight.
 	Evidence string `toml:"evidence,omitempty"`
+	// Responses are the response options a planning meeting considers
+	// when the cluster is active (shown in the PMP pack).
+	Responses []string `toml:"responses"`
 	rule     *Rule
 }
 

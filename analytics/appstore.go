@@ -1,0 +1,434 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/scoring"
+)
+
+// AppStore is the app's read-only view of the warehouse: the latest score
+// snapshot of one configuration, the records behind it, the plans and the
+// latest evaluation. It reopens its views when a load switches the
+// warehouse to a new generation, so a load can run beside it.
+type AppStore struct {
+	dir string
+	cfg *scoring.Config
+	mu  sync.Mutex
+	gen string
+	db  *sql.DB
+	// asOf is the latest snapshot date of the configuration.
+	asOf time.Time
+}
+
+// OpenAppStore opens the warehouse for the app. It needs a score snapshot
+// made with cfg (tau score).
+func OpenAppStore(ctx context.Context, dir string, cfg *scoring.Config) (*AppStore, error) {
+	s := &AppStore{dir: dir, cfg: cfg}
+	if _, err := s.conn(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the views.
+func (s *AppStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// conn returns the views of the current generation, reopening them after a
+// load.
+func (s *AppStore) conn(ctx context.Context) (*sql.DB, error) {
+	gen, err := Generation(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil && gen == s.gen {
+		return s.db, nil
+	}
+	db, conn, err := OpenViews(ctx, s.dir)
+	if err != nil {
+		return nil, err
+	}
+	// The views live in an in-memory database; keep one connection's
+	// catalogue by closing the extra connection but not the database.
+	conn.Close()
+	var asOf sql.NullTime
+	err = db.QueryRowContext(ctx, "SELECT max(as_of) FROM scores_scores WHERE config_hash = ?", s.cfg.Hash).Scan(&asOf)
+	if err != nil || !asOf.Valid {
+		db.Close()
+		return nil, fmt.Errorf("serve %s: no score snapshot for configuration %s; run tau score --warehouse %s first", s.dir, s.cfg.Hash, s.dir)
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	s.db, s.gen, s.asOf = db, gen, asOf.Time
+	return db, nil
+}
+
+// listSQL selects the latest snapshot's rows with their plan flag and
+// area; filters are bound parameters.
+const listSQL = `WITH s AS (SELECT * FROM scores_scores WHERE config_hash = $cfg AND as_of = $asof),
+pl AS (SELECT DISTINCT relationship_id FROM pmps)
+SELECT s."rank", s.relationship_id, s.victim_id, s.perpetrator_id, s.band, s.stage, s.total_score, s.cluster_score, s.harm_score,
+       s.recency_frequency_score, s.clusters, s.occurrences_90d, s.days_since_last_occurrence, s.pct_occurrences_last_90d, s.serial,
+       pl.relationship_id IS NOT NULL AS has_plan, coalesce(p.area, '') AS area, count(*) OVER () AS total
+FROM s LEFT JOIN pl USING (relationship_id) LEFT JOIN persons p ON p.person_id = s.victim_id
+WHERE ($band = '' OR s.band = $band) AND ($stage = 0 OR s.stage = $stage) AND ($cluster = '' OR list_contains(s.clusters, $cluster))
+  AND (NOT $serial OR s.serial) AND (NOT $noplan OR pl.relationship_id IS NULL) AND ($area = '' OR p.area = $area) AND ($rel = '' OR s.relationship_id = $rel)`
+
+var listOrder = map[string]string{
+	"": `s."rank"`, "rank": `s."rank"`, "stage": `s.stage DESC, s."rank"`,
+	"occurrences_90d": `s.occurrences_90d DESC, s."rank"`, "days_since": `s.days_since_last_occurrence, s."rank"`,
+}
+
+func (s *AppStore) args(f app.Filter, rel string) []any {
+	return []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf), sql.Named("band", f.Band), sql.Named("stage", f.Stage),
+		sql.Named("cluster", f.Cluster), sql.Named("serial", f.Serial), sql.Named("noplan", f.NoPlan), sql.Named("area", f.Area), sql.Named("rel", rel)}
+}
+
+func (s *AppStore) rows(ctx context.Context, f app.Filter, rel string) ([]app.ListRow, int, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, ok := listOrder[f.Sort]
+	if !ok {
+		return nil, 0, fmt.Errorf("unknown sort %q", f.Sort)
+	}
+	q := listSQL + " ORDER BY " + order
+	args := s.args(f, rel)
+	if f.Limit > 0 {
+		q += " LIMIT $limit OFFSET $offset"
+		args = append(args, sql.Named("limit", f.Limit), sql.Named("offset", f.Offset))
+	}
+	rs, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rs.Close()
+	var out []app.ListRow
+	total := 0
+	for rs.Next() {
+		var r app.ListRow
+		var clusters []any
+		if err := rs.Scan(&r.Rank, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Band, &r.Stage, &r.Total, &r.ClusterScore, &r.Harm,
+			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &total); err != nil {
+			return nil, 0, err
+		}
+		for _, c := range clusters {
+			r.Clusters = append(r.Clusters, fmt.Sprint(c))
+		}
+		out = append(out, r)
+	}
+	return out, total, rs.Err()
+}
+
+// List returns a page of the ranked list.
+func (s *AppStore) List(ctx context.Context, f app.Filter) (*app.List, error) {
+	rows, total, err := s.rows(ctx, f, "")
+	if err != nil {
+		return nil, err
+	}
+	return &app.List{AsOf: s.asOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
+}
+
+// Aggregates counts the filtered list by band and stage (no ids).
+func (s *AppStore) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := db.QueryContext(ctx, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY ALL ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage", s.args(f, "")...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []app.Count
+	for rs.Next() {
+		var c app.Count
+		if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rs.Err()
+}
+
+// Options lists the configuration's clusters and the recorded areas.
+func (s *AppStore) Options(ctx context.Context) ([]string, []string, error) {
+	var clusters []string
+	for _, c := range s.cfg.Clusters {
+		clusters = append(clusters, c.ID)
+	}
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := db.QueryContext(ctx, "SELECT DISTINCT area FROM persons WHERE area IS NOT NULL AND area <> '' ORDER BY area LIMIT 200")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	var areas []string
+	for rs.Next() {
+		var a string
+		rs.Scan(&a)
+		areas = append(areas, a)
+	}
+	return clusters, areas, rs.Err()
+}
+
+// Relationship gathers the relationship page: the score and its sources
+// from the snapshot, the perpetrator's offences in the lookback with their
+// CCHI days, the timeline, the plans and the victim's engagement.
+func (s *AppStore) Relationship(ctx context.Context, id string) (*app.Relationship, error) {
+	rows, _, err := s.rows(ctx, app.Filter{}, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, app.ErrNotFound
+	}
+	db, _ := s.conn(ctx)
+	rel := &app.Relationship{Row: rows[0], AsOf: s.asOf, ConfigHash: s.cfg.Hash}
+	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
+	err = each(ctx, db, `SELECT item, label, class, subject, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,
+  from_other_relationship, coalesce(held_against_assessment_id, ''), coalesce(held_against_answer, ''), held_against_date, reason
+FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof ORDER BY item`, snap, func(rs *sql.Rows) error {
+		var it app.Item
+		var held sql.NullTime
+		if err := rs.Scan(&it.Item, &it.Label, &it.Class, &it.Subject, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
+			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held, &it.Reason); err != nil {
+			return err
+		}
+		it.HeldDate = held.Time
+		rel.Items = append(rel.Items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	responses := map[string][]string{}
+	for _, c := range s.cfg.Clusters {
+		responses[c.ID] = c.Responses
+	}
+	err = each(ctx, db, `SELECT cluster, name, weight, stage, legs FROM scores_clusters WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof
+ORDER BY weight DESC, cluster`, snap, func(rs *sql.Rows) error {
+		var c app.Cluster
+		if err := rs.Scan(&c.ID, &c.Name, &c.Weight, &c.Stage, &c.Legs); err != nil {
+			return err
+		}
+		c.Legs = strings.NewReplacer(`"`, "", "{", "", "}", "", "[", "", "]", "").Replace(c.Legs)
+		c.Responses = responses[c.ID]
+		rel.Clusters = append(rel.Clusters, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	start := EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
+	err = each(ctx, db, `SELECT offence_id, offence_code, committed_at FROM offences WHERE offender_id = $perp AND committed_at >= $start AND committed_at <= $end
+ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
+		var o app.Offence
+		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
+			return err
+		}
+		o.Days = -1
+		if d, ok := s.cfg.HarmTable[o.Code]; ok {
+			o.Days = d
+			rel.HarmDays += d
+		}
+		rel.Harm = append(rel.Harm, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = each(ctx, db, `SELECT reported_at, 'incident', kind || coalesce(' ' || offence_code, '') FROM occurrences WHERE relationship_id = $rel
+UNION ALL SELECT completed_at, 'assessment', instrument || ', officer grade ' || coalesce(officer_grade, 'none') FROM assessments WHERE relationship_id = $rel
+UNION ALL SELECT as_of::TIMESTAMP, 'stage', 'stage ' || stage || ', band ' || band FROM scores_scores WHERE relationship_id = $rel AND config_hash = $cfg
+UNION ALL SELECT opened_at, 'plan', 'plan ' || pmp_id || ' opened' FROM pmps WHERE relationship_id = $rel
+UNION ALL SELECT finalised_at, 'plan', 'plan ' || pmp_id || ' finalised' FROM pmps WHERE relationship_id = $rel AND finalised_at IS NOT NULL
+ORDER BY 1, 2`, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
+		var e app.Event
+		if err := rs.Scan(&e.At, &e.Lane, &e.Detail); err != nil {
+			return err
+		}
+		rel.Events = append(rel.Events, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rel.Plans, err = s.plans(ctx, db, "WHERE p.relationship_id = $rel", sql.Named("rel", id)); err != nil {
+		return nil, err
+	}
+	err = each(ctx, db, `SELECT agency, started_at, ended_at FROM engagement WHERE person_id = $v ORDER BY started_at`, []any{sql.Named("v", rel.Row.VictimID)}, func(rs *sql.Rows) error {
+		var e app.Engagement
+		var to sql.NullTime
+		if err := rs.Scan(&e.Agency, &e.From, &to); err != nil {
+			return err
+		}
+		e.To = to.Time
+		rel.Engagement = append(rel.Engagement, e)
+		return nil
+	})
+	return rel, err
+}
+
+// plans reads plans with their actions and SARA stage: scanning (no action
+// yet), analysis (actions raised, none done), response (some done, some
+// open), assessment (every action done, the plan not finalised).
+func (s *AppStore) plans(ctx context.Context, db *sql.DB, where string, args ...any) ([]app.Plan, error) {
+	var out []app.Plan
+	idx := map[string]int{}
+	err := each(ctx, db, `SELECT p.pmp_id, p.relationship_id, coalesce(p.status, ''), p.opened_at, p.finalised_at, coalesce(p.stage_at_opening, 0),
+  a.action_id, a.action_type, a.owner, a.raised_at, a.due_at, a.completed_at, a.consent_required, a.consent_given
+FROM pmps p LEFT JOIN pmp_actions a ON a.pmp_id = p.pmp_id `+where+` ORDER BY p.opened_at, p.pmp_id, a.raised_at, a.action_id`, args, func(rs *sql.Rows) error {
+		var p app.Plan
+		var fin, raised, due, done sql.NullTime
+		var aid, typ, owner sql.NullString
+		var creq, cgiv sql.NullBool
+		if err := rs.Scan(&p.ID, &p.RelationshipID, &p.Status, &p.Opened, &fin, &p.StageAtOpening, &aid, &typ, &owner, &raised, &due, &done, &creq, &cgiv); err != nil {
+			return err
+		}
+		p.Finalised = fin.Time
+		i, ok := idx[p.ID]
+		if !ok {
+			idx[p.ID] = len(out)
+			out = append(out, p)
+			i = len(out) - 1
+		}
+		if aid.Valid {
+			out[i].Actions = append(out[i].Actions, app.Action{ID: aid.String, Type: typ.String, Owner: owner.String, Raised: raised.Time, Due: due.Time, Done: done.Time,
+				ConsentRequired: yesNo(creq), ConsentGiven: yesNo(cgiv)})
+		}
+		return nil
+	})
+	for i := range out {
+		out[i].SARA = sara(out[i])
+	}
+	return out, err
+}
+
+func yesNo(b sql.NullBool) string {
+	if !b.Valid {
+		return "-"
+	}
+	if b.Bool {
+		return "yes"
+	}
+	return "no"
+}
+
+func sara(p app.Plan) string {
+	done := 0
+	for _, a := range p.Actions {
+		if !a.Done.IsZero() {
+			done++
+		}
+	}
+	switch {
+	case len(p.Actions) == 0:
+		return "scanning"
+	case done == 0:
+		return "analysis"
+	case done < len(p.Actions):
+		return "response"
+	}
+	return "assessment"
+}
+
+// Plans is the board of open plans, overdue actions and neighbourhood
+// tasks.
+func (s *AppStore) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.plans(ctx, db, "WHERE p.finalised_at IS NULL AND coalesce(p.status, 'open') = 'open'")
+	if err != nil {
+		return nil, err
+	}
+	b := &app.PlansBoard{Open: open, OverduePlan: map[string]string{}, Today: today}
+	for _, p := range open {
+		for _, a := range p.Actions {
+			if !a.Done.IsZero() {
+				continue
+			}
+			b.OverduePlan[a.ID] = p.ID
+			if !a.Due.IsZero() && a.Due.Before(today) {
+				b.Overdue = append(b.Overdue, a)
+			}
+			if a.Owner == "neighbourhood" {
+				b.Neighbourhood = append(b.Neighbourhood, a)
+			}
+		}
+	}
+	sort.Slice(b.Overdue, func(i, j int) bool { return b.Overdue[i].Due.Before(b.Overdue[j].Due) })
+	return b, nil
+}
+
+// Evaluation is the latest evaluation run's summary.
+func (s *AppStore) Evaluation(ctx context.Context) (*app.Evaluation, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, resultsDir, "evaluations")); err != nil {
+		return nil, app.ErrNotFound
+	}
+	var e app.Evaluation
+	var naive, did, lo, hi sql.NullFloat64
+	var warnings []any
+	var bw, fw string
+	err = db.QueryRowContext(ctx, `SELECT run_id, generated_at, projection, baseline_window, followup_window, hours_source, pmps, baseline_total, observed_total,
+  sms_level, expected_total, prevented, reduction_pct, hours_saved, hours_per_incident, naive_reduction_pct, did_reduction_pct, did_lower, did_upper, warnings
+FROM evaluations_runs ORDER BY generated_at DESC, run_id DESC LIMIT 1`).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
+		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.Windows = bw + " / " + fw
+	e.HasComparison = did.Valid
+	e.NaivePct, e.DiDPct, e.DiDLo, e.DiDHi = naive.Float64, did.Float64, lo.Float64, hi.Float64
+	for _, w := range warnings {
+		e.Warnings = append(e.Warnings, fmt.Sprint(w))
+	}
+	return &e, nil
+}
+
+// each runs a query and calls fn for every row.
+func each(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+	rs, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := fn(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}

@@ -1,0 +1,488 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Session lifetimes: a working shift at most, and signed out after half an
+// hour without a request.
+const (
+	sessionMaxAge  = 8 * time.Hour
+	sessionIdleFor = 30 * time.Minute
+)
+
+// Login rate limit per remote address: a burst of 5 attempts, then one
+// every 12 seconds (5 a minute), enough for typing mistakes and far too
+// slow for guessing.
+const (
+	loginBurst = 5
+	loginEvery = 12 * time.Second
+)
+
+// cookie names.
+const (
+	sessionCookie = "tau_session"
+	loginCookie   = "tau_login"
+)
+
+type session struct {
+	user              User
+	csrf              string
+	created, lastSeen time.Time
+}
+
+// Server is the app.
+type Server struct {
+	store  Store
+	users  map[string]User
+	audit  *Audit
+	secure bool // cookies marked Secure (TLS)
+	now    func() time.Time
+	mu     sync.Mutex
+	sess   map[string]*session
+	limits map[string]*rate.Limiter
+	tmpl   *template.Template
+	mux    *http.ServeMux
+}
+
+// NewServer builds the app. secure marks cookies Secure (set it when
+// serving over TLS).
+func NewServer(store Store, users map[string]User, audit *Audit, secure bool) *Server {
+	s := &Server{store: store, users: users, audit: audit, secure: secure, now: time.Now,
+		sess: map[string]*session{}, limits: map[string]*rate.Limiter{}, tmpl: templates()}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.login)
+	m.HandleFunc("POST /logout", s.auth(nil, s.logout))
+	m.HandleFunc("GET /{$}", s.auth(nil, s.list))
+	m.HandleFunc("GET /r/{id}", s.auth([]string{RoleAssessor, RoleAdmin}, s.relationship))
+	m.HandleFunc("GET /r/{id}/pack", s.auth([]string{RoleAssessor, RoleAdmin}, s.pack))
+	m.HandleFunc("GET /plans", s.auth([]string{RoleAssessor, RoleAdmin}, s.plans))
+	m.HandleFunc("GET /evaluation", s.auth(nil, s.evaluation))
+	m.HandleFunc("GET /admin/audit", s.auth([]string{RoleAdmin}, s.auditPage))
+	s.mux = m
+	return s
+}
+
+// ServeHTTP adds the security headers to every response.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func token() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(maxAge.Seconds())})
+}
+
+func remote(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// current returns the request's live session, expiring old ones.
+func (s *Server) current(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.sess[c.Value]
+	now := s.now()
+	if se == nil {
+		return nil
+	}
+	if now.Sub(se.created) > sessionMaxAge || now.Sub(se.lastSeen) > sessionIdleFor {
+		delete(s.sess, c.Value)
+		return nil
+	}
+	se.lastSeen = now
+	return se
+}
+
+type ctxKey struct{}
+
+// auth requires a session (and one of roles, when given) and a valid CSRF
+// token on every POST; anything else is refused and, for a signed-in user,
+// audited.
+func (s *Server) auth(roles []string, h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		se := s.current(r)
+		if se == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && !validCSRF(r, se.csrf) {
+			s.record(se, "refused: bad CSRF token", r.URL.Path, r)
+			http.Error(w, "the form has expired or did not come from this app; reload the page and try again", http.StatusForbidden)
+			return
+		}
+		if roles != nil && !contains(roles, se.user.Role) {
+			s.record(se, "refused: role", r.URL.Path, r)
+			w.WriteHeader(http.StatusForbidden)
+			s.render(w, "error", se, map[string]any{"Title": "Not for your role", "Message": "Your role (" + se.user.Role + ") cannot see person-level pages. Analysts see aggregates only."})
+			return
+		}
+		h(w, r, se)
+	}
+}
+
+func validCSRF(r *http.Request, want string) bool {
+	got := r.PostFormValue("csrf")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) record(se *session, action, target string, r *http.Request) {
+	e := AuditEntry{Time: s.now(), Action: action, Target: target, Remote: remote(r)}
+	if se != nil {
+		e.User, e.Role = se.user.Name, se.user.Role
+	}
+	if err := s.audit.Write(e); err != nil {
+		log.Printf("tau serve: audit log write failed: %v", err)
+	}
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, se *session, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if se != nil {
+		data["User"], data["Role"], data["CSRF"] = se.user.Name, se.user.Role, se.csrf
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		log.Printf("tau serve: render %s: %v", name, err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, se *session, err error) {
+	log.Printf("tau serve: %v", err)
+	w.WriteHeader(http.StatusInternalServerError)
+	s.render(w, "error", se, map[string]any{"Title": "Something went wrong", "Message": "The warehouse could not be read; try again, and tell the administrator if it persists."})
+}
+
+// loginPage shows the form with a token tied to a short-lived cookie
+// (double-submit CSRF protection before there is a session).
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	t := token()
+	s.setCookie(w, loginCookie, t, 15*time.Minute)
+	s.render(w, "login", nil, map[string]any{"LoginCSRF": t, "Next": safeNext(r.URL.Query().Get("next"))})
+}
+
+// safeNext keeps a redirect inside the app.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
+		return "/"
+	}
+	return n
+}
+
+func (s *Server) limiter(addr string) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.limits[addr]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(loginEvery), loginBurst)
+		s.limits[addr] = l
+	}
+	return l
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.limiter(remote(r)).Allow() {
+		s.record(nil, "refused: login rate limit", r.PostFormValue("user"), r)
+		w.Header().Set("Retry-After", strconv.Itoa(int(loginEvery.Seconds())))
+		http.Error(w, "too many sign-in attempts; wait a minute and try again", http.StatusTooManyRequests)
+		return
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !validCSRF(r, c.Value) {
+		http.Error(w, "the sign-in form has expired; reload it and try again", http.StatusForbidden)
+		return
+	}
+	name := r.PostFormValue("user")
+	u, ok := check(s.users, name, r.PostFormValue("password"))
+	if !ok {
+		s.record(&session{user: User{Name: name}}, "login failed", "", r)
+		t := token()
+		s.setCookie(w, loginCookie, t, 15*time.Minute)
+		w.WriteHeader(http.StatusUnauthorized)
+		s.render(w, "login", nil, map[string]any{"LoginCSRF": t, "Error": "Wrong user name or password.", "Next": safeNext(r.PostFormValue("next"))})
+		return
+	}
+	id := token()
+	se := &session{user: u, csrf: token(), created: s.now(), lastSeen: s.now()}
+	s.mu.Lock()
+	s.sess[id] = se
+	s.mu.Unlock()
+	s.setCookie(w, sessionCookie, id, sessionMaxAge)
+	s.setCookie(w, loginCookie, "", -time.Second)
+	s.record(se, "login", "", r)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, se *session) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.mu.Lock()
+		delete(s.sess, c.Value)
+		s.mu.Unlock()
+	}
+	s.setCookie(w, sessionCookie, "", -time.Second)
+	s.record(se, "logout", "", r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+var (
+	idRe      = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+	bandRe    = regexp.MustCompile(`^(red|amber|green)?$`)
+	clusterRe = regexp.MustCompile(`^[A-Za-z0-9_]{0,16}$`)
+	areaRe    = regexp.MustCompile(`^[A-Za-z0-9 _-]{0,32}$`)
+)
+
+// pageSize is the rows of the ranked list on one page.
+const pageSize = 100
+
+// filter reads the list's filters, refusing anything malformed rather than
+// passing it on (values reach SQL only as bound parameters anyway).
+func filter(q url.Values) (Filter, error) {
+	f := Filter{Band: q.Get("band"), Cluster: q.Get("cluster"), Area: q.Get("area"), Serial: q.Get("serial") == "1", NoPlan: q.Get("noplan") == "1",
+		Sort: q.Get("sort"), Limit: pageSize}
+	if !bandRe.MatchString(f.Band) || !clusterRe.MatchString(f.Cluster) || !areaRe.MatchString(f.Area) {
+		return f, errors.New("unknown filter value")
+	}
+	switch f.Sort {
+	case "", "rank", "stage", "occurrences_90d", "days_since":
+	default:
+		return f, errors.New("unknown sort")
+	}
+	if v := q.Get("stage"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 8 {
+			return f, errors.New("stage must be 0-8")
+		}
+		f.Stage = n
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return f, errors.New("bad page")
+		}
+		f.Offset = (n - 1) * pageSize
+	}
+	return f, nil
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
+	f, err := filter(r.URL.Query())
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		s.render(w, "error", se, map[string]any{"Title": "Bad filter", "Message": "The list could not be filtered that way: " + err.Error() + ". Use the form's choices."})
+		return
+	}
+	clusters, areas, err := s.store.Options(r.Context())
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	data := map[string]any{"Title": "Ranked list", "F": f, "Clusters": clusters, "Areas": areas, "Stages": []int{1, 2, 3, 4, 5, 6, 7, 8}}
+	if se.user.Role == RoleAnalyst {
+		counts, err := s.store.Aggregates(r.Context(), f)
+		if err != nil {
+			s.fail(w, se, err)
+			return
+		}
+		data["Counts"] = counts
+		s.render(w, "aggregates", se, data)
+		return
+	}
+	l, err := s.store.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	page := f.Offset/pageSize + 1
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(page+1))
+	data["L"], data["Page"], data["Next"] = l, page, ""
+	if f.Offset+len(l.Rows) < l.Total {
+		data["Next"] = "/?" + q.Encode()
+	}
+	s.render(w, "list", se, data)
+}
+
+func (s *Server) loadRelationship(w http.ResponseWriter, r *http.Request, se *session, action string) *Relationship {
+	id := r.PathValue("id")
+	if !idRe.MatchString(id) {
+		w.WriteHeader(http.StatusBadRequest)
+		s.render(w, "error", se, map[string]any{"Title": "Bad relationship id", "Message": "That is not a relationship id."})
+		return nil
+	}
+	rel, err := s.store.Relationship(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		s.record(se, action+" (not found)", id, r)
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, "error", se, map[string]any{"Title": "Not found", "Message": "No scored relationship has that id."})
+		return nil
+	}
+	if err != nil {
+		s.fail(w, se, err)
+		return nil
+	}
+	s.record(se, action, id, r)
+	return rel
+}
+
+func (s *Server) relationship(w http.ResponseWriter, r *http.Request, se *session) {
+	rel := s.loadRelationship(w, r, se, "view relationship")
+	if rel == nil {
+		return
+	}
+	s.render(w, "relationship", se, map[string]any{"Title": "Relationship " + rel.Row.RelationshipID, "R": rel, "Timeline": timelineSVG(rel.Events)})
+}
+
+func (s *Server) pack(w http.ResponseWriter, r *http.Request, se *session) {
+	rel := s.loadRelationship(w, r, se, "view PMP pack")
+	if rel == nil {
+		return
+	}
+	cut := s.now().AddDate(-1, 0, 0)
+	var recent []Event
+	for _, e := range rel.Events {
+		if e.At.After(cut) {
+			recent = append(recent, e)
+		}
+	}
+	var open []Action
+	for _, p := range rel.Plans {
+		for _, a := range p.Actions {
+			if a.Done.IsZero() {
+				open = append(open, a)
+			}
+		}
+	}
+	s.render(w, "pack", se, map[string]any{"Title": "PMP pack " + rel.Row.RelationshipID, "R": rel, "Recent": recent, "Open": open, "Printed": s.now()})
+}
+
+func (s *Server) plans(w http.ResponseWriter, r *http.Request, se *session) {
+	b, err := s.store.Plans(r.Context(), s.now())
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	s.record(se, "view plans", "", r)
+	bySARA := map[string][]Plan{}
+	for _, p := range b.Open {
+		bySARA[p.SARA] = append(bySARA[p.SARA], p)
+	}
+	s.render(w, "plans", se, map[string]any{"Title": "Plans", "B": b, "SARA": []string{"scanning", "analysis", "response", "assessment"}, "BySARA": bySARA})
+}
+
+func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, se *session) {
+	e, err := s.store.Evaluation(r.Context())
+	if errors.Is(err, ErrNotFound) {
+		s.render(w, "error", se, map[string]any{"Title": "No evaluation yet", "Message": "Run tau evaluate on the warehouse first."})
+		return
+	}
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	s.render(w, "evaluation", se, map[string]any{"Title": "Latest evaluation", "E": e})
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, se *session) {
+	entries, err := s.audit.Entries()
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	// Newest first, the last 500.
+	var rows []AuditEntry
+	for i := len(entries) - 1; i >= 0 && len(rows) < 500; i-- {
+		rows = append(rows, entries[i])
+	}
+	broken, _ := VerifyAudit(s.audit.path)
+	s.render(w, "audit", se, map[string]any{"Title": "Audit log", "Entries": rows, "Total": len(entries), "Broken": broken})
+}
+
+// Serve listens on addr until ctx ends. A non-loopback address needs TLS
+// (certFile and keyFile).
+func Serve(ctx context.Context, addr, certFile, keyFile string, h http.Handler) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("serve: --addr %s: %w", addr, err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	tls := certFile != "" && keyFile != ""
+	if !loopback && !tls {
+		return fmt.Errorf("serve: %s is not a loopback address; serving the force's most sensitive data beyond this machine needs TLS: give --tls-cert and --tls-key", addr)
+	}
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if tls {
+		err = srv.ListenAndServeTLS(certFile, keyFile)
+	} else {
+		err = srv.ListenAndServe()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
