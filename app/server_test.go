@@ -1,0 +1,337 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeStore serves one relationship, "r-1", with a sticky item.
+type fakeStore struct{ lastFilter Filter }
+
+var day0 = time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+
+func (f *fakeStore) List(_ context.Context, fl Filter) (*List, error) {
+	f.lastFilter = fl
+	return &List{AsOf: day0, ConfigHash: "abc", Total: 1, Rows: []ListRow{{Rank: 1, RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Band: "red", Stage: 5, Total: 50}}}, nil
+}
+func (f *fakeStore) Aggregates(context.Context, Filter) ([]Count, error) {
+	return []Count{{Band: "red", Stage: 5, N: 1}}, nil
+}
+func (f *fakeStore) Relationship(_ context.Context, id string) (*Relationship, error) {
+	if id != "r-1" {
+		return nil, ErrNotFound
+	}
+	return &Relationship{Row: ListRow{Rank: 1, RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Band: "red", Stage: 5},
+		Items: []Item{{Item: "Q18", Label: "strangulation", Class: "ever", SourceAssessment: "A1", SourceDate: day0.AddDate(-1, 0, 0), Sticky: true, HeldAgainst: "A3", HeldAnswer: "no", HeldDate: day0}},
+		Clusters: []Cluster{{ID: "C2", Name: "Non-fatal strangulation", Weight: 9, Responses: []string{"MARAC referral"}}},
+		Events:   []Event{{At: day0.AddDate(0, -2, 0), Lane: "incident", Detail: "crime"}},
+		Plans:    []Plan{{ID: "M1", RelationshipID: "r-1", Status: "open", SARA: "analysis", Opened: day0, Actions: []Action{{ID: "a", Type: "dvpn", Owner: "tau", Due: day0}}}}}, nil
+}
+func (f *fakeStore) Plans(context.Context, time.Time) (*PlansBoard, error) {
+	return &PlansBoard{Open: []Plan{{ID: "M1", RelationshipID: "r-1", SARA: "analysis"}}, OverduePlan: map[string]string{}}, nil
+}
+func (f *fakeStore) Evaluation(context.Context) (*Evaluation, error) { return nil, ErrNotFound }
+func (f *fakeStore) Options(context.Context) ([]string, []string, error) {
+	return []string{"C1", "C2"}, []string{"N01"}, nil
+}
+
+const testPassword = "correct horse battery staple"
+
+type harness struct {
+	t      *testing.T
+	srv    *httptest.Server
+	app    *Server
+	store  *fakeStore
+	dir    string
+	audit  *Audit
+	client *http.Client
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users.toml")
+	for name, role := range map[string]string{"alice": RoleAssessor, "ann": RoleAnalyst, "root": RoleAdmin} {
+		if err := AddUser(users, name, role, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := LoadUsers(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := OpenAudit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { audit.Close() })
+	h := &harness{t: t, store: &fakeStore{}, dir: dir, audit: audit}
+	h.app = NewServer(h.store, u, audit, false)
+	h.srv = httptest.NewServer(h.app)
+	t.Cleanup(h.srv.Close)
+	h.client = h.newClient()
+	return h
+}
+
+func (h *harness) newClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func (h *harness) get(c *http.Client, path string) (int, string) {
+	h.t.Helper()
+	resp, err := c.Get(h.srv.URL + path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (h *harness) post(c *http.Client, path string, form url.Values) (int, string) {
+	h.t.Helper()
+	resp, err := c.PostForm(h.srv.URL+path, form)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// login signs a client in and returns its session's CSRF token.
+func (h *harness) login(c *http.Client, user string) string {
+	h.t.Helper()
+	_, page := h.get(c, "/login")
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		h.t.Fatal("no CSRF token on the login form")
+	}
+	code, _ := h.post(c, "/login", url.Values{"csrf": {m[1]}, "user": {user}, "password": {testPassword}, "next": {"/"}})
+	if code != http.StatusSeeOther {
+		h.t.Fatalf("login %s: status %d", user, code)
+	}
+	_, page = h.get(c, "/")
+	m = csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		h.t.Fatalf("no CSRF token once signed in:\n%s", page)
+	}
+	return m[1]
+}
+
+// TestAccessControl: every page without a session, and each role against
+// each page.
+func TestAccessControl(t *testing.T) {
+	h := newHarness(t)
+	pages := []string{"/", "/r/r-1", "/r/r-1/pack", "/plans", "/evaluation", "/admin/audit"}
+	anon := h.newClient()
+	for _, p := range pages {
+		if code, _ := h.get(anon, p); code != http.StatusSeeOther {
+			t.Errorf("%s without a session: status %d, want a redirect to sign in", p, code)
+		}
+	}
+	if code, _ := h.post(anon, "/logout", url.Values{}); code != http.StatusUnauthorized {
+		t.Errorf("POST /logout without a session: %d", code)
+	}
+	want := map[string]map[string]int{
+		"alice": {"/": 200, "/r/r-1": 200, "/r/r-1/pack": 200, "/plans": 200, "/evaluation": 200, "/admin/audit": 403},
+		"ann":   {"/": 200, "/r/r-1": 403, "/r/r-1/pack": 403, "/plans": 403, "/evaluation": 200, "/admin/audit": 403},
+		"root":  {"/": 200, "/r/r-1": 200, "/r/r-1/pack": 200, "/plans": 200, "/evaluation": 200, "/admin/audit": 200},
+	}
+	for user, codes := range want {
+		c := h.newClient()
+		h.login(c, user)
+		for _, p := range pages {
+			code, body := h.get(c, p)
+			if code != codes[p] {
+				t.Errorf("%s %s: status %d, want %d", user, p, code, codes[p])
+			}
+			if user == "ann" && strings.Contains(body, "r-1") {
+				t.Errorf("the analyst's %s shows a relationship id", p)
+			}
+		}
+	}
+}
+
+func TestSecurityHeadersAndCookies(t *testing.T) {
+	h := newHarness(t)
+	resp, err := h.client.Get(h.srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for k, v := range map[string]string{"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+		if !strings.Contains(resp.Header.Get(k), v) {
+			t.Errorf("header %s = %q, want %q", k, resp.Header.Get(k), v)
+		}
+	}
+	c := resp.Header.Get("Set-Cookie")
+	if !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
+		t.Errorf("cookie %q lacks HttpOnly or SameSite=Strict", c)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	h := newHarness(t)
+	// Login without the form's token.
+	c := h.newClient()
+	h.get(c, "/login")
+	if code, _ := h.post(c, "/login", url.Values{"csrf": {"bad"}, "user": {"alice"}, "password": {testPassword}}); code != http.StatusForbidden {
+		t.Errorf("login with a bad CSRF token: %d", code)
+	}
+	token := h.login(c, "alice")
+	if code, _ := h.post(c, "/logout", url.Values{"csrf": {"0" + token[1:]}}); code != http.StatusForbidden {
+		t.Errorf("logout with a bad CSRF token: %d", code)
+	}
+	if code, _ := h.get(c, "/"); code != http.StatusOK {
+		t.Error("the session should survive a refused logout")
+	}
+	if code, _ := h.post(c, "/logout", url.Values{"csrf": {token}}); code != http.StatusSeeOther {
+		t.Errorf("logout with the token: %d", code)
+	}
+	if code, _ := h.get(c, "/"); code != http.StatusSeeOther {
+		t.Error("still signed in after logout")
+	}
+}
+
+func TestAuditEntries(t *testing.T) {
+	h := newHarness(t)
+	c := h.newClient()
+	h.login(c, "alice")
+	h.get(c, "/r/r-1")
+	h.get(c, "/r/r-1/pack")
+	h.get(c, "/r/nope")
+	h.get(c, "/admin/audit")
+	entries, err := h.audit.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.User+" "+e.Action+" "+e.Target)
+	}
+	want := []string{"alice login ", "alice view relationship r-1", "alice view PMP pack r-1", "alice view relationship (not found) nope", "alice refused: role /admin/audit"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("audit\n got %q\nwant %q", got, want)
+	}
+	if line, err := VerifyAudit(h.audit.path); err != nil || line != 0 {
+		t.Errorf("intact log reported broken at %d: %v", line, err)
+	}
+	// Deleting a line breaks the chain.
+	b, _ := os.ReadFile(h.audit.path)
+	lines := strings.SplitAfter(string(b), "\n")
+	os.WriteFile(h.audit.path, []byte(lines[0]+strings.Join(lines[2:], "")), 0o600)
+	if line, _ := VerifyAudit(h.audit.path); line != 2 {
+		t.Errorf("tampered log: broken at %d, want 2", line)
+	}
+}
+
+// TestInputHandling: malformed ids and filters are refused before they
+// reach the store; good filters reach it intact.
+func TestInputHandling(t *testing.T) {
+	h := newHarness(t)
+	c := h.newClient()
+	h.login(c, "alice")
+	bad := []string{
+		"/r/r-1';DROP%20TABLE%20scores;--", "/r/" + strings.Repeat("x", 80), "/r/%3Cscript%3E",
+		"/?band=red'%20OR%20'1'='1", "/?cluster=C1)%20OR%201=1--", "/?stage=9", "/?stage=-1", "/?sort=total_score%20DESC", "/?area=%3Cb%3E", "/?page=0",
+	}
+	for _, p := range bad {
+		if code, body := h.get(c, p); code != http.StatusBadRequest && code != http.StatusNotFound {
+			t.Errorf("%s: status %d", p, code)
+		} else if strings.Contains(body, "<script>") {
+			t.Errorf("%s: reflected markup", p)
+		}
+	}
+	if code, _ := h.get(c, "/?band=red&stage=5&cluster=C2&serial=1&noplan=1&area=N01&sort=stage&page=2"); code != 200 {
+		t.Fatalf("good filter refused: %d", code)
+	}
+	f := h.store.lastFilter
+	if f.Band != "red" || f.Stage != 5 || f.Cluster != "C2" || !f.Serial || !f.NoPlan || f.Area != "N01" || f.Sort != "stage" || f.Offset != pageSize {
+		t.Errorf("filter reached the store as %+v", f)
+	}
+	// An open redirect through next= is refused.
+	if got := safeNext("//evil.example/x"); got != "/" {
+		t.Errorf("safeNext kept %s", got)
+	}
+}
+
+func TestLoginRateLimitAndFailures(t *testing.T) {
+	h := newHarness(t)
+	c := h.newClient()
+	var codes []int
+	for i := 0; i < loginBurst+2; i++ {
+		_, page := h.get(c, "/login")
+		m := csrfRe.FindStringSubmatch(page)
+		code, _ := h.post(c, "/login", url.Values{"csrf": {m[1]}, "user": {"alice"}, "password": {"wrong password!!"}})
+		codes = append(codes, code)
+	}
+	if codes[0] != http.StatusUnauthorized || codes[len(codes)-1] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v: want 401 for wrong passwords, then 429", codes)
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	h.app.now = func() time.Time { return now }
+	c := h.newClient()
+	h.login(c, "alice")
+	now = now.Add(sessionIdleFor + time.Minute)
+	if code, _ := h.get(c, "/"); code != http.StatusSeeOther {
+		t.Errorf("idle session still valid: %d", code)
+	}
+}
+
+func TestServeRefusesOpenAddressWithoutTLS(t *testing.T) {
+	err := Serve(context.Background(), "0.0.0.0:0", "", "", http.NotFoundHandler())
+	if err == nil || !strings.Contains(err.Error(), "needs TLS") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestUsersFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.toml")
+	if err := AddUser(path, "alice", "chief", testPassword); err == nil {
+		t.Error("unknown role accepted")
+	}
+	if err := AddUser(path, "alice", RoleAssessor, "short"); err == nil {
+		t.Error("short password accepted")
+	}
+	if err := AddUser(path, "alice", RoleAssessor, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := AddUser(path, "alice", RoleAdmin, testPassword+"!"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := LoadUsers(path)
+	if err != nil || len(u) != 1 || u["alice"].Role != RoleAdmin {
+		t.Fatalf("users %v %v", u, err)
+	}
+	if _, ok := check(u, "alice", testPassword); ok {
+		t.Error("the old password still works")
+	}
+	if _, ok := check(u, "alice", testPassword+"!"); !ok {
+		t.Error("the new password does not work")
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), testPassword) {
+		t.Error("the password is in the file in clear")
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("users file mode %v", fi.Mode().Perm())
+	}
+}
