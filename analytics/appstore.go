@@ -225,6 +225,25 @@ FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $as
 	if err != nil {
 		return nil, err
 	}
+	// The snapshot keeps what scored; the later answers a sticky item is
+	// held against come from the relationship's full answer history, as
+	// explain finds them.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := history(ctx, conn, s.cfg, id)
+	conn.Close()
+	if err != nil {
+		return nil, err
+	}
+	hist := scoring.Summarise(raw, EndOfDay(s.asOf))
+	for i := range rel.Items {
+		it := &rel.Items[i]
+		if h := hist[it.Item]; h != nil && h.Conflict != nil && it.HeldAgainst == "" && !it.FromOther {
+			it.Sticky, it.HeldAgainst, it.HeldAnswer, it.HeldDate = true, h.Conflict.AssessmentID, h.Conflict.Answer, h.Conflict.Date
+		}
+	}
 	responses := map[string][]string{}
 	for _, c := range s.cfg.Clusters {
 		responses[c.ID] = c.Responses
