@@ -32,7 +32,7 @@ func (f *fakeStore) Relationship(_ context.Context, id string) (*Relationship, e
 		return nil, ErrNotFound
 	}
 	return &Relationship{Row: ListRow{Rank: 1, RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Band: "red", Stage: 5},
-		Items: []Item{{Item: "Q18", Label: "strangulation", Class: "ever", SourceAssessment: "A1", SourceDate: day0.AddDate(-1, 0, 0), Sticky: true, HeldAgainst: "A3", HeldAnswer: "no", HeldDate: day0}},
+		Items:    []Item{{Item: "Q18", Label: "strangulation", Class: "ever", SourceAssessment: "A1", SourceDate: day0.AddDate(-1, 0, 0), Sticky: true, HeldAgainst: "A3", HeldAnswer: "no", HeldDate: day0}},
 		Clusters: []Cluster{{ID: "C2", Name: "Non-fatal strangulation", Weight: 9, Responses: []string{"MARAC referral"}}},
 		Events:   []Event{{At: day0.AddDate(0, -2, 0), Lane: "incident", Detail: "crime"}},
 		Plans:    []Plan{{ID: "M1", RelationshipID: "r-1", Status: "open", SARA: "analysis", Opened: day0, Actions: []Action{{ID: "a", Type: "dvpn", Owner: "tau", Due: day0}}}}}, nil

@@ -73,7 +73,7 @@ type Cluster struct {
 	// Responses are the response options a planning meeting considers
 	// when the cluster is active (shown in the PMP pack).
 	Responses []string `toml:"responses"`
-	rule     *Rule
+	rule      *Rule
 }
 
 // Fact is a record-derived condition clusters can use: an offence by the

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +11,17 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/synth"
 )
+
+// demoPassword makes a random password for the demo user.
+func demoPassword() string {
+	b := make([]byte, 9)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // demoDipSample is the size of the unit's published dip sample.
 const demoDipSample = 19
@@ -125,6 +135,13 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
+	// A demo user for the app, with a fresh random password (synthetic
+	// data only; real forces add users with tau users add).
+	users := filepath.Join(o.out, "users.toml")
+	password := demoPassword()
+	if err := app.AddUser(users, "demo", app.RoleAssessor, password); err != nil {
+		return err
+	}
 	gen, _ := analytics.Generation(wh)
 	fmt.Fprintf(w, "\ndone. Where to look:\n")
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
@@ -135,5 +152,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
 	fmt.Fprintf(w, "  %-34s calibration runs, each with proposed-weights.toml and model-card.md\n", filepath.Join(wh, "results", "calibrations"))
 	fmt.Fprintf(w, "  %-34s the impact report (open it in a browser; the others are beside it)\n", reports[0])
+	fmt.Fprintf(w, "\nThe threat assessors' app on this synthetic force:\n  tau serve --warehouse %s --users %s\n", wh, users)
+	fmt.Fprintf(w, "  then open http://127.0.0.1:8080 and sign in as demo with the password %s\n", password)
 	return nil
 }

@@ -1,0 +1,84 @@
+package analytics
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/scoring"
+	"github.com/tau-da/tau/synth"
+)
+
+// BenchmarkAppPages measures the app's pages at force scale (the default
+// synthetic force, 20,000 relationships), through HTTP with a signed-in
+// session: the ranked list, the list filtered to the red band, and a
+// relationship page. The target is under 200 ms each.
+func BenchmarkAppPages(b *testing.B) {
+	dir := b.TempDir()
+	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
+	if _, err := synth.Write(ex, synth.Config{Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: wh, MaxRejectRate: DefaultMaxRejectRate}); err != nil {
+		b.Fatal(err)
+	}
+	cfg, _ := scoring.Default()
+	run, err := Score(context.Background(), wh, cfg, time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := OpenAppStore(context.Background(), wh, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	users := filepath.Join(dir, "users.toml")
+	const pw = "benchmark password"
+	app.AddUser(users, "bench", app.RoleAssessor, pw)
+	u, _ := app.LoadUsers(users)
+	audit, _ := app.OpenAudit(wh)
+	defer audit.Close()
+	srv := httptest.NewServer(app.NewServer(store, u, audit, false))
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(srv.URL + "/login")
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+	if _, err := c.PostForm(srv.URL+"/login", url.Values{"csrf": {string(tok[1])}, "user": {"bench"}, "password": {pw}}); err != nil {
+		b.Fatal(err)
+	}
+	get := func(b *testing.B, path string) {
+		resp, err := c.Get(srv.URL + path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	top := run.Scores[0].RelationshipID
+	for _, p := range []struct{ name, path string }{{"list", "/"}, {"list_red", "/?band=red&sort=stage"}, {"relationship", "/r/" + top}, {"pack", "/r/" + top + "/pack"}} {
+		b.Run(p.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				get(b, p.path)
+			}
+		})
+	}
+	os.RemoveAll(ex)
+}
