@@ -82,3 +82,37 @@ func BenchmarkAppPages(b *testing.B) {
 	}
 	os.RemoveAll(ex)
 }
+
+// TestAppStoreFollowsLoads: the app reads the warehouse while a new load
+// replaces it, then follows the new generation.
+func TestAppStoreFollowsLoads(t *testing.T) {
+	wh := t.TempDir()
+	fixture := filepath.Join("..", "testdata", "score", "sticky", "extract")
+	mustLoad(t, fixture, wh, LoadOptions{})
+	cfg := defaultConfig(t)
+	asOf := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	if _, err := Score(context.Background(), wh, cfg, asOf, true); err != nil {
+		t.Fatal(err)
+	}
+	store, err := OpenAppStore(context.Background(), wh, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	before, err := store.List(context.Background(), app.Filter{})
+	if err != nil || before.Total == 0 {
+		t.Fatalf("list: %v", err)
+	}
+	gen1 := store.gen
+	mustLoad(t, fixture, wh, LoadOptions{})
+	after, err := store.List(context.Background(), app.Filter{})
+	if err != nil {
+		t.Fatalf("list after a new load: %v", err)
+	}
+	if store.gen == gen1 || after.Total != before.Total {
+		t.Errorf("generation %s -> %s, rows %d -> %d: the store should follow the new generation", gen1, store.gen, before.Total, after.Total)
+	}
+	if _, err := store.Relationship(context.Background(), "r-0000000000000000"); err != app.ErrNotFound {
+		t.Errorf("unknown relationship: %v", err)
+	}
+}

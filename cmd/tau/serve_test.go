@@ -189,3 +189,26 @@ func TestAppInChromium(t *testing.T) {
 	}
 	t.Logf("screenshots and the printed pack in %s", artefacts)
 }
+
+func TestUsersAddCLI(t *testing.T) {
+	users := filepath.Join(t.TempDir(), "users.toml")
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetIn(strings.NewReader("a sufficiently long password\n"))
+	root.SetArgs([]string{"users", "add", "carol", "--role", "analyst", "--users", users, "--password-stdin"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("users add: %v\n%s", err, out.String())
+	}
+	u, err := app.LoadUsers(users)
+	if err != nil || u["carol"].Role != app.RoleAnalyst {
+		t.Fatalf("users %v %v", u, err)
+	}
+	if _, err := run(t, "users", "add", "dave", "--role", "chief", "--users", users, "--password-stdin"); exitCode(err) != exitUsage {
+		t.Errorf("bad role: %v", err)
+	}
+	if _, err := run(t, "serve", "--warehouse", t.TempDir()); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--users") {
+		t.Errorf("serve without users: %v", err)
+	}
+}
