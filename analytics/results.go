@@ -3,10 +3,12 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // resultTable is a results table written as CSV (name.csv in a folder)
@@ -26,47 +28,60 @@ func csvToParquet(dir, tmp string, tables []resultTable) error {
 		return err
 	}
 	defer db.Close()
+	// The tables convert side by side, each on its own connection.
+	errs := make([]error, len(tables))
+	var wg sync.WaitGroup
+	for i, t := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = convertTable(ctx, db, tmp, t)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// convertTable turns one table's CSV file into Parquet.
+func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	for _, t := range tables {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", ident(t.name), t.columns)); err != nil {
-			return err
-		}
-		// The table's own column types drive the CSV reader; lists are
-		// written joined with | and split here.
-		rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t.name)
-		if err != nil {
-			return err
-		}
-		var cols, sel []string
-		for rows.Next() {
-			var name, typ string
-			if err := rows.Scan(&name, &typ); err != nil {
-				rows.Close()
-				return err
-			}
-			csvType := typ
-			if strings.HasSuffix(typ, "[]") {
-				csvType = "VARCHAR"
-				sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::%[2]s ELSE string_split(%[1]s, '|')::%[2]s END AS %[1]s", ident(name), typ))
-			} else {
-				sel = append(sel, ident(name))
-			}
-			cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
-		}
-		rows.Close()
-		src := filepath.Join(tmp, t.name+".csv")
-		q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
-			strings.Join(sel, ", "), quote(src), strings.Join(cols, ", "), quote(filepath.Join(tmp, t.name+".parquet")))
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
-		os.Remove(src)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", ident(t.name), t.columns)); err != nil {
+		return err
 	}
-	return nil
+	// The table's own column types drive the CSV reader; lists are
+	// written joined with | and split here.
+	rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t.name)
+	if err != nil {
+		return err
+	}
+	var cols, sel []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
+			return err
+		}
+		csvType := typ
+		if strings.HasSuffix(typ, "[]") {
+			csvType = "VARCHAR"
+			sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::%[2]s ELSE string_split(%[1]s, '|')::%[2]s END AS %[1]s", ident(name), typ))
+		} else {
+			sel = append(sel, ident(name))
+		}
+		cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
+	}
+	rows.Close()
+	src := filepath.Join(tmp, t.name+".csv")
+	q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
+		strings.Join(sel, ", "), quote(src), strings.Join(cols, ", "), quote(filepath.Join(tmp, t.name+".parquet")))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	return os.Remove(src)
 }
 
 // publish moves a finished results folder into place, replacing an earlier

@@ -137,10 +137,17 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 // stays bounded by one perpetrator's relationships.
 func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, only string, sink func(*scoring.Score) error, keep bool) (*ScoreRun, error) {
 	asOf = EndOfDay(asOf)
+	t0 := time.Now()
+	step := func(what string) {
+		if trace {
+			fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(t0).Seconds()*1000, what)
+		}
+	}
 	db, conn, err := OpenViews(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
+	step("open views")
 	defer db.Close()
 	defer conn.Close()
 	man, err := ReadManifest(dir)
@@ -152,9 +159,11 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	start := sc.s.LookbackStart(asOf)
+	step("prepare configuration tables")
 	if err := sc.run("scope", "CREATE TABLE scope AS ", asOf, start); err != nil {
 		return nil, err
 	}
+	step("scope")
 	if only != "" {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id <> ?", only); err != nil {
 			return nil, err
@@ -181,7 +190,9 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 	if err != nil {
 		return nil, err
 	}
+	step("stream and score")
 	scoring.Rank(run.Scores)
+	step("rank")
 	if only != "" {
 		ev := run.Evidence[only]
 		if ev == nil {
