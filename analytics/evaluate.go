@@ -140,24 +140,14 @@ func readOccurrences(ctx context.Context, conn *sql.Conn, d *evaluation.Design, 
 	for _, w := range d.Plans {
 		keep[w.Key] = true
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT relationship_id, victim_id, perpetrator_id, reported_at FROM occurrences")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var rel, v, pp string
-	var at time.Time
-	for rows.Next() {
-		if err := rows.Scan(&rel, &v, &pp, &at); err != nil {
-			return err
-		}
-		k := d.Params.Key(rel, v, pp)
+	err := scanOccurrences(ctx, conn, func(rel, v, p string, at time.Time) {
+		k := d.Params.Key(rel, v, p)
 		if d.Params.Comparison || keep[k] {
 			occ.Add(k, at)
 		}
-	}
+	})
 	occ.Sort()
-	return rows.Err()
+	return err
 }
 
 func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engagements) error {

@@ -1,0 +1,65 @@
+package analytics
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestBulkOccurrences: the bulk read gives every occurrence with its
+// values, the same as a plain query (run with and without the
+// duckdb_arrow tag: .ci/run does both).
+func TestBulkOccurrences(t *testing.T) {
+	wh := t.TempDir()
+	mustLoad(t, filepath.Join("..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, LoadOptions{})
+	db, conn, err := OpenViews(context.Background(), wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer conn.Close()
+	got := map[string]int{}
+	var latest time.Time
+	// The values are kept as they come (not copied into new strings here),
+	// so a read that hands out memory it later reuses shows up.
+	type row struct {
+		v, p string
+		at   time.Time
+	}
+	var all []row
+	if err := scanOccurrences(context.Background(), conn, func(rel, v, p string, at time.Time) {
+		all = append(all, row{v, p, at})
+		if at.After(latest) {
+			latest = at
+		}
+	}); err != nil {
+		t.Fatalf("%s: %v", bulkPath, err)
+	}
+	for _, r := range all {
+		got[r.v+"/"+r.p+"/"+r.at.Format("2006-01-02")]++
+	}
+	rows, err := conn.QueryContext(context.Background(), "SELECT victim_id || '/' || perpetrator_id || '/' || strftime(reported_at, '%Y-%m-%d'), count(*) FROM occurrences GROUP BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k string
+		var c int
+		rows.Scan(&k, &c)
+		if got[k] != c {
+			t.Errorf("%s: %s read %d times, want %d", bulkPath, k, got[k], c)
+		}
+		n++
+	}
+	if n != len(got) || n == 0 {
+		t.Errorf("%s: %d distinct keys read, %d in the table", bulkPath, len(got), n)
+	}
+	var max time.Time
+	conn.QueryRowContext(context.Background(), "SELECT max(reported_at) FROM occurrences").Scan(&max)
+	if !latest.Equal(max.UTC()) {
+		t.Errorf("%s: latest %v, want %v (timestamps must survive the read)", bulkPath, latest, max)
+	}
+}
