@@ -23,6 +23,7 @@ func validFormat(f string) bool {
 // Suppressed stands for a count under the publication threshold.
 type Suppressed struct{ Below int }
 
+// String shows the suppressed count as "<N".
 func (s Suppressed) String() string { return "<" + strconv.Itoa(s.Below) }
 
 // formatValue writes a value in a format: count (whole number with

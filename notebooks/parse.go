@@ -83,6 +83,7 @@ type ParseError struct {
 	Err  error
 }
 
+// Error writes "file:line: cell name: what went wrong".
 func (e *ParseError) Error() string {
 	if e.Cell != "" {
 		return fmt.Sprintf("%s:%d: cell %s: %v", e.Path, e.Line, e.Cell, e.Err)
@@ -90,6 +91,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 var (
