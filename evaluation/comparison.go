@@ -21,8 +21,8 @@ type Unit struct {
 	BaselineDays, FollowupDays float64
 	// Engaged says the victim was engaged with an agency during follow-up.
 	Engaged bool
-	// PlannedLater marks a comparison whose couple got a plan before the
-	// follow-up window ended.
+	// PlannedLater marks a comparison whose couple got a plan during the
+	// follow-up window (its follow-up is cut there).
 	PlannedLater bool
 }
 

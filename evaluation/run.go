@@ -20,8 +20,9 @@ type Candidate struct {
 // Propert & Rosenbaum 2001, JASA 96(455)): excluding relationships that
 // got a plan later would keep only those whose incidents fell away, since
 // plans go to the ones that stay high, and flatter the comparison. A
-// comparison planned during the windows keeps its counts (a bias towards
-// no effect, reported as planned_later).
+// comparison that gets a plan of its own during the follow-up counts only
+// until that plan (censored at treatment, reported as planned_later); one
+// planned before the follow-up begins is not used.
 func (c Candidate) notYetPlanned(opened time.Time) bool {
 	return c.PlanOpened.IsZero() || Day(c.PlanOpened).After(Day(opened))
 }
@@ -94,7 +95,7 @@ type MatchRow struct {
 	Followup       int     `json:"followup_count"`
 	Engaged        bool    `json:"engaged"`
 	// PlannedLater says the comparison's couple got a plan of its own
-	// before the follow-up window ended.
+	// during the follow-up window: its follow-up is cut at that plan.
 	PlannedLater bool `json:"planned_later"`
 }
 
@@ -389,8 +390,20 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 			if !ok {
 				continue
 			}
-			u := d.unit(data, w, c.RelationshipID, c.VictimID, p.Key(c.RelationshipID, c.VictimID, c.PerpetratorID), sc)
+			key := p.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
+			u := d.unit(data, w, c.RelationshipID, c.VictimID, key, sc)
 			u.PlannedLater = !c.PlanOpened.IsZero() && c.PlanOpened.Before(w.Followup.To)
+			if u.PlannedLater {
+				// Censored at its own plan: only its time without a plan
+				// counts. One planned before the follow-up begins has no
+				// such time and cannot stand for this plan.
+				end := Day(c.PlanOpened)
+				if !end.After(w.Followup.From) {
+					continue
+				}
+				f := Span{From: w.Followup.From, To: end}
+				u.Followup, u.FollowupDays = data.Occurrences.Count(key, f), f.Days()
+			}
 			pools[w.ID] = append(pools[w.ID], u)
 		}
 	}
@@ -405,7 +418,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	c := &ComparisonResult{
 		Method: fmt.Sprintf("each plan matched with replacement to up to %d relationships without a plan at its opening: same band, nearest on baseline count, "+
 			"count in the %d days before opening and score, all as at the end of the month before the plan opened (shortlist of %d nearest on the counts); "+
-			"risk-set matching: relationships not yet planned at the plan's opening; "+
+			"risk-set matching: relationships not yet planned at the plan's opening, their follow-up cut where a plan of their own begins; "+
 			"difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
 		Pool: len(data.Pool), PerPlan: p.ComparisonsPerPlan, Matched: len(treated) - len(unmatched), Unmatched: unmatched, DiD: did,
 		Balance: BalanceTable(treated, matches),

@@ -83,7 +83,7 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	}
 	if c := r.Comparison; c != nil {
 		fmt.Fprintf(&b, "\ncomparison group (against regression to the mean): %d of %d plans matched, %d comparisons each, pool %d\n", c.Matched, s.Plans, c.PerPlan, c.Pool)
-		fmt.Fprintf(&b, "  comparisons: relationships not yet planned when the plan opened (%d of the matches got a plan before follow-up ended)\n", c.PlannedLater)
+		fmt.Fprintf(&b, "  comparisons: relationships not yet planned when the plan opened (%d of the matches got a plan during follow-up and count only until it)\n", c.PlannedLater)
 		fmt.Fprintf(&b, "  naive before/after reduction (rates per day): %.0f%%\n", c.Naive)
 		fmt.Fprintf(&b, "  comparisons' own change: rate ratio %.3f (they fell too, without a plan)\n", c.DiD.ComparisonRatio)
 		fmt.Fprintf(&b, "  difference in differences: %.0f%% reduction (%.0f%% bootstrap %.0f%% to %.0f%%)\n", c.DiDReduction.Estimate, 100*c.DiDReduction.Level, c.DiDReduction.Lower, c.DiDReduction.Upper)
