@@ -58,7 +58,7 @@ func (s *NotebookSession) Query(ctx context.Context, name, query string, args ma
 	}
 	q := strings.TrimRight(strings.TrimSpace(query), ";")
 	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", ident(name), q), named...); err != nil {
-		return nil, fmt.Errorf("sql: %w", err)
+		return nil, fmt.Errorf("sql: %w%s", err, missingResultsHint(err))
 	}
 	rows, err := s.conn.QueryContext(ctx, "SELECT * FROM "+ident(name))
 	if err != nil {
@@ -91,4 +91,22 @@ func (s *NotebookSession) Query(ctx context.Context, name, query string, args ma
 		res.Rows = append(res.Rows, vals)
 	}
 	return res, rows.Err()
+}
+
+// resultsCommands says which command writes each kind of results table.
+var resultsCommands = map[string]string{"scores_": "tau score", "evaluations_": "tau evaluate", "calibrations_": "tau calibrate"}
+
+// missingResultsHint turns "table calibrations_runs does not exist" into
+// what to run first.
+func missingResultsHint(err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "does not exist") {
+		return ""
+	}
+	for prefix, cmd := range resultsCommands {
+		if strings.Contains(msg, "name "+prefix) {
+			return fmt.Sprintf("; the warehouse has no %s results yet: run %s on it first", strings.TrimSuffix(prefix, "_"), cmd)
+		}
+	}
+	return ""
 }

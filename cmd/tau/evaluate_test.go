@@ -65,6 +65,11 @@ func TestEvaluateCLI(t *testing.T) {
 	if err != nil || len(rows) != 3*15+1 || rows[0][0] != "pmp_id" || rows[0][9] != "fitted" {
 		t.Errorf("series: %v, %d rows", err, len(rows))
 	}
+	// A report over results that were never made says what to run.
+	if _, err := run(t, "notebook", "render", "calibration", "--warehouse", wh, "--out", filepath.Join(t.TempDir(), "c.html")); err == nil ||
+		!strings.Contains(err.Error(), "notebooks/calibration.md:") || !strings.Contains(err.Error(), "run tau calibrate on it first") {
+		t.Errorf("calibration report without a calibration: %v", err)
+	}
 	bad := []struct {
 		name     string
 		args     []string
