@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -254,7 +255,7 @@ ORDER BY weight DESC, cluster`, snap, func(rs *sql.Rows) error {
 		if err := rs.Scan(&c.ID, &c.Name, &c.Weight, &c.Stage, &c.Legs); err != nil {
 			return err
 		}
-		c.Legs = strings.NewReplacer(`"`, "", "{", "", "}", "", "[", "", "]", "").Replace(c.Legs)
+		c.Legs = legsText(c.Legs)
 		c.Responses = responses[c.ID]
 		rel.Clusters = append(rel.Clusters, c)
 		return nil
@@ -450,4 +451,25 @@ func each(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Ro
 		}
 	}
 	return rs.Err()
+}
+
+// legsText writes a cluster's legs for an officer: each part of the rule,
+// met by what, or not met.
+func legsText(raw string) string {
+	var legs []scoring.Leg
+	if err := json.Unmarshal([]byte(raw), &legs); err != nil {
+		return raw
+	}
+	var parts []string
+	for _, l := range legs {
+		switch {
+		case l.Met && len(l.By) > 0:
+			parts = append(parts, l.Rule+": met by "+strings.Join(l.By, ", "))
+		case l.Met:
+			parts = append(parts, l.Rule+": met")
+		default:
+			parts = append(parts, l.Rule+": not met")
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -396,10 +396,12 @@ func (s *Server) pack(w http.ResponseWriter, r *http.Request, se *session) {
 	if rel == nil {
 		return
 	}
-	cut := s.now().AddDate(-1, 0, 0)
+	// The twelve months up to the score date the pack describes.
+	end := rel.AsOf.AddDate(0, 0, 1)
+	cut := end.AddDate(-1, 0, 0)
 	var recent []Event
 	for _, e := range rel.Events {
-		if e.At.After(cut) {
+		if e.At.After(cut) && e.At.Before(end) {
 			recent = append(recent, e)
 		}
 	}

@@ -132,7 +132,7 @@ form.filters{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin-bottom
 {{range .Items}}{{if .Sticky}}<li>{{.Item}} {{.Label}}: said by assessment {{.SourceAssessment}} on {{day .SourceDate}}{{if .HeldAgainst}}, held although {{.HeldAgainst}} said {{.HeldAnswer}}{{end}}</li>{{end}}{{end}}</ul>
 <h2>Response options for the active clusters</h2>{{range .Clusters}}<p><strong>{{.ID}} {{.Name}}</strong></p><ul>{{range .Responses}}<li>{{.}}</li>{{else}}<li>none configured</li>{{end}}</ul>{{end}}
 <h2>Engagement</h2>{{range .Engagement}}<p>{{.Agency}} from {{day .From}} to {{day .To}}</p>{{else}}<p>None recorded.</p>{{end}}{{end}}
-<h2>The last twelve months</h2><table><thead><tr><th>Date</th><th>What</th><th>Detail</th></tr></thead><tbody>{{range .Recent}}<tr><td>{{day .At}}</td><td>{{.Lane}}</td><td>{{.Detail}}</td></tr>{{else}}<tr><td colspan="3">nothing recorded</td></tr>{{end}}</tbody></table>
+<h2>The twelve months to {{day .R.AsOf}}</h2><table><thead><tr><th>Date</th><th>What</th><th>Detail</th></tr></thead><tbody>{{range .Recent}}<tr><td>{{day .At}}</td><td>{{.Lane}}</td><td>{{.Detail}}</td></tr>{{else}}<tr><td colspan="3">nothing recorded</td></tr>{{end}}</tbody></table>
 <h2>Open actions</h2><table><thead><tr><th>Action</th><th>Owner</th><th>Due</th></tr></thead><tbody>{{range .Open}}<tr><td>{{.Type}}</td><td>{{.Owner}}</td><td>{{day .Due}}</td></tr>{{else}}<tr><td colspan="3">none</td></tr>{{end}}</tbody></table>
 {{template "foot"}}{{end}}
 

@@ -168,6 +168,9 @@ func TestAppInChromium(t *testing.T) {
 	}
 	shot("4-plans")
 	step("open the pack", chromedp.Navigate(srv.URL+"/r/"+rel+"/pack"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if pack := text("main"); !strings.Contains(pack, "MARAC referral") || !strings.Contains(pack, "dvpn") || strings.Contains(pack, "nothing recorded") {
+		t.Errorf("the pack lacks response options, open actions or recent history:\n%s", pack)
+	}
 	shot("5-pack")
 	pdf, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{})
