@@ -156,20 +156,17 @@ func (s *AppStore) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, e
 	if err != nil {
 		return nil, err
 	}
-	rs, err := db.QueryContext(ctx, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY ALL ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage", s.args(f, "")...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
 	var out []app.Count
-	for rs.Next() {
-		var c app.Count
-		if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rs.Err()
+	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY ALL ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
+		s.args(f, ""), func(rs *sql.Rows) error {
+			var c app.Count
+			if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	return out, err
 }
 
 // Options lists the configuration's clusters and the recorded areas.
@@ -182,18 +179,16 @@ func (s *AppStore) Options(ctx context.Context) ([]string, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rs, err := db.QueryContext(ctx, "SELECT DISTINCT area FROM persons WHERE area IS NOT NULL AND area <> '' ORDER BY area LIMIT 200")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rs.Close()
 	var areas []string
-	for rs.Next() {
+	err = each(ctx, db, "SELECT DISTINCT area FROM persons WHERE area IS NOT NULL AND area <> '' ORDER BY area LIMIT 200", nil, func(rs *sql.Rows) error {
 		var a string
-		rs.Scan(&a)
+		if err := rs.Scan(&a); err != nil {
+			return err
+		}
 		areas = append(areas, a)
-	}
-	return clusters, areas, rs.Err()
+		return nil
+	})
+	return clusters, areas, err
 }
 
 // Relationship gathers the relationship page: the score and its sources

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/tau-da/tau/evaluation"
 )
 
 // AUC is the area under the ROC curve of scores against outcomes, computed
@@ -88,17 +90,7 @@ func AUCInterval(scores []float64, y []bool, cluster []int, clusters, replicates
 		return math.NaN(), math.NaN(), errors.New("calibrate: the AUC is undefined in most bootstrap resamples (too few positive outcomes)")
 	}
 	sort.Float64s(stats)
-	return quantile(stats, (1-level)/2), quantile(stats, 1-(1-level)/2), nil
-}
-
-// quantile is the type-7 sample quantile of sorted values.
-func quantile(sorted []float64, q float64) float64 {
-	h := (float64(len(sorted)) - 1) * q
-	lo := math.Floor(h)
-	if int(lo)+1 >= len(sorted) {
-		return sorted[len(sorted)-1]
-	}
-	return sorted[int(lo)] + (h-lo)*(sorted[int(lo)+1]-sorted[int(lo)])
+	return evaluation.Quantile(stats, (1-level)/2), evaluation.Quantile(stats, 1-(1-level)/2), nil
 }
 
 // Brier is the mean squared difference between predicted probability and

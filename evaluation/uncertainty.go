@@ -45,12 +45,12 @@ func BootstrapPrevented(plans []Plan, replicates int, level float64, seed uint64
 		stats[b] = sum
 	}
 	sort.Float64s(stats)
-	return Interval{Estimate: point, Lower: quantile(stats, (1-level)/2), Upper: quantile(stats, 1-(1-level)/2), Level: level}, nil
+	return Interval{Estimate: point, Lower: Quantile(stats, (1-level)/2), Upper: Quantile(stats, 1-(1-level)/2), Level: level}, nil
 }
 
-// quantile is the type-7 sample quantile (linear interpolation, R's
-// default) of sorted values.
-func quantile(sorted []float64, q float64) float64 {
+// Quantile is the type-7 sample quantile (linear interpolation, R's
+// default; Hyndman & Fan 1996) of sorted values.
+func Quantile(sorted []float64, q float64) float64 {
 	h := (float64(len(sorted)) - 1) * q
 	lo := math.Floor(h)
 	if int(lo)+1 >= len(sorted) {
@@ -172,5 +172,5 @@ func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, rep
 		return Interval{}, errors.New("evaluation: the difference in differences is undefined in most bootstrap resamples; too few plans or comparison incidents")
 	}
 	sort.Float64s(stats)
-	return Interval{Estimate: point.Reduction, Lower: quantile(stats, (1-level)/2), Upper: quantile(stats, 1-(1-level)/2), Level: level}, nil
+	return Interval{Estimate: point.Reduction, Lower: Quantile(stats, (1-level)/2), Upper: Quantile(stats, 1-(1-level)/2), Level: level}, nil
 }
