@@ -33,7 +33,7 @@ func TestBootstrapPrevented(t *testing.T) {
 }
 
 // TestQuantile checks the type-7 rule on 1..5: the 25% quantile is 2 and
-// the 10% quantile 1.4 (R: Quantile(1:5, c(.25, .1)) gives 2.0 and 1.4).
+// the 10% quantile 1.4 (R: quantile(1:5, c(.25, .1)) gives 2.0 and 1.4).
 func TestQuantile(t *testing.T) {
 	xs := []float64{1, 2, 3, 4, 5}
 	if q := Quantile(xs, 0.25); q != 2 {
