@@ -45,6 +45,10 @@ func toolVersion() string {
 // goMemoryLimit is the soft limit on Go's heap (1.5 GiB).
 const goMemoryLimit = 1536 << 20
 
+// goGCPercent lets the heap grow to five times the live data between
+// collections (Go's default is 100: twice), bounded by goMemoryLimit.
+const goGCPercent = 400
+
 func main() {
 	// Everything tau writes holds the most sensitive data a force has:
 	// files are created readable by their owner only.
@@ -56,6 +60,12 @@ func main() {
 	// in the environment overrides it.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(goMemoryLimit)
+	}
+	// With that ceiling, the collector can run less often: scoring a force
+	// takes about 2.15 s at 400 against 2.4 s at Go's default of 100.
+	// GOGC in the environment overrides it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(goGCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
