@@ -202,7 +202,10 @@ func (s *AppStore) Relationship(ctx context.Context, id string) (*app.Relationsh
 	if len(rows) == 0 {
 		return nil, app.ErrNotFound
 	}
-	db, _ := s.conn(ctx)
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rel := &app.Relationship{Row: rows[0], AsOf: s.asOf, ConfigHash: s.cfg.Hash}
 	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
 	err = each(ctx, db, `SELECT item, label, class, subject, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,

@@ -232,11 +232,17 @@ type TopK struct {
 // capture (recall). in[i] marks the samples whose outcomes count (a group
 // for fairness); nil counts all.
 func TopKAt(scores []float64, y []bool, date []int, key []string, k int, in []bool) TopK {
+	return countTopK(topPerDate(scores, date, key, func(int) int { return k }), y, k, in)
+}
+
+// topPerDate marks, at each date, the n(size) highest-scored samples
+// (ties to the lower key), size being the number of samples that date.
+func topPerDate(scores []float64, date []int, key []string, n func(size int) int) []bool {
 	byDate := map[int][]int{}
 	for i, d := range date {
 		byDate[d] = append(byDate[d], i)
 	}
-	t := TopK{K: k}
+	top := make([]bool, len(scores))
 	for _, idx := range byDate {
 		sort.Slice(idx, func(a, b int) bool {
 			if scores[idx[a]] != scores[idx[b]] {
@@ -244,18 +250,28 @@ func TopKAt(scores []float64, y []bool, date []int, key []string, k int, in []bo
 			}
 			return key[idx[a]] < key[idx[b]]
 		})
-		for r, i := range idx {
-			if in != nil && !in[i] {
-				continue
-			}
+		for _, i := range idx[:min(n(len(idx)), len(idx))] {
+			top[i] = true
+		}
+	}
+	return top
+}
+
+// countTopK pools precision and recall of a top-k selection over the
+// samples in (nil: all).
+func countTopK(selected, y []bool, k int, in []bool) TopK {
+	t := TopK{K: k}
+	for i := range y {
+		if in != nil && !in[i] {
+			continue
+		}
+		if y[i] {
+			t.Positives++
+		}
+		if selected[i] {
+			t.Selected++
 			if y[i] {
-				t.Positives++
-			}
-			if r < k {
-				t.Selected++
-				if y[i] {
-					t.Captured++
-				}
+				t.Captured++
 			}
 		}
 	}

@@ -51,7 +51,7 @@ func ProposeWeights(rep *Report, ids []string, current map[string]float64, outco
 			w.LogOdds, w.SE = c.LogOdds, c.SE
 			w.Proposed = math.Round(10*math.Max(0, float64(c.LogOdds))*maxW/maxBeta) / 10
 			w.Evidence = fmt.Sprintf("tau calibrate run %s: log-odds %+.2f (SE %s), odds ratio %.2f (95%% CI %s-%s) for %s, holding the other clusters, harm, recency, frequency and serial fixed; active in %d samples, %d with the outcome",
-				runID, float64(c.LogOdds), fmtNum(c.SE), float64(c.OddsRatio), fmtNum(c.Lower), fmtNum(c.Upper), outcome, c.Active, c.ActivePositives)
+				runID, float64(c.LogOdds), num(c.SE, "%.2f"), float64(c.OddsRatio), num(c.Lower, "%.2f"), num(c.Upper, "%.2f"), outcome, c.Active, c.ActivePositives)
 			if c.LogOdds <= 0 {
 				w.Evidence += "; no positive association, so weight 0"
 			}
@@ -59,14 +59,6 @@ func ProposeWeights(rep *Report, ids []string, current map[string]float64, outco
 		out = append(out, w)
 	}
 	return out
-}
-
-func fmtNum(n Number) string {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return "n/a"
-	}
-	return strconv.FormatFloat(f, 'f', 2, 64)
 }
 
 // RewriteConfig returns the configuration file with each cluster's weight

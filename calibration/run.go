@@ -577,10 +577,14 @@ func timeSplit(samples []Sample, dl []time.Time, x [][]float64, names []string, 
 	if trainEnd < 0 {
 		return nil, fmt.Sprintf("time-ordered validation skipped: no as-of date's %s outcome window closes before the test dates begin (%s); use more dates or a shorter horizon", p.Horizon, cut.Format("2006-01-02"))
 	}
-	train, test := split(len(samples), func(i int) bool { return date[i] <= trainEnd })
-	test = test[:0]
+	// Dates between the last training date and the first test date are
+	// in neither set.
+	var train, test []int
 	for i := range samples {
-		if date[i] >= firstTest {
+		switch {
+		case date[i] <= trainEnd:
+			train = append(train, i)
+		case date[i] >= firstTest:
 			test = append(test, i)
 		}
 	}
@@ -643,8 +647,10 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 	}
 	for _, b := range []string{BaselineModel, BaselineCurrent} {
 		pred := rep.OutOfFold[b]
-		flagged := flagTop(pred, date, key, p.FlagShare)
-		overall := TopKAt(pred, y, date, key, p.Capacity, nil)
+		// The list at each date is the same for every group: rank once.
+		flagged := topPerDate(pred, date, key, func(size int) int { return int(math.Ceil(p.FlagShare * float64(size))) })
+		topK := topPerDate(pred, date, key, func(int) int { return p.Capacity })
+		overall := countTopK(topK, y, p.Capacity, nil)
 		fnrAll := fnr(flagged, y, nil)
 		for _, c := range chars {
 			groups := map[string][]bool{}
@@ -673,7 +679,7 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 						ys = append(ys, y[i])
 					}
 				}
-				t := TopKAt(pred, y, date, key, p.Capacity, in)
+				t := countTopK(topK, y, p.Capacity, in)
 				row := GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: len(ps), Positives: t.Positives,
 					AUC: Number(AUC(ps, ys)), Brier: Number(Brier(ps, ys)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in))}
 				if t.Positives < minGroupPositives {
@@ -694,28 +700,6 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 			}
 		}
 	}
-}
-
-// flagTop marks the top share of samples by prediction at each date.
-func flagTop(pred []float64, date []int, key []string, share float64) []bool {
-	byDate := map[int][]int{}
-	for i, d := range date {
-		byDate[d] = append(byDate[d], i)
-	}
-	out := make([]bool, len(pred))
-	for _, idx := range byDate {
-		sort.Slice(idx, func(a, b int) bool {
-			if pred[idx[a]] != pred[idx[b]] {
-				return pred[idx[a]] > pred[idx[b]]
-			}
-			return key[idx[a]] < key[idx[b]]
-		})
-		k := int(math.Ceil(share * float64(len(idx))))
-		for _, i := range idx[:k] {
-			out[i] = true
-		}
-	}
-	return out
 }
 
 // fnr is the share of positives (in the group) not flagged.

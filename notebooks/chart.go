@@ -60,14 +60,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 	}
 	// Categories in first-seen order for nominal x.
 	nominal := s.Type == "bar" || s.Type == "stacked" || (!timeX && len(r.Rows) > 0 && !isNumber(r.Rows[0][xi]))
-	cats, catIdx := []string{}, map[string]int{}
-	for _, row := range r.Rows {
-		k := formatValue(row[xi], "")
-		if _, ok := catIdx[k]; !ok {
-			catIdx[k] = len(cats)
-			cats = append(cats, k)
-		}
-	}
+	cats, catIdx := categories(r, xi)
 	var ss []*series
 	byName := map[string]*series{}
 	skipped := 0
@@ -200,14 +193,7 @@ func refLines(p *plot.Plot, s Spec) {
 // relationship's occurrences, assessments, stage changes, plan dates and
 // actions.
 func timeline(p *plot.Plot, s Spec, r *Result, xi, lane int) ([]byte, int, error) {
-	lanes, laneIdx := []string{}, map[string]int{}
-	for _, row := range r.Rows {
-		k := formatValue(row[lane], "")
-		if _, ok := laneIdx[k]; !ok {
-			laneIdx[k] = len(lanes)
-			lanes = append(lanes, k)
-		}
-	}
+	lanes, laneIdx := categories(r, lane)
 	pts := make([]plotter.XYs, len(lanes))
 	for _, row := range r.Rows {
 		t, ok := row[xi].(time.Time)
@@ -235,6 +221,20 @@ func timeline(p *plot.Plot, s Spec, r *Result, xi, lane int) ([]byte, int, error
 	h := vg.Length(2+len(lanes)) * vg.Centimeter * 0.8
 	b, err := svgOf(p, chartWidth, max(h, 5*vg.Centimeter))
 	return b, 0, err
+}
+
+// categories lists a column's values as text in first-seen order, with
+// each one's position.
+func categories(r *Result, col int) ([]string, map[string]int) {
+	names, idx := []string{}, map[string]int{}
+	for _, row := range r.Rows {
+		k := formatValue(row[col], "")
+		if _, ok := idx[k]; !ok {
+			idx[k] = len(names)
+			names = append(names, k)
+		}
+	}
+	return names, idx
 }
 
 func svgOf(p *plot.Plot, w, h vg.Length) ([]byte, error) {
