@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/tau-da/tau/analytics"
@@ -15,6 +16,16 @@ import (
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/synth"
 )
+
+// selfCommand is how to run tau again the way it was started: the go run
+// line from the source folder when started by go run (whose binary lives
+// in a temporary build folder), else the binary's name.
+func selfCommand() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/tau"
+	}
+	return "tau"
+}
 
 // demoPassword makes a random password for the demo user.
 func demoPassword() string {
@@ -152,7 +163,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
 	fmt.Fprintf(w, "  %-34s calibration runs, each with proposed-weights.toml and model-card.md\n", filepath.Join(wh, "results", "calibrations"))
 	fmt.Fprintf(w, "  %-34s the impact report (open it in a browser; the others are beside it)\n", reports[0])
-	fmt.Fprintf(w, "\nThe threat assessors' app on this synthetic force:\n  tau serve --warehouse %s --users %s\n", wh, users)
+	fmt.Fprintf(w, "\nThe threat assessors' app on this synthetic force:\n  %s serve --warehouse %s --users %s\n", selfCommand(), wh, users)
 	fmt.Fprintf(w, "  then open http://127.0.0.1:8080 and sign in as demo with the password %s\n", password)
 	return nil
 }

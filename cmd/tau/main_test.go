@@ -40,7 +40,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	for _, want := range []string{"wrote a synthetic force", "reconciles", "checks:", "0 failed", "relationships scored", "ACTIVE ITEMS", "STAGE AT EACH ASSESSMENT", "Maryland Scientific Methods Scale level", "where to look", "tau serve --warehouse", "sign in as demo"} {
+	for _, want := range []string{"wrote a synthetic force", "reconciles", "checks:", "0 failed", "relationships scored", "ACTIVE ITEMS", "STAGE AT EACH ASSESSMENT", "Maryland Scientific Methods Scale level", "where to look", " serve --warehouse", "sign in as demo"} {
 		if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
