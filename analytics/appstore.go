@@ -3,13 +3,11 @@ package analytics
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -208,13 +206,15 @@ func (s *AppStore) Relationship(ctx context.Context, id string) (*app.Relationsh
 	}
 	rel := &app.Relationship{Row: rows[0], AsOf: s.asOf, ConfigHash: s.cfg.Hash}
 	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
-	err = each(ctx, db, `SELECT item, label, class, subject, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,
-  from_other_relationship, coalesce(held_against_assessment_id, ''), coalesce(held_against_answer, ''), held_against_date, reason
+	// The snapshot keeps each item's source and the later answer a sticky
+	// yes is held against; the words come from the configuration.
+	err = each(ctx, db, `SELECT item, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,
+  from_other_relationship, coalesce(held_against_assessment_id, ''), coalesce(held_against_answer, ''), held_against_date
 FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof ORDER BY item`, snap, func(rs *sql.Rows) error {
 		var it app.Item
 		var held sql.NullTime
-		if err := rs.Scan(&it.Item, &it.Label, &it.Class, &it.Subject, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
-			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held, &it.Reason); err != nil {
+		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
+			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held); err != nil {
 			return err
 		}
 		it.HeldDate = held.Time
@@ -224,43 +224,56 @@ FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $as
 	if err != nil {
 		return nil, err
 	}
-	// The snapshot keeps what scored; the later answers a sticky item is
-	// held against come from the relationship's full answer history, as
-	// explain finds them.
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := history(ctx, conn, s.cfg, id)
-	conn.Close()
-	if err != nil {
-		return nil, err
-	}
-	hist := scoring.Summarise(raw, EndOfDay(s.asOf))
+	scorer := scoring.NewScorer(s.cfg)
 	for i := range rel.Items {
 		it := &rel.Items[i]
-		if h := hist[it.Item]; h != nil && h.Conflict != nil && it.HeldAgainst == "" && !it.FromOther {
-			it.Sticky, it.HeldAgainst, it.HeldAnswer, it.HeldDate = true, h.Conflict.AssessmentID, h.Conflict.Answer, h.Conflict.Date
+		c, _ := s.cfg.Canonical(it.Item)
+		it.Label, it.Class, it.Subject = c.Label, c.Class, c.Subject
+		a := scoring.ActiveItem{Item: it.Item, Class: c.Class, FromOtherRelationship: it.FromOther,
+			Source: scoring.Ref{AssessmentID: it.SourceAssessment, Date: it.SourceDate, RelationshipID: it.SourceRelation}}
+		if it.HeldAgainst != "" {
+			a.HeldAgainst = &scoring.Ref{AssessmentID: it.HeldAgainst, Date: it.HeldDate, Answer: it.HeldAnswer}
 		}
+		it.Reason = scorer.Reason(a)
 	}
-	responses := map[string][]string{}
-	for _, c := range s.cfg.Clusters {
-		responses[c.ID] = c.Responses
+	// The active clusters, and which legs of each were met, from the items
+	// and facts the snapshot says the rules were given.
+	holds := map[string]bool{}
+	for _, it := range rel.Items {
+		holds[it.Item] = true
 	}
-	err = each(ctx, db, `SELECT cluster, name, weight, stage, legs FROM scores_clusters WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof
-ORDER BY weight DESC, cluster`, snap, func(rs *sql.Rows) error {
-		var c app.Cluster
-		if err := rs.Scan(&c.ID, &c.Name, &c.Weight, &c.Stage, &c.Legs); err != nil {
-			return err
-		}
-		c.Legs = legsText(c.Legs)
-		c.Responses = responses[c.ID]
-		rel.Clusters = append(rel.Clusters, c)
-		return nil
-	})
+	var active []string
+	err = each(ctx, db, `SELECT unnest(clusters), unnest(facts) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+		snap, func(rs *sql.Rows) error {
+			var cl, fact sql.NullString
+			if err := rs.Scan(&cl, &fact); err != nil {
+				return err
+			}
+			if cl.Valid {
+				active = append(active, cl.String)
+			}
+			if fact.Valid {
+				holds[fact.String] = true
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
+	for _, id := range active {
+		for i := range s.cfg.Clusters {
+			if c := &s.cfg.Clusters[i]; c.ID == id {
+				rel.Clusters = append(rel.Clusters, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
+					Legs: scoring.LegsText(c.Legs(func(a string) bool { return holds[a] })), Responses: c.Responses})
+			}
+		}
+	}
+	sort.SliceStable(rel.Clusters, func(i, j int) bool {
+		if rel.Clusters[i].Weight != rel.Clusters[j].Weight {
+			return rel.Clusters[i].Weight > rel.Clusters[j].Weight
+		}
+		return rel.Clusters[i].ID < rel.Clusters[j].ID
+	})
 	start := EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
 	err = each(ctx, db, `SELECT offence_id, offence_code, committed_at FROM offences WHERE offender_id = $perp AND committed_at >= $start AND committed_at <= $end
 ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
@@ -449,25 +462,4 @@ func each(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Ro
 		}
 	}
 	return rs.Err()
-}
-
-// legsText writes a cluster's legs for an officer: each part of the rule,
-// met by what, or not met.
-func legsText(raw string) string {
-	var legs []scoring.Leg
-	if err := json.Unmarshal([]byte(raw), &legs); err != nil {
-		return raw
-	}
-	var parts []string
-	for _, l := range legs {
-		switch {
-		case l.Met && len(l.By) > 0:
-			parts = append(parts, l.Rule+": met by "+strings.Join(l.By, ", "))
-		case l.Met:
-			parts = append(parts, l.Rule+": met")
-		default:
-			parts = append(parts, l.Rule+": not met")
-		}
-	}
-	return strings.Join(parts, "; ")
 }

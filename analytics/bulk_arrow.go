@@ -24,40 +24,230 @@ type stringColumn interface {
 	IsNull(int) bool
 }
 
-// scanOccurrences calls fn for every row of occurrenceQuery, reading Arrow
-// record batches.
-func scanOccurrences(ctx context.Context, conn *sql.Conn, fn func(rel, victim, perp string, at time.Time)) error {
-	return conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		rdr, err := ar.QueryContext(ctx, occurrenceQuery)
-		if err != nil {
-			return err
-		}
-		defer rdr.Release()
-		for rdr.Next() {
-			rec := rdr.RecordBatch()
-			var cols [3]stringColumn
-			for i := range cols {
-				c, ok := rec.Column(i).(stringColumn)
-				if !ok {
-					return fmt.Errorf("bulk read: column %d is %s, not a string", i, rec.Column(i).DataType())
+// arrowRows reads a query's Arrow record batches. The driver connection may
+// only be used inside sql.Conn.Raw, so a goroutine holds it there and hands
+// each batch over, waiting until the reader has finished with it (DuckDB
+// reuses a batch's buffers for the next).
+type arrowRows struct {
+	batches chan arrow.RecordBatch
+	ack     chan struct{}
+	errc    chan error
+	cancel  context.CancelFunc
+	cols    []arrow.Array
+	units   []arrow.TimeUnit
+	row, n  int
+	held    bool
+	err     error
+	done    bool
+}
+
+// queryBulk runs a query on a new connection of db and reads its rows as
+// Arrow record batches.
+func queryBulk(ctx context.Context, db *sql.DB, query string, args ...any) (bulkRows, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &arrowRows{batches: make(chan arrow.RecordBatch), ack: make(chan struct{}, 1), errc: make(chan error, 1), cancel: cancel}
+	go func() {
+		err := conn.Raw(func(dc any) error {
+			ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+			if err != nil {
+				return err
+			}
+			rdr, err := ar.QueryContext(ctx, query, args...)
+			if err != nil {
+				return err
+			}
+			defer rdr.Release()
+			for rdr.Next() {
+				select {
+				case r.batches <- rdr.RecordBatch():
+				case <-ctx.Done():
+					return ctx.Err()
 				}
-				cols[i] = c
+				select {
+				case <-r.ack:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 			}
-			ts, ok := rec.Column(3).(*array.Timestamp)
-			if !ok {
-				return fmt.Errorf("bulk read: reported_at is %s, not a timestamp", rec.Column(3).DataType())
+			return rdr.Err()
+		})
+		conn.Close()
+		r.errc <- err
+		close(r.batches)
+	}()
+	return r, nil
+}
+
+func (r *arrowRows) Next() bool {
+	if r.done {
+		return false
+	}
+	if r.row+1 < r.n {
+		r.row++
+		return true
+	}
+	for {
+		if r.held {
+			r.held = false
+			r.ack <- struct{}{}
+		}
+		rec, ok := <-r.batches
+		if !ok {
+			r.done = true
+			if err := <-r.errc; err != nil && r.err == nil {
+				r.err = err
 			}
-			unit := ts.DataType().(*arrow.TimestampType).Unit
-			for i := 0; i < int(rec.NumRows()); i++ {
-				// Arrow's strings alias the batch's buffers, which are
-				// reused for the next batch: keep copies.
-				fn(strings.Clone(cols[0].Value(i)), strings.Clone(cols[1].Value(i)), strings.Clone(cols[2].Value(i)), ts.Value(i).ToTime(unit).UTC())
+			return false
+		}
+		r.held = true
+		r.n, r.row = int(rec.NumRows()), 0
+		r.cols = rec.Columns()
+		r.units = make([]arrow.TimeUnit, len(r.cols))
+		for i, c := range r.cols {
+			if t, ok := c.DataType().(*arrow.TimestampType); ok {
+				r.units[i] = t.Unit
 			}
 		}
-		return rdr.Err()
-	})
+		if r.n > 0 {
+			return true
+		}
+	}
+}
+
+func (r *arrowRows) Err() error { return r.err }
+
+func (r *arrowRows) Close() {
+	r.cancel()
+	if r.held {
+		r.held = false
+		r.ack <- struct{}{}
+	}
+	if !r.done {
+		for range r.batches {
+			// the goroutine stops at the cancelled context
+		}
+		<-r.errc
+		r.done = true
+	}
+}
+
+func (r *arrowRows) Valid(i int) bool { return !r.cols[i].IsNull(r.row) }
+
+func (r *arrowRows) Str(i int) string {
+	c, ok := r.cols[i].(stringColumn)
+	if !ok {
+		r.fail(i, "a string")
+		return ""
+	}
+	if c.IsNull(r.row) {
+		return ""
+	}
+	return c.Value(r.row)
+}
+
+func (r *arrowRows) Keep(i int) string { return strings.Clone(r.Str(i)) }
+
+func (r *arrowRows) Time(i int) time.Time {
+	c, ok := r.cols[i].(*array.Timestamp)
+	if !ok {
+		r.fail(i, "a timestamp")
+		return time.Time{}
+	}
+	if c.IsNull(r.row) {
+		return time.Time{}
+	}
+	return c.Value(r.row).ToTime(r.units[i]).UTC()
+}
+
+func (r *arrowRows) Int(i int) int64 {
+	if r.cols[i].IsNull(r.row) {
+		return 0
+	}
+	switch c := r.cols[i].(type) {
+	case *array.Int64:
+		return c.Value(r.row)
+	case *array.Int32:
+		return int64(c.Value(r.row))
+	case *array.Int16:
+		return int64(c.Value(r.row))
+	case *array.Int8:
+		return int64(c.Value(r.row))
+	case *array.Uint64:
+		return int64(c.Value(r.row))
+	case *array.Uint32:
+		return int64(c.Value(r.row))
+	case *array.Uint16:
+		return int64(c.Value(r.row))
+	case *array.Uint8:
+		return int64(c.Value(r.row))
+	}
+	r.fail(i, "an integer")
+	return 0
+}
+
+func (r *arrowRows) Uint(i int) uint64 {
+	if c, ok := r.cols[i].(*array.Uint64); ok {
+		if c.IsNull(r.row) {
+			return 0
+		}
+		return c.Value(r.row)
+	}
+	return uint64(r.Int(i))
+}
+
+func (r *arrowRows) Float(i int) float64 {
+	if c, ok := r.cols[i].(*array.Float64); ok {
+		if c.IsNull(r.row) {
+			return 0
+		}
+		return c.Value(r.row)
+	}
+	return float64(r.Int(i))
+}
+
+func (r *arrowRows) Bool(i int) bool {
+	c, ok := r.cols[i].(*array.Boolean)
+	if !ok {
+		r.fail(i, "a boolean")
+		return false
+	}
+	return !c.IsNull(r.row) && c.Value(r.row)
+}
+
+func (r *arrowRows) Strs(i int) []string {
+	l, ok := r.cols[i].(array.ListLike)
+	if !ok {
+		r.fail(i, "a list")
+		return nil
+	}
+	if l.IsNull(r.row) {
+		return nil
+	}
+	vals, ok := l.ListValues().(stringColumn)
+	if !ok {
+		r.fail(i, "a list of strings")
+		return nil
+	}
+	start, end := l.ValueOffsets(r.row)
+	out := make([]string, 0, end-start)
+	for j := start; j < end; j++ {
+		if !vals.IsNull(int(j)) {
+			out = append(out, strings.Clone(vals.Value(int(j))))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// fail records a column whose Arrow type the reader does not expect.
+func (r *arrowRows) fail(i int, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("bulk read: column %d is %s, not %s", i, r.cols[i].DataType(), want)
+	}
 }

@@ -28,7 +28,7 @@ func TestBulkOccurrences(t *testing.T) {
 		at   time.Time
 	}
 	var all []row
-	if err := scanOccurrences(context.Background(), conn, func(rel, v, p string, at time.Time) {
+	if err := scanOccurrences(context.Background(), db, func(rel, v, p string, at time.Time) {
 		all = append(all, row{v, p, at})
 		if at.After(latest) {
 			latest = at

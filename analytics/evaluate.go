@@ -71,7 +71,7 @@ func Evaluate(ctx context.Context, dir string, cfg *scoring.Config, p evaluation
 		return nil, err
 	}
 	data := evaluation.Data{Occurrences: evaluation.Occurrences{}, Engagements: evaluation.Engagements{}}
-	if err := readOccurrences(ctx, conn, design, data.Occurrences); err != nil {
+	if err := readOccurrences(ctx, db, design, data.Occurrences); err != nil {
 		return nil, fmt.Errorf("evaluate %s: read occurrences: %w", dir, err)
 	}
 	if have["engagement"] {
@@ -135,12 +135,12 @@ FROM pmps ORDER BY pmp_id`)
 
 // readOccurrences indexes occurrences under the design's key; without a
 // comparison only the plans' own are kept.
-func readOccurrences(ctx context.Context, conn *sql.Conn, d *evaluation.Design, occ evaluation.Occurrences) error {
+func readOccurrences(ctx context.Context, db *sql.DB, d *evaluation.Design, occ evaluation.Occurrences) error {
 	keep := map[string]bool{}
 	for _, w := range d.Plans {
 		keep[w.Key] = true
 	}
-	err := scanOccurrences(ctx, conn, func(rel, v, p string, at time.Time) {
+	err := scanOccurrences(ctx, db, func(rel, v, p string, at time.Time) {
 		k := d.Params.Key(rel, v, p)
 		if d.Params.Comparison || keep[k] {
 			occ.Add(k, at)

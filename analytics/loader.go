@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/extract"
+	"github.com/tau-da/tau/queries"
 )
 
 // rejectsDDL is the table every rejected or dropped row goes to. kind is
@@ -231,6 +232,11 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	if rep.Loaded, err = l.count("SELECT count(*) FROM read_parquet(" + quote(table) + ")"); err != nil {
 		return fail("count", err)
 	}
+	if f.Name == "answers" {
+		if err := l.answerSets(table, s.path != "" && rep.Loaded == records); err != nil {
+			return fail("write answer sets", err)
+		}
+	}
 
 	// Keep each rejected row, with every original value (ids as loaded).
 	recOut := "e.rec"
@@ -399,7 +405,7 @@ func (l *loader) duplicates(s *source, table string) (string, error) {
 		// number of distinct DASH items in a 64-bit set; any other item id
 		// sends its assessment to the exact check.
 		q = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT x.assessment_id, x.item FROM read_parquet(%s) AS x
-WHERE x.assessment_id IN (SELECT assessment_id FROM agg_answers WHERE other > 0 OR n <> bit_count(bits))
+WHERE x.assessment_id IN (SELECT assessment_id FROM agg_answers WHERE other > 0 OR n <> bit_count(answered))
   AND x.assessment_id NOT IN (SELECT assessment_id FROM orphan_answers)
 GROUP BY ALL HAVING count(*) > 1`, dk, quote(table))
 	} else {
@@ -518,16 +524,17 @@ func stagedItem(x string) string {
 }
 
 // answerOrphans aggregates the written answers once per assessment
-// (agg_answers: rows, the set of DASH items Q1..Q63 as bits, other items)
-// and lists in orphan_answers the assessment ids that were not loaded. It
-// returns how many there are.
+// (agg_answers: the answer_sets query, with its rows and item sets) and lists
+// in orphan_answers the assessment ids that were not loaded. It returns how
+// many there are.
 func (l *loader) answerOrphans(table string) (int64, error) {
+	q, err := queries.Warehouse("answer_sets")
+	if err != nil {
+		return 0, err
+	}
 	stmts := []string{
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE agg_answers AS SELECT assessment_id, count(*) AS n,
-  bit_or(CASE WHEN b BETWEEN 1 AND 63 THEN 1::UBIGINT << b ELSE 0::UBIGINT END) AS bits,
-  count(*) FILTER (WHERE b IS NULL OR b NOT BETWEEN 1 AND 63) AS other
-FROM (SELECT assessment_id, CASE WHEN item[1] = 'Q' THEN try_cast(item[2:] AS UTINYINT) END AS b FROM read_parquet(%s))
-GROUP BY ALL`, quote(table)),
+		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table)),
+		"CREATE OR REPLACE TEMP TABLE agg_answers AS " + q.SQL,
 		`CREATE OR REPLACE TEMP TABLE orphan_answers AS SELECT assessment_id FROM agg_answers
 WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
 	}
@@ -537,6 +544,26 @@ WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
 		}
 	}
 	return l.count("SELECT count(*) FROM orphan_answers")
+}
+
+// answerSets writes the answer_sets table: each loaded assessment's answers
+// as item sets (queries/warehouse/answer_sets.sql), which scoring folds
+// instead of reading every answer. When every record was loaded as it was
+// read, the sets are the ones the checks already built; otherwise they are
+// built again from the table as finally written.
+func (l *loader) answerSets(table string, unchanged bool) error {
+	q, err := queries.Warehouse("answer_sets")
+	if err != nil {
+		return err
+	}
+	src := "SELECT * EXCLUDE (n) FROM agg_answers"
+	if !unchanged {
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table))); err != nil {
+			return err
+		}
+		src = "SELECT * EXCLUDE (n) FROM (" + q.SQL + ")"
+	}
+	return l.copyOut("answer_sets", src)
 }
 
 // execCount runs a statement and returns the rows it affected.

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed checks/*.sql scoring/*.sql
+//go:embed checks/*.sql scoring/*.sql warehouse/*.sql
 var files embed.FS
 
 // File is one embedded SQL file with its header.
@@ -80,6 +80,16 @@ func Scoring(name string) (File, error) {
 		return File{}, fmt.Errorf("queries: no scoring query %q", name)
 	}
 	return Parse("scoring/"+name+".sql", string(b))
+}
+
+// Warehouse returns the named query that derives a warehouse table at load
+// (warehouse/NAME.sql).
+func Warehouse(name string) (File, error) {
+	b, err := files.ReadFile("warehouse/" + name + ".sql")
+	if err != nil {
+		return File{}, fmt.Errorf("queries: no warehouse query %q", name)
+	}
+	return Parse("warehouse/"+name+".sql", string(b))
 }
 
 // ScoringFiles returns every scoring query.

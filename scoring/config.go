@@ -76,6 +76,10 @@ type Cluster struct {
 	rule      *Rule
 }
 
+// Legs evaluates the cluster's rule leg by leg, given which items and facts
+// hold, and says what met each leg.
+func (c *Cluster) Legs(holds func(atom string) bool) []Leg { return c.rule.Legs(holds) }
+
 // Fact is a record-derived condition clusters can use: an offence by the
 // perpetrator in the lookback whose class is in Codes.
 type Fact struct {

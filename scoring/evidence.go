@@ -56,21 +56,29 @@ func Summarise(answers []RawAnswer, asOf time.Time) map[string]*ItemHistory {
 			h = &ItemHistory{Item: a.Item}
 			out[a.Item] = h
 		}
-		ref := &Ref{AssessmentID: a.AssessmentID, Date: a.Date, RelationshipID: a.RelationshipID, Answer: a.Answer}
-		h.Latest = ref
-		switch a.Answer {
-		case "yes":
-			if h.FirstYes == nil {
-				h.FirstYes = ref
-			}
-			h.LastYes = ref
-		case "no", "not_known":
-			if h.FirstYes != nil {
-				h.Conflict = ref
-			}
-		}
+		h.Add(&Ref{AssessmentID: a.AssessmentID, Date: a.Date, RelationshipID: a.RelationshipID, Answer: a.Answer})
 	}
 	return out
+}
+
+// Add folds the next answer to the item (answers come in order of date,
+// then assessment id): it becomes the latest; a yes is the first yes if
+// there was none, and the last yes; a no or not known after a yes is the
+// conflict the sticky rule holds the yes against. not_asked changes only
+// the latest.
+func (h *ItemHistory) Add(ref *Ref) {
+	h.Latest = ref
+	switch ref.Answer {
+	case "yes":
+		if h.FirstYes == nil {
+			h.FirstYes = ref
+		}
+		h.LastYes = ref
+	case "no", "not_known":
+		if h.FirstYes != nil {
+			h.Conflict = ref
+		}
+	}
 }
 
 // Offence is one offence counted in harm.

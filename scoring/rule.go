@@ -204,3 +204,30 @@ type Leg struct {
 	Met  bool     `json:"met"`
 	By   []string `json:"by,omitempty"`
 }
+
+// LegsText words a cluster's legs for a reader: "rule: met by A, B; rule:
+// not met".
+func LegsText(legs []Leg) string {
+	var b strings.Builder
+	for i, l := range legs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(l.Rule)
+		switch {
+		case l.Met && len(l.By) > 0:
+			b.WriteString(": met by ")
+			for j, by := range l.By {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(by)
+			}
+		case l.Met:
+			b.WriteString(": met")
+		default:
+			b.WriteString(": not met")
+		}
+	}
+	return b.String()
+}

@@ -1,9 +1,12 @@
 package scoring
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -60,19 +63,23 @@ type StageEvidence struct {
 
 // Score is one relationship's threat score at an as-of date.
 type Score struct {
-	RelationshipID        string          `json:"relationship_id"`
-	VictimID              string          `json:"victim_id"`
-	PerpetratorID         string          `json:"perpetrator_id"`
-	AsOf                  time.Time       `json:"as_of"`
-	Total                 float64         `json:"total_score"`
-	Rank                  int             `json:"rank"`
-	Band                  string          `json:"band"`
-	Stage                 int             `json:"stage"`
-	ClusterScore          float64         `json:"cluster_score"`
-	HarmScore             float64         `json:"harm_score"`
-	RecencyFrequencyScore float64         `json:"recency_frequency_score"`
-	Clusters              []string        `json:"clusters"`
-	Items                 []string        `json:"items"`
+	RelationshipID        string    `json:"relationship_id"`
+	VictimID              string    `json:"victim_id"`
+	PerpetratorID         string    `json:"perpetrator_id"`
+	AsOf                  time.Time `json:"as_of"`
+	Total                 float64   `json:"total_score"`
+	Rank                  int       `json:"rank"`
+	Band                  string    `json:"band"`
+	Stage                 int       `json:"stage"`
+	ClusterScore          float64   `json:"cluster_score"`
+	HarmScore             float64   `json:"harm_score"`
+	RecencyFrequencyScore float64   `json:"recency_frequency_score"`
+	Clusters              []string  `json:"clusters"`
+	Items                 []string  `json:"items"`
+	// Facts are the record-derived facts that hold (offence facts, rising
+	// frequency, other victims), sorted: with Items, what the cluster rules
+	// were given.
+	Facts                 []string        `json:"facts"`
 	Occurrences90d        int             `json:"occurrences_90d"`
 	Occurrences365d       int             `json:"occurrences_365d"`
 	OccurrencesLookback   int             `json:"occurrences_lookback"`
@@ -90,7 +97,14 @@ type Score struct {
 }
 
 // Scorer scores evidence with a configuration.
-type Scorer struct{ cfg *Config }
+type Scorer struct {
+	cfg *Config
+	// Terse leaves out the words: each active item's Reason, the active
+	// clusters' legs and the stage evidence (bulk scoring: the snapshot
+	// keeps the items with their sources and the facts, from which Reason
+	// and Cluster.Legs word them when shown).
+	Terse bool
+}
 
 // NewScorer returns a scorer for cfg.
 func NewScorer(cfg *Config) *Scorer { return &Scorer{cfg: cfg} }
@@ -124,39 +138,54 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 			case ClassEver:
 				if h != nil && h.FirstYes != nil {
 					a.Source = *h.FirstYes
-					a.Reason = fmt.Sprintf("yes in assessment %s on %s", h.FirstYes.AssessmentID, day(h.FirstYes.Date))
 					if h.Conflict != nil {
 						a.Sticky, a.HeldAgainst = true, h.Conflict
-						a.Reason += fmt.Sprintf("; held by the sticky rule although assessment %s on %s said %s",
-							h.Conflict.AssessmentID, day(h.Conflict.Date), words(h.Conflict.Answer))
 					}
-					out = append(out, a)
+				} else if refs := ev.PerpYes[it.ID]; it.Subject == SubjectPerpetrator && len(refs) > 0 {
+					a.Source, a.FromOtherRelationship = refs[0], true
+				} else {
 					continue
 				}
-				if it.Subject == SubjectPerpetrator {
-					if refs := ev.PerpYes[it.ID]; len(refs) > 0 {
-						a.Source, a.FromOtherRelationship = refs[0], true
-						a.Reason = fmt.Sprintf("yes about the same perpetrator in another relationship (%s), assessment %s on %s",
-							refs[0].RelationshipID, refs[0].AssessmentID, day(refs[0].Date))
-						out = append(out, a)
-					}
-				}
 			case ClassWindow:
-				if h != nil && h.LastYes != nil && !asOf.After(h.LastYes.Date.AddDate(0, it.WindowMonths, 0)) {
-					a.Source = *h.LastYes
-					a.Reason = fmt.Sprintf("yes in assessment %s on %s, within its %d-month window", h.LastYes.AssessmentID, day(h.LastYes.Date), it.WindowMonths)
-					out = append(out, a)
+				if h == nil || h.LastYes == nil || asOf.After(h.LastYes.Date.AddDate(0, it.WindowMonths, 0)) {
+					continue
 				}
+				a.Source = *h.LastYes
 			default: // current, trend, context
-				if h != nil && h.Latest != nil && h.Latest.Answer == "yes" && ev.Latest != nil && h.Latest.AssessmentID == ev.Latest.AssessmentID {
-					a.Source = *h.Latest
-					a.Reason = fmt.Sprintf("yes in the latest assessment %s on %s", h.Latest.AssessmentID, day(h.Latest.Date))
-					out = append(out, a)
+				if h == nil || h.Latest == nil || h.Latest.Answer != "yes" || ev.Latest == nil || h.Latest.AssessmentID != ev.Latest.AssessmentID {
+					continue
 				}
+				a.Source = *h.Latest
 			}
+			if !s.Terse {
+				a.Reason = s.Reason(a)
+			}
+			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// Reason says in words why an active item is active, from its class, source
+// and the answer a sticky yes is held against.
+func (s *Scorer) Reason(a ActiveItem) string {
+	src := a.Source
+	switch {
+	case a.FromOtherRelationship:
+		return fmt.Sprintf("yes about the same perpetrator in another relationship (%s), assessment %s on %s",
+			src.RelationshipID, src.AssessmentID, day(src.Date))
+	case a.Class == ClassEver:
+		r := fmt.Sprintf("yes in assessment %s on %s", src.AssessmentID, day(src.Date))
+		if a.HeldAgainst != nil {
+			r += fmt.Sprintf("; held by the sticky rule although assessment %s on %s said %s",
+				a.HeldAgainst.AssessmentID, day(a.HeldAgainst.Date), words(a.HeldAgainst.Answer))
+		}
+		return r
+	case a.Class == ClassWindow:
+		it, _ := s.cfg.Canonical(a.Item)
+		return fmt.Sprintf("yes in assessment %s on %s, within its %d-month window", src.AssessmentID, day(src.Date), it.WindowMonths)
+	}
+	return fmt.Sprintf("yes in the latest assessment %s on %s", src.AssessmentID, day(src.Date))
 }
 
 // Score computes one relationship's score at asOf.
@@ -191,6 +220,12 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	for f := range ev.Facts {
 		facts[f] = true
 	}
+	for f, ok := range facts {
+		if ok {
+			sc.Facts = append(sc.Facts, f)
+		}
+	}
+	sort.Strings(sc.Facts)
 	truth := func(atom string) bool { return active[atom] || facts[atom] }
 	// Clusters.
 	var weights []float64
@@ -199,10 +234,14 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		if !ok {
 			continue
 		}
-		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: cl.Stage,
-			Source: cl.Source, Legs: cl.rule.Legs(truth)})
 		sc.Clusters = append(sc.Clusters, cl.ID)
 		weights = append(weights, cl.Weight)
+		sc.Stage = max(sc.Stage, cl.Stage)
+		if s.Terse {
+			continue
+		}
+		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: cl.Stage,
+			Source: cl.Source, Legs: cl.rule.Legs(truth)})
 		if cl.Stage > 0 {
 			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: cl.Stage, By: "cluster " + cl.ID + " (" + cl.Name + ")"})
 		}
@@ -212,17 +251,18 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	// (pre-relationship history), not this relationship's own items.
 	for _, it := range sortedKeys(ev.PerpYes) {
 		if ci, ok := c.Canonical(it); ok && ci.Subject == SubjectDyad && !active[it] {
-			r := ev.PerpYes[it][0]
-			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: 1,
-				By: fmt.Sprintf("%s (%s) with another victim: relationship %s, assessment %s on %s", it, ci.Label, r.RelationshipID, r.AssessmentID, day(r.Date))})
+			sc.Stage = max(sc.Stage, 1)
+			if !s.Terse {
+				r := ev.PerpYes[it][0]
+				sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: 1,
+					By: fmt.Sprintf("%s (%s) with another victim: relationship %s, assessment %s on %s", it, ci.Label, r.RelationshipID, r.AssessmentID, day(r.Date))})
+			}
 		}
 	}
 	if ev.OtherVictims > 0 {
-		sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: 1, By: fmt.Sprintf("DA occurrences with %d other victim(s) in the lookback", ev.OtherVictims)})
-	}
-	for _, e := range sc.StageEvidence {
-		if e.Stage > sc.Stage {
-			sc.Stage = e.Stage
+		sc.Stage = max(sc.Stage, 1)
+		if !s.Terse {
+			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: 1, By: fmt.Sprintf("DA occurrences with %d other victim(s) in the lookback", ev.OtherVictims)})
 		}
 	}
 	// Harm (CCHI, log scale) and recency-frequency.
@@ -290,22 +330,68 @@ func combineClusters(w []float64, restFactor, cap float64) float64 {
 // ties are broken by cluster score, then harm, then relationship id, so the
 // order is the same every run.
 func Rank(scores []Score) {
-	sort.SliceStable(scores, func(i, j int) bool {
-		a, b := scores[i], scores[j]
-		if a.Total != b.Total {
-			return a.Total > b.Total
+	keys := make([]RankKey, len(scores))
+	for i := range scores {
+		keys[i] = scores[i].RankKey()
+	}
+	order := RankOrder(keys)
+	// Put each score in place by following the cycles of the permutation
+	// (a score is too large to move at every comparison).
+	done := make([]bool, len(scores))
+	for start := range order {
+		if done[start] {
+			continue
 		}
-		if a.ClusterScore != b.ClusterScore {
-			return a.ClusterScore > b.ClusterScore
+		tmp := scores[start]
+		k := start
+		for {
+			done[k] = true
+			from := order[k]
+			if from == start {
+				scores[k] = tmp
+				break
+			}
+			scores[k] = scores[from]
+			k = from
 		}
-		if a.HarmScore != b.HarmScore {
-			return a.HarmScore > b.HarmScore
-		}
-		return a.RelationshipID < b.RelationshipID
-	})
+	}
 	for i := range scores {
 		scores[i].Rank = i + 1
 	}
+}
+
+// RankKey is what ranks a score: totals, highest first, ties broken by the
+// cluster score, then the harm score, then the relationship id.
+type RankKey struct {
+	Total, Cluster, Harm float64
+	RelationshipID       string
+}
+
+// RankKey returns the score's rank key.
+func (s *Score) RankKey() RankKey {
+	return RankKey{Total: s.Total, Cluster: s.ClusterScore, Harm: s.HarmScore, RelationshipID: s.RelationshipID}
+}
+
+// RankOrder returns the indexes of keys in rank order: element r is the
+// index of the key ranked r+1.
+func RankOrder(keys []RankKey) []int {
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &keys[i], &keys[j]
+		switch {
+		case a.Total != b.Total:
+			return cmp.Compare(b.Total, a.Total)
+		case a.Cluster != b.Cluster:
+			return cmp.Compare(b.Cluster, a.Cluster)
+		case a.Harm != b.Harm:
+			return cmp.Compare(b.Harm, a.Harm)
+		}
+		return strings.Compare(a.RelationshipID, b.RelationshipID)
+	})
+	return order
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

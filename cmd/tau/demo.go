@@ -99,8 +99,12 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(run.Scores) > 0 {
-		top := run.Scores[0].RelationshipID
+	first, err := run.Top(c.Context(), 1)
+	if err != nil {
+		return err
+	}
+	if len(first) > 0 {
+		top := first[0].RelationshipID
 		fmt.Fprintf(w, "\n== 5. explain: where the top relationship's threat comes from\n")
 		if err := runExplain(c, &explainOptions{warehouse: wh, asOf: asOf, format: "text"}, top); err != nil {
 			return err

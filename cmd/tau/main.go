@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -67,10 +68,20 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(goGCPercent)
 	}
+	// TAU_CPUPROFILE=FILE writes a CPU profile of the command (for
+	// `go tool pprof`), as the benchmarks' figures are investigated.
+	if path := os.Getenv("TAU_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "tau: "+oneLine(err))
 		var ec exitCoder
 		if errors.As(err, &ec) {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -116,15 +118,14 @@ func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx := c.Context()
 	switch o.format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(run.Scores)
+		err = writeScoresJSON(ctx, w, run)
 	case "csv":
-		err = writeScoresCSV(w, run.Scores)
+		err = writeScoresCSV(ctx, w, run)
 	default:
-		printScores(w, run, cfg, o.top)
+		err = printScores(ctx, w, run, cfg, o.top)
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr
@@ -132,37 +133,71 @@ func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 	return run, err
 }
 
-func writeScoresCSV(w io.Writer, scores []scoring.Score) error {
+// writeScoresJSON writes the ranked scores as one JSON array, a score at a
+// time (nationally 1.6 million).
+func writeScoresJSON(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[")
+	first := true
+	err := run.Each(ctx, func(s *scoring.Score) error {
+		b, err := json.MarshalIndent(s, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		if !first {
+			bw.WriteString(",")
+		}
+		first = false
+		bw.WriteString("\n  ")
+		_, err = bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !first {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "relationship_id", "victim_id", "perpetrator_id", "as_of", "total_score", "band", "stage", "cluster_score", "harm_score",
 		"recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "pct_occurrences_last_90d", "days_since_last_occurrence",
 		"harm_cchi_days", "unscored_offence_codes", "serial", "config_hash", "harm_edition"})
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	for _, s := range scores {
-		cw.Write([]string{strconv.Itoa(s.Rank), s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), f(s.Total), s.Band,
+	rec := make([]string, 22)
+	err := run.Each(ctx, func(s *scoring.Score) error {
+		rec = append(rec[:0], strconv.Itoa(s.Rank), s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), f(s.Total), s.Band,
 			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, " "), strings.Join(s.Items, " "),
 			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), f(s.PctOccurrencesLast90d), strconv.Itoa(s.DaysSinceLast),
-			f(s.HarmCCHIDays), strings.Join(s.Unscored, " "), strconv.FormatBool(s.Serial), s.ConfigHash, s.HarmEdition})
+			f(s.HarmCCHIDays), strings.Join(s.Unscored, " "), strconv.FormatBool(s.Serial), s.ConfigHash, s.HarmEdition)
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-func printScores(w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top int) {
-	bands := map[string]int{}
-	for _, s := range run.Scores {
-		bands[s.Band]++
-	}
+func printScores(ctx context.Context, w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top int) error {
 	fmt.Fprintf(w, "%d relationships scored as of %s (config %s, %s; weights are starting values to calibrate)\n",
-		len(run.Scores), run.AsOf.Format("2006-01-02"), run.ConfigHash, cfg.Harm.Edition)
-	fmt.Fprintf(w, "bands: %d red, %d amber, %d green\n", bands[scoring.BandRed], bands[scoring.BandAmber], bands[scoring.BandGreen])
+		run.Count, run.AsOf.Format("2006-01-02"), run.ConfigHash, cfg.Harm.Edition)
+	fmt.Fprintf(w, "bands: %d red, %d amber, %d green\n", run.Bands[scoring.BandRed], run.Bands[scoring.BandAmber], run.Bands[scoring.BandGreen])
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rank\trelationship\tband\ttotal\tclusters+harm+rf\tstage\tclusters\tocc 90d\t% 90d\tdays since\tserial")
-	n := len(run.Scores)
+	n := run.Count
 	if top > 0 && top < n {
 		n = top
 	}
-	for _, s := range run.Scores[:n] {
+	scores, err := run.Top(ctx, n)
+	if err != nil {
+		return err
+	}
+	for _, s := range scores {
 		band := s.Band
 		if band == scoring.BandRed {
 			band = "RED"
@@ -179,4 +214,5 @@ func printScores(w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top 
 	if run.Snapshot != "" {
 		fmt.Fprintf(w, "snapshot written to %s\n", run.Snapshot)
 	}
+	return nil
 }

@@ -1,0 +1,77 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/tau-da/tau/scoring"
+)
+
+// errStop ends Each early without an error.
+var errStop = errors.New("stop")
+
+// Each calls fn with each score of the run in rank order: from memory for a
+// run that was not written, else read back from its snapshot (a national run
+// is 1.6 million scores; they are not all held at once).
+func (r *ScoreRun) Each(ctx context.Context, fn func(*scoring.Score) error) error {
+	if r.Snapshot == "" {
+		for i := range r.Scores {
+			if err := fn(&r.Scores[i]); err != nil {
+				return stopped(err)
+			}
+		}
+		return nil
+	}
+	db, err := sql.Open("duckdb", "?memory_limit=1GB")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := queryBulk(ctx, db, fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
+  harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
+  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition
+FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTable.name+".parquet"))))
+	if err != nil {
+		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
+	}
+	defer rows.Close()
+	var s scoring.Score
+	for rows.Next() {
+		s = scoring.Score{RelationshipID: rows.Keep(0), VictimID: rows.Keep(1), PerpetratorID: rows.Keep(2), AsOf: r.AsOf, Total: rows.Float(3),
+			Rank: int(rows.Int(4)), Band: rows.Keep(5), Stage: int(rows.Int(6)), ClusterScore: rows.Float(7), HarmScore: rows.Float(8),
+			RecencyFrequencyScore: rows.Float(9), Clusters: rows.Strs(10), Items: rows.Strs(11), Facts: rows.Strs(12), Occurrences90d: int(rows.Int(13)),
+			Occurrences365d: int(rows.Int(14)), OccurrencesLookback: int(rows.Int(15)), PctOccurrencesLast90d: rows.Float(16),
+			DaysSinceLast: int(rows.Int(17)), HarmCCHIDays: rows.Float(18), Unscored: rows.Strs(19), Serial: rows.Bool(20),
+			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23)}
+		if err := fn(&s); err != nil {
+			return stopped(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
+	}
+	return nil
+}
+
+// Top returns the first n scores of the run in rank order.
+func (r *ScoreRun) Top(ctx context.Context, n int) ([]scoring.Score, error) {
+	var out []scoring.Score
+	err := r.Each(ctx, func(s *scoring.Score) error {
+		if len(out) == n {
+			return errStop
+		}
+		out = append(out, *s)
+		return nil
+	})
+	return out, err
+}
+
+func stopped(err error) error {
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,210 @@
+//go:build duckdb_arrow
+
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// arrowBatchRows is the number of rows in each Arrow record batch handed
+// to DuckDB: large enough that a batch's overhead (a view and an INSERT)
+// is small (measured: 1 million rows take 1.0 s in batches of 64k, 0.5 s in
+// batches of 512k), small enough that the batches in flight stay small.
+const arrowBatchRows = 256 << 10
+
+// arrowBatchesQueued is how many full batches may wait for DuckDB while
+// scoring goes on.
+const arrowBatchesQueued = 4
+
+// arrowSink hands a snapshot's rows to a DuckDB of its own as Arrow record
+// batches, a batch at a time through its Arrow scan (no text in between),
+// and has it write the tables as Parquet at the end.
+type arrowSink struct {
+	tmp    string
+	db     *sql.DB
+	conn   *sql.Conn
+	tables map[string]*arrowTable
+	// Full batches go to one goroutine that inserts them, so DuckDB takes
+	// them in while Go scores the next relationships.
+	queue  chan queuedBatch
+	done   chan error
+	failed error
+}
+
+// queuedBatch is a full record batch waiting for its INSERT.
+type queuedBatch struct {
+	table  string
+	schema *arrow.Schema
+	rec    arrow.RecordBatch
+}
+
+func newSnapshotSink(dir, tmp string) (snapshotSink, error) {
+	db, conn, err := openSnapshotDB(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &arrowSink{tmp: tmp, db: db, conn: conn, tables: map[string]*arrowTable{}, queue: make(chan queuedBatch, arrowBatchesQueued), done: make(chan error, 1)}
+	go func() {
+		var first error
+		for b := range s.queue {
+			if first == nil {
+				if err := s.insert(b.table, b.schema, b.rec); err != nil {
+					first = fmt.Errorf("%s: %w", b.table, err)
+				}
+			}
+			b.rec.Release()
+		}
+		s.done <- first
+	}()
+	return s, nil
+}
+
+// drain waits for the queued batches to be inserted.
+func (s *arrowSink) drain() {
+	if s.queue == nil {
+		return
+	}
+	close(s.queue)
+	if err := <-s.done; err != nil && s.failed == nil {
+		s.failed = err
+	}
+	s.queue = nil
+}
+
+func arrowType(t colType) arrow.DataType {
+	switch t {
+	case colTime:
+		return &arrow.TimestampType{Unit: arrow.Microsecond}
+	case colInt:
+		return arrow.PrimitiveTypes.Int32
+	case colFloat:
+		return arrow.PrimitiveTypes.Float64
+	case colBool:
+		return arrow.FixedWidthTypes.Boolean
+	case colList:
+		return arrow.ListOf(arrow.BinaryTypes.String)
+	}
+	return arrow.BinaryTypes.String
+}
+
+func (s *arrowSink) table(t snapshotTable) (rowSink, error) {
+	if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", ident(t.name), t.ddl())); err != nil {
+		return nil, err
+	}
+	fields := make([]arrow.Field, len(t.cols))
+	for i, c := range t.cols {
+		fields[i] = arrow.Field{Name: c.name, Type: arrowType(c.typ), Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	r := &arrowTable{sink: s, name: t.name, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	s.tables[t.name] = r
+	return r, nil
+}
+
+// insert appends one record batch to a table.
+func (s *arrowSink) insert(table string, schema *arrow.Schema, rec arrow.RecordBatch) error {
+	ctx := context.Background()
+	return s.conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		release, err := ar.RegisterView(rdr, "snapshot_batch")
+		if err != nil {
+			return err
+		}
+		defer release()
+		_, err = dc.(driver.ExecerContext).ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT * FROM snapshot_batch", ident(table)), nil)
+		return err
+	})
+}
+
+// err reports a failed INSERT once the queue is drained (write says it).
+func (s *arrowSink) err() error { return s.failed }
+
+func (s *arrowSink) write(tables []snapshotTable) error {
+	for _, t := range tables {
+		if r := s.tables[t.name]; r != nil {
+			r.flush()
+		}
+	}
+	s.drain()
+	if s.failed != nil {
+		return s.failed
+	}
+	return copySnapshot(s.conn, s.tmp)
+}
+
+func (s *arrowSink) close() {
+	s.drain()
+	for _, r := range s.tables {
+		if r.b != nil {
+			r.b.Release()
+			r.b = nil
+		}
+	}
+	s.conn.Close()
+	s.db.Close()
+}
+
+// arrowTable builds one table's rows into a record batch, handed to the
+// sink's DuckDB when full.
+type arrowTable struct {
+	sink   *arrowSink
+	name   string
+	schema *arrow.Schema
+	b      *array.RecordBuilder
+	col, n int
+}
+
+func (r *arrowTable) next() array.Builder {
+	f := r.b.Field(r.col)
+	r.col++
+	return f
+}
+
+func (r *arrowTable) text(s string) { r.next().(*array.StringBuilder).Append(s) }
+func (r *arrowTable) null()         { r.next().AppendNull() }
+func (r *arrowTable) time(t time.Time) {
+	r.next().(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
+}
+func (r *arrowTable) int(i int)       { r.next().(*array.Int32Builder).Append(int32(i)) }
+func (r *arrowTable) float(x float64) { r.next().(*array.Float64Builder).Append(x) }
+func (r *arrowTable) bool(b bool)     { r.next().(*array.BooleanBuilder).Append(b) }
+func (r *arrowTable) list(l []string) {
+	lb := r.next().(*array.ListBuilder)
+	lb.Append(true)
+	vb := lb.ValueBuilder().(*array.StringBuilder)
+	for _, s := range l {
+		vb.Append(s)
+	}
+}
+func (r *arrowTable) end() {
+	r.col = 0
+	if r.n++; r.n == arrowBatchRows {
+		r.flush()
+	}
+}
+
+// flush queues the rows so far for the sink's DuckDB.
+func (r *arrowTable) flush() {
+	if r.n == 0 || r.b == nil || r.sink.queue == nil {
+		return
+	}
+	r.sink.queue <- queuedBatch{table: r.name, schema: r.schema, rec: r.b.NewRecordBatch()}
+	r.n = 0
+}
