@@ -71,6 +71,14 @@ occurrences_90d:int occurrences_365d:int occurrences_lookback:int pct_occurrence
 unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text`)}
 	itemsTable = snapshotTable{"items", cols(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
 sticky:bool held_against_assessment_id:text held_against_date:time held_against_answer:text from_other_relationship:bool`)}
+	// While scoring, the items go in two tables that copySnapshot joins
+	// into itemsTable: every item with its source, by the order its score
+	// was added (seq), and the few that came from another relationship or
+	// are held against a later answer. (DuckDB takes in a column of
+	// NULLs at about the cost of a full one: nationally 6.5 million items.)
+	itemSourcesTable = snapshotTable{"item_sources", cols(`seq:int item:text source_assessment_id:text source_date:time`)}
+	itemNotesTable   = snapshotTable{"item_notes", cols(`seq:int item:text source_relationship_id:text held_against_assessment_id:text
+held_against_date:time held_against_answer:text`)}
 	// ranksTable pairs each score, by the order it was added (seq), with
 	// its rank; the scores are joined to it when written.
 	ranksTable = snapshotTable{"ranks", cols(`seq:int rank:int`)}
@@ -97,7 +105,7 @@ type rowSink interface {
 type snapshotWriter struct {
 	dir, tmp, generation string
 	sink                 snapshotSink
-	scores, items        rowSink
+	scores, items, notes rowSink
 	// keys holds what ranks each score added, in order (nationally 1.6
 	// million small records: the scores themselves are not kept).
 	keys []scoring.RankKey
@@ -118,7 +126,9 @@ func newSnapshotWriter(dir, generation string) (*snapshotWriter, error) {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	if w.scores, err = w.sink.table(scoresTable); err == nil {
-		w.items, err = w.sink.table(itemsTable)
+		if w.items, err = w.sink.table(itemSourcesTable); err == nil {
+			w.notes, err = w.sink.table(itemNotesTable)
+		}
 	}
 	if err != nil {
 		w.abort()
@@ -165,29 +175,34 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.text(s.HarmEdition)
 	sc.text(w.generation)
 	sc.end()
-	it := w.items
+	seq := len(w.keys)
 	for _, a := range s.ActiveItems {
-		it.text(s.RelationshipID)
-		it.text(a.Item)
-		it.text(a.Source.AssessmentID)
-		it.time(a.Source.Date)
+		w.items.int(seq)
+		w.items.text(a.Item)
+		w.items.text(a.Source.AssessmentID)
+		w.items.time(a.Source.Date)
+		w.items.end()
+		if !a.FromOtherRelationship && a.HeldAgainst == nil {
+			continue
+		}
+		n := w.notes
+		n.int(seq)
+		n.text(a.Item)
 		if a.FromOtherRelationship {
-			it.text(a.Source.RelationshipID)
+			n.text(a.Source.RelationshipID)
 		} else {
-			it.null()
+			n.null()
 		}
-		it.bool(a.Sticky)
 		if h := a.HeldAgainst; h != nil {
-			it.text(h.AssessmentID)
-			it.time(h.Date)
-			it.text(h.Answer)
+			n.text(h.AssessmentID)
+			n.time(h.Date)
+			n.text(h.Answer)
 		} else {
-			it.null()
-			it.null()
-			it.null()
+			n.null()
+			n.null()
+			n.null()
 		}
-		it.bool(a.FromOtherRelationship)
-		it.end()
+		n.end()
 	}
 	return w.sink.err()
 }
@@ -205,7 +220,7 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 		ranks.int(rank + 1)
 		ranks.end()
 	}
-	if err := w.sink.write([]snapshotTable{scoresTable, itemsTable, ranksTable}); err != nil {
+	if err := w.sink.write([]snapshotTable{scoresTable, itemSourcesTable, itemNotesTable, ranksTable}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	if err := publish(w.tmp, final); err != nil {
@@ -240,11 +255,15 @@ func openSnapshotDB(dir string) (*sql.DB, *sql.Conn, error) {
 
 // copySnapshot writes the snapshot's tables from the sink's DuckDB as
 // Parquet in folder tmp: the scores with their ranks (held until then in
-// the rank column as the order they were added), and the items.
+// the rank column as the order they were added), and the items with their
+// sources and notes.
 func copySnapshot(conn *sql.Conn, tmp string) error {
 	for name, q := range map[string]string{
 		scoresTable.name: `SELECT s.* REPLACE (r."rank" AS "rank") FROM scores s JOIN ranks r ON r.seq = s."rank"`,
-		itemsTable.name:  "SELECT * FROM items",
+		itemsTable.name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
+  n.held_against_assessment_id IS NOT NULL AS sticky, n.held_against_assessment_id, n.held_against_date, n.held_against_answer,
+  n.source_relationship_id IS NOT NULL AS from_other_relationship
+FROM item_sources i JOIN scores s ON s."rank" = i.seq LEFT JOIN item_notes n USING (seq, item)`,
 	} {
 		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(filepath.Join(tmp, name+".parquet")))); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

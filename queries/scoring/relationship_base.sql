@@ -4,22 +4,24 @@
 -- outputs: sorted by perpetrator, then relationship: perpetrator_id, relationship_id, victim_id, occurrences (in the lookback), occurrences_90d, occurrences_365d, last_occurrence_at, occurrences_last_180d, occurrences_prior_180d, other_victims
 -- source: recency and frequency (Turner et al. 2022: days since the last incident is the strongest predictor); serial = 2+ victims in the lookback (MATAC)
 WITH o AS (
+  -- every relationship with an occurrence in the lookback is in scope
   SELECT relationship_id, count(*) AS occurrences,
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 90 DAY) AS occurrences_90d,
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 365 DAY) AS occurrences_365d,
     max(reported_at) AS last_occurrence_at,
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 180 DAY) AS occurrences_last_180d,
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 360 DAY AND reported_at <= CAST($1 AS TIMESTAMP) - INTERVAL 180 DAY) AS occurrences_prior_180d
-  FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP) AND relationship_id IN (SELECT relationship_id FROM scope)
+  FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP)
   GROUP BY relationship_id
 ),
 v AS (
-  SELECT perpetrator_id, list(DISTINCT victim_id) AS victims
-  FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP) AND perpetrator_id IN (SELECT perpetrator_id FROM scope)
+  SELECT perpetrator_id, count(DISTINCT victim_id) AS victims
+  FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP)
   GROUP BY perpetrator_id
 )
 SELECT s.perpetrator_id, s.relationship_id, s.victim_id, coalesce(o.occurrences, 0), coalesce(o.occurrences_90d, 0), coalesce(o.occurrences_365d, 0),
   o.last_occurrence_at, coalesce(o.occurrences_last_180d, 0), coalesce(o.occurrences_prior_180d, 0),
-  coalesce(len(list_filter(v.victims, x -> x <> s.victim_id)), 0) AS other_victims
+  -- his victims in the lookback, less this one if she is among them (she is when the pair has an occurrence)
+  coalesce(v.victims, 0) - CAST(o.occurrences IS NOT NULL AS INTEGER) AS other_victims
 FROM scope s LEFT JOIN o USING (relationship_id) LEFT JOIN v USING (perpetrator_id)
 ORDER BY s.perpetrator_id, s.relationship_id
