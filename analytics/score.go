@@ -65,7 +65,7 @@ func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time,
 		if err != nil {
 			return nil, err
 		}
-		if sw, err = newSnapshotWriter(dir, man.Generation); err != nil {
+		if sw, err = newSnapshotWriter(dir, man.Generation, cfg.Harm.Edition); err != nil {
 			return nil, err
 		}
 		defer sw.abort()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,17 @@ func (t snapshotTable) ddl() string {
 	return strings.Join(parts, ", ")
 }
 
+// without returns the columns but the named ones.
+func without(cs []snapshotCol, names ...string) []snapshotCol {
+	var out []snapshotCol
+	for _, c := range cs {
+		if !slices.Contains(names, c.name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func cols(spec string) []snapshotCol {
 	types := map[string]colType{"text": colText, "time": colTime, "int": colInt, "float": colFloat, "bool": colBool, "list": colList}
 	var out []snapshotCol
@@ -79,6 +91,10 @@ sticky:bool held_against_assessment_id:text held_against_date:time held_against_
 	itemSourcesTable = snapshotTable{"item_sources", cols(`seq:int item:text source_assessment_id:text source_date:time`)}
 	itemNotesTable   = snapshotTable{"item_notes", cols(`seq:int item:text source_relationship_id:text held_against_assessment_id:text
 held_against_date:time held_against_answer:text`)}
+	// scoreRowsTable is what is taken in of each score while scoring: the
+	// scores table without the columns every row shares (as_of,
+	// config_hash, harm_edition, generation), added when it is written.
+	scoreRowsTable = snapshotTable{"score_rows", without(scoresTable.cols, "as_of", "config_hash", "harm_edition", "generation")}
 	// ranksTable pairs each score, by the order it was added (seq), with
 	// its rank; the scores are joined to it when written.
 	ranksTable = snapshotTable{"ranks", cols(`seq:int rank:int`)}
@@ -103,15 +119,15 @@ type rowSink interface {
 // relationship's score and active items as they come, ranked at the end, then Parquet under DIR/results/scores/as_of=DATE/config=HASH/,
 // replacing an earlier run of the same date and configuration atomically.
 type snapshotWriter struct {
-	dir, tmp, generation string
-	sink                 snapshotSink
-	scores, items, notes rowSink
+	dir, tmp, generation, harmEdition string
+	sink                              snapshotSink
+	scores, items, notes              rowSink
 	// keys holds what ranks each score added, in order (nationally 1.6
 	// million small records: the scores themselves are not kept).
 	keys []scoring.RankKey
 }
 
-func newSnapshotWriter(dir, generation string) (*snapshotWriter, error) {
+func newSnapshotWriter(dir, generation, harmEdition string) (*snapshotWriter, error) {
 	parent := filepath.Join(dir, resultsDir, "scores")
 	if err := os.MkdirAll(parent, privateDirMode); err != nil {
 		return nil, fmt.Errorf("score: %w", err)
@@ -120,12 +136,12 @@ func newSnapshotWriter(dir, generation string) (*snapshotWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	w := &snapshotWriter{dir: dir, tmp: tmp, generation: generation}
+	w := &snapshotWriter{dir: dir, tmp: tmp, generation: generation, harmEdition: harmEdition}
 	if w.sink, err = newSnapshotSink(dir, tmp); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	if w.scores, err = w.sink.table(scoresTable); err == nil {
+	if w.scores, err = w.sink.table(scoreRowsTable); err == nil {
 		if w.items, err = w.sink.table(itemSourcesTable); err == nil {
 			w.notes, err = w.sink.table(itemNotesTable)
 		}
@@ -151,7 +167,6 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.text(s.RelationshipID)
 	sc.text(s.VictimID)
 	sc.text(s.PerpetratorID)
-	sc.time(s.AsOf)
 	sc.float(s.Total)
 	sc.int(len(w.keys)) // seq until ranked
 	sc.text(s.Band)
@@ -171,9 +186,6 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.list(s.Unscored)
 	sc.bool(s.Serial)
 	sc.text(s.OfficerGrade)
-	sc.text(s.ConfigHash)
-	sc.text(s.HarmEdition)
-	sc.text(w.generation)
 	sc.end()
 	seq := len(w.keys)
 	for _, a := range s.ActiveItems {
@@ -220,7 +232,8 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 		ranks.int(rank + 1)
 		ranks.end()
 	}
-	if err := w.sink.write([]snapshotTable{scoresTable, itemSourcesTable, itemNotesTable, ranksTable}); err != nil {
+	if err := w.sink.write([]snapshotTable{scoreRowsTable, itemSourcesTable, itemNotesTable, ranksTable}, snapshotConstants{
+		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: w.generation}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	if err := publish(w.tmp, final); err != nil {
@@ -253,17 +266,33 @@ func openSnapshotDB(dir string) (*sql.DB, *sql.Conn, error) {
 	return db, conn, nil
 }
 
+// snapshotConstants are the values every score of a snapshot shares.
+type snapshotConstants struct {
+	asOf                                time.Time
+	configHash, harmEdition, generation string
+}
+
 // copySnapshot writes the snapshot's tables from the sink's DuckDB as
 // Parquet in folder tmp: the scores with their ranks (held until then in
-// the rank column as the order they were added), and the items with their
-// sources and notes.
-func copySnapshot(conn *sql.Conn, tmp string) error {
+// the rank column as the order they were added) and shared values, and the
+// items with their sources and notes.
+func copySnapshot(conn *sql.Conn, tmp string, k snapshotConstants) error {
+	shared := map[string]string{"as_of": "CAST(" + quote(k.asOf.Format("2006-01-02 15:04:05")) + " AS TIMESTAMP)",
+		"config_hash": quote(k.configHash), "harm_edition": quote(k.harmEdition), "generation": quote(k.generation), "rank": `r."rank"`}
+	sel := make([]string, len(scoresTable.cols))
+	for i, c := range scoresTable.cols {
+		if v, ok := shared[c.name]; ok {
+			sel[i] = v + " AS " + ident(c.name)
+		} else {
+			sel[i] = "s." + ident(c.name)
+		}
+	}
 	for name, q := range map[string]string{
-		scoresTable.name: `SELECT s.* REPLACE (r."rank" AS "rank") FROM scores s JOIN ranks r ON r.seq = s."rank"`,
+		scoresTable.name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"`,
 		itemsTable.name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
   n.held_against_assessment_id IS NOT NULL AS sticky, n.held_against_assessment_id, n.held_against_date, n.held_against_answer,
   n.source_relationship_id IS NOT NULL AS from_other_relationship
-FROM item_sources i JOIN scores s ON s."rank" = i.seq LEFT JOIN item_notes n USING (seq, item)`,
+FROM item_sources i JOIN score_rows s ON s."rank" = i.seq LEFT JOIN item_notes n USING (seq, item)`,
 	} {
 		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(filepath.Join(tmp, name+".parquet")))); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -278,7 +307,7 @@ type snapshotSink interface {
 	table(t snapshotTable) (rowSink, error)
 	// err reports a failure while rows were taken.
 	err() error
-	write(tables []snapshotTable) error
+	write(tables []snapshotTable, k snapshotConstants) error
 	close()
 }
 

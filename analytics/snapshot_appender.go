@@ -51,7 +51,7 @@ func (s *appenderSink) table(t snapshotTable) (rowSink, error) {
 
 func (s *appenderSink) err() error { return s.failed }
 
-func (s *appenderSink) write(tables []snapshotTable) error {
+func (s *appenderSink) write(tables []snapshotTable, k snapshotConstants) error {
 	if s.failed != nil {
 		return s.failed
 	}
@@ -61,7 +61,7 @@ func (s *appenderSink) write(tables []snapshotTable) error {
 		}
 	}
 	s.appenders = nil
-	return copySnapshot(s.conn, s.tmp)
+	return copySnapshot(s.conn, s.tmp, k)
 }
 
 func (s *appenderSink) close() {

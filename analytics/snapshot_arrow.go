@@ -136,7 +136,7 @@ func (s *arrowSink) insert(table string, schema *arrow.Schema, rec arrow.RecordB
 // err reports a failed INSERT once the queue is drained (write says it).
 func (s *arrowSink) err() error { return s.failed }
 
-func (s *arrowSink) write(tables []snapshotTable) error {
+func (s *arrowSink) write(tables []snapshotTable, k snapshotConstants) error {
 	for _, t := range tables {
 		if r := s.tables[t.name]; r != nil {
 			r.flush()
@@ -146,7 +146,7 @@ func (s *arrowSink) write(tables []snapshotTable) error {
 	if s.failed != nil {
 		return s.failed
 	}
-	return copySnapshot(s.conn, s.tmp)
+	return copySnapshot(s.conn, s.tmp, k)
 }
 
 func (s *arrowSink) close() {
