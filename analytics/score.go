@@ -183,7 +183,7 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 	if keep {
 		run.Evidence = map[string]*scoring.Evidence{}
 	}
-	err = sc.stream(start, func(ev *scoring.Evidence) error {
+	score := func(ev *scoring.Evidence) error {
 		score := sc.s.Score(ev, asOf)
 		if run.Evidence != nil {
 			run.Evidence[ev.RelationshipID] = ev
@@ -195,7 +195,15 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 		}
 		run.Scores = append(run.Scores, score)
 		return nil
-	})
+	}
+	if sink != nil && !keep {
+		// Bulk: the evidence is gathered on this goroutine and scored and
+		// written on another, in order (two cores: nationally 1.6 million
+		// relationships).
+		err = pipeline(sc, start, score)
+	} else {
+		err = sc.stream(start, score)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +225,54 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 		run.Scores[0].Rank = 1
 	}
 	return run, nil
+}
+
+// pipelineBatch is how many relationships' evidence go to the scoring
+// goroutine at once (a channel send per relationship would cost more than
+// some of the scoring).
+const pipelineBatch = 512
+
+// pipeline streams the evidence and hands it in order, in batches, to a
+// goroutine that calls score on each; the first error stops both.
+func pipeline(sc *scorer, start time.Time, score func(*scoring.Evidence) error) error {
+	work := make(chan []*scoring.Evidence, 8)
+	done := make(chan error, 1)
+	failed := make(chan struct{})
+	go func() {
+		var first error
+		for batch := range work {
+			for _, ev := range batch {
+				if first == nil {
+					if first = score(ev); first != nil {
+						close(failed)
+					}
+				}
+			}
+		}
+		done <- first
+	}()
+	batch := make([]*scoring.Evidence, 0, pipelineBatch)
+	err := sc.stream(start, func(ev *scoring.Evidence) error {
+		batch = append(batch, ev)
+		if len(batch) < pipelineBatch {
+			return nil
+		}
+		select {
+		case work <- batch:
+		case <-failed:
+			return errors.New("scoring stopped")
+		}
+		batch = make([]*scoring.Evidence, 0, pipelineBatch)
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		work <- batch
+	}
+	close(work)
+	if serr := <-done; serr != nil {
+		return serr
+	}
+	return err
 }
 
 // prepare loads the configuration's tables the queries join: the harm

@@ -40,7 +40,11 @@ func (sc *scorer) open(name string, start time.Time) (*cursor, error) {
 		return nil, fmt.Errorf("score: query %s: %w", q.Path, err)
 	}
 	c := &cursor{name: q.Path, rows: rows, t0: time.Now()}
-	return c, c.next()
+	err = c.next()
+	if trace {
+		fmt.Fprintf(os.Stderr, "trace %6.0fms %s first row\n", time.Since(c.t0).Seconds()*1000, c.name)
+	}
+	return c, err
 }
 
 func (c *cursor) next() error {
