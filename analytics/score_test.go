@@ -379,3 +379,60 @@ func TestLegacySnapshotOpens(t *testing.T) {
 		t.Errorf("scores_items beside a legacy snapshot: %d rows for Q18, %v", n, err)
 	}
 }
+
+// TestOtherItemsFolded: an answer to an item outside the Q1..Q63 numbering
+// (a force's own instrument, mapped by the crosswalk) is read from the
+// answers themselves and folded like the rest: a yes to FV18, which the
+// configuration maps to Q18, makes Q18 active with that assessment as its
+// source.
+func TestOtherItemsFolded(t *testing.T) {
+	ex := t.TempDir()
+	src := filepath.Join(scoreFixture)
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := map[string]string{
+		"persons.csv":     "V9,1985,female,W1,N01\nP9,1984,male,W1,N01\n",
+		"occurrences.csv": "O99,2024-06-01,V9,P9,incident,\n",
+		"assessments.csv": "AX1,force_variant,2024-06-01,V9,P9,O99,standard\n",
+		"answers.csv":     "AX1,FV18,yes\nAX1,Q6,no\n",
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if add, ok := extra[e.Name()]; ok {
+			if !strings.HasSuffix(string(b), "\n") {
+				b = append(b, '\n')
+			}
+			b = append(b, add...)
+		}
+		if err := os.WriteFile(filepath.Join(ex, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toml, err := os.ReadFile(filepath.Join("..", "scoring", "default.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml = append(toml, "\n[[instruments]]\nid = \"force_variant\"\nname = \"a force's own form\"\n\n  [[instruments.items]]\n  id = \"FV18\"\n  same_as = \"Q18\"\n"...)
+	cfg, err := scoring.Parse(toml, "force.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	mustLoad(t, ex, wh, LoadOptions{})
+	run, err := evidenceRun(context.Background(), wh, cfg, fixtureAsOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := findScore(t, run.Scores, "V9", "P9")
+	if q := item(s, "Q18"); q == nil || q.Source.AssessmentID != "AX1" {
+		t.Errorf("Q18 of V9-P9 = %+v, want active from AX1's FV18", q)
+	}
+	if q := item(s, "Q6"); q != nil {
+		t.Errorf("Q6 of V9-P9 is active (%+v): the force form's Q6 has no crosswalk entry", q)
+	}
+}
