@@ -49,3 +49,7 @@ func scanOccurrences(ctx context.Context, db *sql.DB, fn func(rel, victim, perp 
 	}
 	return rows.Err()
 }
+
+// BulkPath names how this build moves bulk data between DuckDB and Go:
+// "arrow" when built with -tags duckdb_arrow, else "database/sql".
+const BulkPath = bulkPath

@@ -35,6 +35,10 @@ type ScoreRun struct {
 	Evidence map[string]*scoring.Evidence
 	// Snapshot is the folder the run was written to ("" if not written).
 	Snapshot string
+	// rows are the formatted output rows, in the order scored, and order
+	// the rank order of the scores added (ScoreOptions.Row).
+	rows  *formattedRows
+	order []int
 }
 
 // EndOfDay returns the last second of a date: an as-of date includes
@@ -58,8 +62,29 @@ type scorer struct {
 // to DIR/results/scores/as_of=DATE/config=HASH/ (replacing an earlier run of
 // the same date and configuration, so a list can be reproduced).
 func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, write bool) (*ScoreRun, error) {
+	return ScoreWith(ctx, dir, cfg, asOf, ScoreOptions{Write: write})
+}
+
+// RowFormat appends one score's output row to b, all but its rank (which
+// is known only when every relationship has been scored).
+type RowFormat func(b []byte, s *scoring.Score) []byte
+
+// ScoreOptions say what a score run writes and keeps.
+type ScoreOptions struct {
+	// Write writes the snapshot.
+	Write bool
+	// Row, with Write, formats each score's output row as it is scored;
+	// the rows are kept (a few hundred bytes each, no more) for EachRow,
+	// which hands them out in rank order without reading the snapshot back.
+	Row RowFormat
+}
+
+// ScoreWith is Score with options.
+func ScoreWith(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, opt ScoreOptions) (*ScoreRun, error) {
+	write := opt.Write
 	var sw *snapshotWriter
 	var sink func(*scoring.Score) error
+	var rows formattedRows
 	if write {
 		man, err := ReadManifest(dir)
 		if err != nil {
@@ -70,6 +95,12 @@ func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time,
 		}
 		defer sw.abort()
 		sink = sw.add
+		if opt.Row != nil {
+			sink = func(s *scoring.Score) error {
+				rows.add(opt.Row, s)
+				return sw.add(s)
+			}
+		}
 	}
 	run, err := scoreRun(ctx, dir, cfg, asOf, "", sink, false)
 	if err != nil {
@@ -77,6 +108,9 @@ func Score(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time,
 	}
 	if write {
 		started := time.Now()
+		if opt.Row != nil {
+			run.rows = &rows
+		}
 		if err := sw.finish(run); err != nil {
 			return nil, err
 		}

@@ -227,7 +227,8 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	if err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
-	for rank, i := range scoring.RankOrder(w.keys) {
+	run.order = scoring.RankOrder(w.keys)
+	for rank, i := range run.order {
 		ranks.int(i + 1)
 		ranks.int(rank + 1)
 		ranks.end()

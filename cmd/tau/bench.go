@@ -48,6 +48,9 @@ type benchReport struct {
 	// computation must do: a bare group-by counting answers per
 	// relationship and item.
 	ScoreOverReference float64 `json:"score_over_reference"`
+	// BulkPath is how this build moves bulk data between DuckDB and Go:
+	// "arrow" (built with -tags duckdb_arrow) or "database/sql".
+	BulkPath string `json:"bulk_path"`
 }
 
 func newBenchCmd() *cobra.Command {
@@ -115,7 +118,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	extractDir, wh, bare := filepath.Join(dir, "extract"), filepath.Join(dir, "warehouse"), filepath.Join(dir, "bare")
 	os.RemoveAll(wh)
 	os.RemoveAll(bare)
-	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC()}
+	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: analytics.BulkPath}
 	w := c.OutOrStdout()
 	steps := []struct {
 		name string
@@ -156,7 +159,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(w, "\n%d relationships on %s\n", n, rep.Machine)
+	fmt.Fprintf(w, "\n%d relationships on %s; bulk data through %s\n", n, rep.Machine, rep.BulkPath)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tseconds\trows/s\tpeak MB\t")
 	for _, s := range rep.Steps {
@@ -169,6 +172,9 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	tw.Flush()
 	fmt.Fprintf(w, "load / bare copy = %.2f\n", rep.LoadOverBare)
 	fmt.Fprintf(w, "score / score reference = %.2f\n", rep.ScoreOverReference)
+	if rep.BulkPath != "arrow" {
+		fmt.Fprintln(w, "(built without -tags duckdb_arrow: scoring moves its evidence and snapshot row by row; for national figures build with go build -tags duckdb_arrow -o tau ./cmd/tau)")
+	}
 	return nil
 }
 

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,7 +112,13 @@ func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
-	run, err := analytics.Score(c.Context(), o.warehouse, cfg, asOf, true)
+	opt := analytics.ScoreOptions{Write: true}
+	if o.format == "csv" {
+		// Each row is formatted as it is scored and kept, so the ranked
+		// list is written without reading the snapshot back.
+		opt.Row = csvRow()
+	}
+	run, err := analytics.ScoreWith(c.Context(), o.warehouse, cfg, asOf, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -162,25 +170,64 @@ func writeScoresJSON(ctx context.Context, w io.Writer, run *analytics.ScoreRun) 
 	return bw.Flush()
 }
 
-func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "relationship_id", "victim_id", "perpetrator_id", "as_of", "total_score", "band", "stage", "cluster_score", "harm_score",
-		"recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "pct_occurrences_last_90d", "days_since_last_occurrence",
-		"harm_cchi_days", "unscored_offence_codes", "serial", "config_hash", "harm_edition"})
+// scoresHeader names the columns of tau score --format csv.
+var scoresHeader = []string{"rank", "relationship_id", "victim_id", "perpetrator_id", "as_of", "total_score", "band", "stage", "cluster_score",
+	"harm_score", "recency_frequency_score", "clusters", "items", "occurrences_90d", "occurrences_365d", "pct_occurrences_last_90d",
+	"days_since_last_occurrence", "harm_cchi_days", "unscored_offence_codes", "serial", "config_hash", "harm_edition"}
+
+// scoreRecord appends a score's CSV fields, rank first, to rec.
+func scoreRecord(rec []string, s *scoring.Score) []string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	rec := make([]string, 22)
-	err := run.Each(ctx, func(s *scoring.Score) error {
-		rec = append(rec[:0], strconv.Itoa(s.Rank), s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), f(s.Total), s.Band,
-			strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, " "), strings.Join(s.Items, " "),
-			strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), f(s.PctOccurrencesLast90d), strconv.Itoa(s.DaysSinceLast),
-			f(s.HarmCCHIDays), strings.Join(s.Unscored, " "), strconv.FormatBool(s.Serial), s.ConfigHash, s.HarmEdition)
-		return cw.Write(rec)
+	return append(rec[:0], strconv.Itoa(s.Rank), s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), f(s.Total), s.Band,
+		strconv.Itoa(s.Stage), f(s.ClusterScore), f(s.HarmScore), f(s.RecencyFrequencyScore), strings.Join(s.Clusters, " "), strings.Join(s.Items, " "),
+		strconv.Itoa(s.Occurrences90d), strconv.Itoa(s.Occurrences365d), f(s.PctOccurrencesLast90d), strconv.Itoa(s.DaysSinceLast),
+		f(s.HarmCCHIDays), strings.Join(s.Unscored, " "), strconv.FormatBool(s.Serial), s.ConfigHash, s.HarmEdition)
+}
+
+// csvRow formats a score's CSV row without its rank, for ScoreOptions.Row.
+func csvRow() analytics.RowFormat {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	var rec []string
+	return func(b []byte, s *scoring.Score) []byte {
+		buf.Reset()
+		rec = scoreRecord(rec, s)
+		cw.Write(rec[1:])
+		cw.Flush()
+		return append(b, buf.Bytes()...)
+	}
+}
+
+// writeScoresCSV writes the ranked scores as CSV: from the rows kept as
+// they were scored, else read back from the snapshot.
+func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	cw := csv.NewWriter(bw)
+	cw.Write(scoresHeader)
+	cw.Flush()
+	var num []byte
+	err := run.EachRow(func(rank int, row []byte) error {
+		num = strconv.AppendInt(num[:0], int64(rank), 10)
+		bw.Write(num)
+		bw.WriteByte(',')
+		_, err := bw.Write(row)
+		return err
 	})
+	if errors.Is(err, analytics.ErrNoRows) {
+		var rec []string
+		err = run.Each(ctx, func(s *scoring.Score) error {
+			rec = scoreRecord(rec, s)
+			return cw.Write(rec)
+		})
+		cw.Flush()
+	}
 	if err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func printScores(ctx context.Context, w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top int) error {
