@@ -55,6 +55,9 @@ type scorer struct {
 	conn *sql.Conn
 	s    *scoring.Scorer
 	asOf time.Time
+	// indexed hands item histories over as Evidence.Indexed (bulk runs)
+	// instead of a map per relationship.
+	indexed bool
 }
 
 // Score scores every relationship with an occurrence or assessment in the
@@ -214,6 +217,7 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 	// the snapshot ranks them (nationally 1.6 million). Its items keep the
 	// facts behind each item; the reasons are worded when shown.
 	sc.s.Terse = sink != nil && !keep
+	sc.indexed = !keep
 	if keep {
 		run.Evidence = map[string]*scoring.Evidence{}
 	}

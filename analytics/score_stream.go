@@ -310,7 +310,12 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		}
 		for _, rf := range folds {
 			if ev := byRel[rf.rel]; ev != nil {
-				ev.Items, ev.Latest, ev.OfficerGrade = rf.histories(), rf.latest, rf.grade
+				ev.Latest, ev.OfficerGrade = rf.latest, rf.grade
+				if sc.indexed {
+					ev.Indexed = rf.items
+				} else {
+					ev.Items = rf.histories()
+				}
 			}
 			for _, i := range folder.rollUp {
 				h := rf.items[i]
@@ -325,7 +330,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 			}
 		}
 		for _, ev := range group {
-			if ev.Items == nil {
+			if ev.Items == nil && !sc.indexed {
 				ev.Items = map[string]*scoring.ItemHistory{}
 			}
 			for _, refs := range ev.PerpYes {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -330,6 +331,21 @@ func TestSnapshotRanks(t *testing.T) {
 	for b, n := range mem.Bands {
 		if written.Bands[b] != n {
 			t.Errorf("band %s: %d written, %d in memory", b, written.Bands[b], n)
+		}
+	}
+	// Bulk runs hand item histories over by index, explaining runs as a
+	// map: the scores agree.
+	ex2, err := evidenceRun(ctx, wh, cfg, asOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex2.Scores) != len(mem.Scores) {
+		t.Fatalf("%d scores explaining, %d in bulk", len(ex2.Scores), len(mem.Scores))
+	}
+	for i, s := range ex2.Scores {
+		b := mem.Scores[i]
+		if s.RelationshipID != b.RelationshipID || s.Total != b.Total || s.Stage != b.Stage || !slices.Equal(s.Items, b.Items) || !slices.Equal(s.Clusters, b.Clusters) {
+			t.Fatalf("rank %d: explaining %s %v %v %v, bulk %s %v %v %v", i+1, s.RelationshipID, s.Total, s.Items, s.Clusters, b.RelationshipID, b.Total, b.Items, b.Clusters)
 		}
 	}
 }

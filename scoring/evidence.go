@@ -97,8 +97,11 @@ type Evidence struct {
 	RelationshipID string
 	VictimID       string
 	PerpetratorID  string
-	// Items are the relationship's own item histories.
-	Items map[string]*ItemHistory
+	// Items are the relationship's own item histories. Bulk scoring may
+	// give them instead as Indexed: one entry per canonical item, in the
+	// order of Config.CanonicalItemIDs, nil where there is none.
+	Items   map[string]*ItemHistory
+	Indexed []*ItemHistory
 	// Latest is the relationship's latest assessment up to the as-of date.
 	Latest *Ref
 	// OfficerGrade is the latest assessment's grading (baseline only).

@@ -127,13 +127,23 @@ func (s *Scorer) LookbackStart(asOf time.Time) time.Time {
 //   - perpetrator items roll up from his other relationships.
 func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 	var out []ActiveItem
+	k := 0
 	for _, inst := range s.cfg.Instruments {
 		if !inst.Canonical {
 			continue
 		}
 		for _, it := range inst.Items {
+			var h *ItemHistory
+			if ev.Indexed != nil {
+				h = ev.Indexed[k]
+			} else {
+				h = ev.Items[it.ID]
+			}
+			k++
+			if h == nil && (it.Class != ClassEver || it.Subject != SubjectPerpetrator) {
+				continue // nothing answered, nothing rolled up
+			}
 			a := ActiveItem{Item: it.ID, Label: it.Label, Class: it.Class, Subject: it.Subject}
-			h := ev.Items[it.ID]
 			switch it.Class {
 			case ClassEver:
 				if h != nil && h.FirstYes != nil {
