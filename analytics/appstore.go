@@ -243,7 +243,17 @@ FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $as
 		holds[it.Item] = true
 	}
 	var active []string
-	err = each(ctx, db, `SELECT unnest(clusters), unnest(facts) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+	// Snapshots written before the facts were kept have no facts column:
+	// their clusters' legs show the items only.
+	facts := "facts"
+	var hasFacts bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = 'facts'").Scan(&hasFacts); err != nil {
+		return nil, err
+	}
+	if !hasFacts {
+		facts = "[]::VARCHAR[]"
+	}
+	err = each(ctx, db, `SELECT unnest(clusters), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
 		snap, func(rs *sql.Rows) error {
 			var cl, fact sql.NullString
 			if err := rs.Scan(&cl, &fact); err != nil {
