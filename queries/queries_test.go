@@ -51,3 +51,25 @@ func TestChecksHaveHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestScoringAndWarehouseHaveHeaders proves every scoring query and every
+// query that derives a warehouse table parses, with its header.
+func TestScoringAndWarehouseHaveHeaders(t *testing.T) {
+	for _, d := range []string{"scoring", "warehouse"} {
+		fs, err := dir(d)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		if len(fs) == 0 {
+			t.Fatalf("%s: no queries", d)
+		}
+		for _, f := range fs {
+			if !strings.HasPrefix(strings.ToUpper(f.SQL), "SELECT") && !strings.HasPrefix(strings.ToUpper(f.SQL), "WITH") {
+				t.Errorf("%s: a query must be a SELECT, starts %q", f.Path, f.SQL[:10])
+			}
+		}
+	}
+	if _, err := Warehouse("answer_sets"); err != nil {
+		t.Error(err)
+	}
+}
