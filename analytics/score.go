@@ -84,16 +84,12 @@ type ScoreOptions struct {
 
 // ScoreWith is Score with options.
 func ScoreWith(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, opt ScoreOptions) (*ScoreRun, error) {
-	write := opt.Write
 	var sw *snapshotWriter
 	var sink func(*scoring.Score) error
 	var rows formattedRows
-	if write {
-		man, err := ReadManifest(dir)
-		if err != nil {
-			return nil, err
-		}
-		if sw, err = newSnapshotWriter(dir, man.Generation, cfg.Harm.Edition); err != nil {
+	if opt.Write {
+		var err error
+		if sw, err = newSnapshotWriter(dir, cfg.Harm.Edition); err != nil {
 			return nil, err
 		}
 		defer sw.abort()
@@ -109,7 +105,7 @@ func ScoreWith(ctx context.Context, dir string, cfg *scoring.Config, asOf time.T
 	if err != nil {
 		return nil, err
 	}
-	if write {
+	if opt.Write {
 		started := time.Now()
 		if opt.Row != nil {
 			run.rows = &rows

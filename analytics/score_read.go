@@ -10,30 +10,41 @@ import (
 	"github.com/tau-da/tau/scoring"
 )
 
-// errStop ends Each early without an error.
-var errStop = errors.New("stop")
-
 // Each calls fn with each score of the run in rank order: from memory for a
 // run that was not written, else read back from its snapshot (a national run
 // is 1.6 million scores; they are not all held at once).
 func (r *ScoreRun) Each(ctx context.Context, fn func(*scoring.Score) error) error {
+	return r.each(ctx, 0, fn)
+}
+
+// each is Each for the first limit scores (0: all); the snapshot is asked
+// for no more, so the ten at the top cost no sort of the whole list.
+func (r *ScoreRun) each(ctx context.Context, limit int, fn func(*scoring.Score) error) error {
 	if r.Snapshot == "" {
-		for i := range r.Scores {
-			if err := fn(&r.Scores[i]); err != nil {
-				return stopped(err)
+		scores := r.Scores
+		if limit > 0 && limit < len(scores) {
+			scores = scores[:limit]
+		}
+		for i := range scores {
+			if err := fn(&scores[i]); err != nil {
+				return err
 			}
 		}
 		return nil
+	}
+	q := fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
+  harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
+  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition
+FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTable.name+".parquet")))
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
 	db, err := sql.Open("duckdb", "?memory_limit=1GB")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rows, err := queryBulk(ctx, db, fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
-  harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
-  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition
-FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTable.name+".parquet"))))
+	rows, err := queryBulk(ctx, db, q)
 	if err != nil {
 		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
 	}
@@ -47,7 +58,7 @@ FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTa
 			DaysSinceLast: int(rows.Int(17)), HarmCCHIDays: rows.Float(18), Unscored: rows.Strs(19), Serial: rows.Bool(20),
 			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23)}
 		if err := fn(&s); err != nil {
-			return stopped(err)
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -58,22 +69,15 @@ FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTa
 
 // Top returns the first n scores of the run in rank order.
 func (r *ScoreRun) Top(ctx context.Context, n int) ([]scoring.Score, error) {
-	var out []scoring.Score
-	err := r.Each(ctx, func(s *scoring.Score) error {
-		if len(out) == n {
-			return errStop
-		}
+	out := []scoring.Score{}
+	if n <= 0 {
+		return out, nil
+	}
+	err := r.each(ctx, n, func(s *scoring.Score) error {
 		out = append(out, *s)
 		return nil
 	})
 	return out, err
-}
-
-func stopped(err error) error {
-	if errors.Is(err, errStop) {
-		return nil
-	}
-	return err
 }
 
 // formattedRows holds output rows in chunks of about rowChunk bytes (no

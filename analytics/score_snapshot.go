@@ -101,9 +101,8 @@ held_against_date:time held_against_answer:text`)}
 )
 
 // rowSink takes a snapshot table's rows value by value, in column order;
-// end closes a row. Built with duckdb_arrow the rows go into Arrow record
-// batches that DuckDB writes as Parquet; otherwise into CSV files that
-// DuckDB reads back with their declared types.
+// end closes a row. Built with duckdb_arrow the rows go to DuckDB as Arrow
+// record batches; otherwise through duckdb-go's appender.
 type rowSink interface {
 	text(string)
 	null()
@@ -116,18 +115,19 @@ type rowSink interface {
 }
 
 // snapshotWriter writes a score run's snapshot as it is scored: each
-// relationship's score and active items as they come, ranked at the end, then Parquet under DIR/results/scores/as_of=DATE/config=HASH/,
-// replacing an earlier run of the same date and configuration atomically.
+// relationship's score and active items as they come, ranked at the end,
+// then Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing
+// an earlier run of the same date and configuration atomically.
 type snapshotWriter struct {
-	dir, tmp, generation, harmEdition string
-	sink                              snapshotSink
-	scores, items, notes              rowSink
+	dir, tmp, harmEdition string
+	sink                  snapshotSink
+	scores, items, notes  rowSink
 	// keys holds what ranks each score added, in order (nationally 1.6
 	// million small records: the scores themselves are not kept).
 	keys []scoring.RankKey
 }
 
-func newSnapshotWriter(dir, generation, harmEdition string) (*snapshotWriter, error) {
+func newSnapshotWriter(dir, harmEdition string) (*snapshotWriter, error) {
 	parent := filepath.Join(dir, resultsDir, "scores")
 	if err := os.MkdirAll(parent, privateDirMode); err != nil {
 		return nil, fmt.Errorf("score: %w", err)
@@ -136,7 +136,7 @@ func newSnapshotWriter(dir, generation, harmEdition string) (*snapshotWriter, er
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	w := &snapshotWriter{dir: dir, tmp: tmp, generation: generation, harmEdition: harmEdition}
+	w := &snapshotWriter{dir: dir, tmp: tmp, harmEdition: harmEdition}
 	if w.sink, err = newSnapshotSink(dir, tmp); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("score: %w", err)
@@ -234,7 +234,7 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 		ranks.end()
 	}
 	if err := w.sink.write([]snapshotTable{scoreRowsTable, itemSourcesTable, itemNotesTable, ranksTable}, snapshotConstants{
-		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: w.generation}); err != nil {
+		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	if err := publish(w.tmp, final); err != nil {

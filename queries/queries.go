@@ -92,9 +92,6 @@ func Warehouse(name string) (File, error) {
 	return Parse("warehouse/"+name+".sql", string(b))
 }
 
-// ScoringFiles returns every scoring query.
-func ScoringFiles() ([]File, error) { return dir("scoring") }
-
 func dir(d string) ([]File, error) {
 	entries, err := fs.ReadDir(files, d)
 	if err != nil {

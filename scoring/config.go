@@ -326,22 +326,6 @@ func (c *Config) CanonicalItem(instrument, item string) string {
 	return c.crosswalk[[2]string{instrument, item}]
 }
 
-// Crosswalk lists (instrument, item, canonical item) rows, sorted, for the
-// warehouse's SQL.
-func (c *Config) Crosswalk() [][3]string {
-	var out [][3]string
-	for k, v := range c.crosswalk {
-		out = append(out, [3]string{k[0], k[1], v})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
-	return out
-}
-
 // FactCodes maps each offence code to the facts it evidences.
 func (c *Config) FactCodes() map[string][]string {
 	out := map[string][]string{}

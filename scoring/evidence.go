@@ -35,9 +35,10 @@ type RawAnswer struct {
 	Answer         string
 }
 
-// Summarise builds item histories from raw answers up to asOf, the same
-// summary the warehouse computes in SQL for all relationships at once (a test
-// keeps the two equal). Answers on the same date are ordered by assessment id.
+// Summarise builds item histories from raw answers up to asOf, answer by
+// answer with ItemHistory.Add, as the warehouse folds every relationship's
+// answer sets at once (a test keeps the two equal). Answers on the same date
+// are ordered by assessment id.
 func Summarise(answers []RawAnswer, asOf time.Time) map[string]*ItemHistory {
 	sorted := append([]RawAnswer(nil), answers...)
 	sort.SliceStable(sorted, func(i, j int) bool {
