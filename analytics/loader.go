@@ -41,22 +41,27 @@ type loader struct {
 }
 
 func (l *loader) exec(q string, args ...any) error {
-	start := time.Now()
+	done := l.trace(q)
 	_, err := l.conn.ExecContext(l.ctx, q, args...)
-	l.traced(start, q)
+	done()
 	return err
 }
 
-// traced prints a statement and its duration when tracing.
-func (l *loader) traced(start time.Time, q string) {
+// trace starts timing a statement; the function it returns prints the
+// statement with its wall and CPU time when tracing (TAU_TRACE=1; =full
+// prints whole statements).
+func (l *loader) trace(q string) func() {
 	if !trace {
-		return
+		return func() {}
 	}
-	s := strings.Join(strings.Fields(q), " ")
-	if os.Getenv("TAU_TRACE") != "full" {
-		s = s[:min(100, len(s))]
+	start, cpu := time.Now(), processCPU()
+	return func() {
+		s := strings.Join(strings.Fields(q), " ")
+		if os.Getenv("TAU_TRACE") != "full" {
+			s = s[:min(100, len(s))]
+		}
+		fmt.Fprintf(os.Stderr, "trace %6.0fms cpu %6.0fms %s\n", time.Since(start).Seconds()*1000, (processCPU()-cpu)*1000, s)
 	}
-	fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(start).Seconds()*1000, s)
 }
 
 // trace prints each statement's duration to standard error when the
@@ -64,8 +69,10 @@ func (l *loader) traced(start time.Time, q string) {
 var trace = os.Getenv("TAU_TRACE") != ""
 
 func (l *loader) count(q string, args ...any) (int64, error) {
+	done := l.trace(q)
 	var n int64
 	err := l.conn.QueryRowContext(l.ctx, q, args...).Scan(&n)
+	done()
 	return n, err
 }
 
@@ -153,7 +160,10 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	// Answers (135 million rows nationally) are streamed with the checks
 	// on the row alone; their references to assessments are checked once
 	// per assessment below, not once per answer.
-	check, joins := l.rulesWith(s, f.Name != "answers")
+	// The references to earlier files are checked afterwards, against the
+	// written table (refProblems): joined inside this pass they cost twice
+	// as much.
+	check := errExpr(l.rowRules(s))
 	var out []string
 	for _, c := range f.Columns {
 		out = append(out, typedExpr(f, c)+" AS "+ident(c.Name))
@@ -161,9 +171,19 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	if relationshipFiles[f.Name] {
 		out = append([]string{"tau_relationship_id(n.victim_id, n.perpetrator_id) AS relationship_id"}, out...)
 	}
-	copyQ := fmt.Sprintf("SELECT %s FROM (%s) AS n %s WHERE (%s) IS NULL", strings.Join(out, ", "), l.staging(s, false), joins, check)
+	copyQ := fmt.Sprintf("SELECT %s FROM (%s) AS n WHERE (%s) IS NULL", strings.Join(out, ", "), l.staging(s, false), check)
+	// raw: the answers are written as read, and normalised afterwards only
+	// if the table shows they need it.
+	raw := false
 	if f.Name == "answers" && s.path != "" {
-		copyQ = l.answersFastPath(s)
+		var err error
+		if raw, err = l.answersLookCanonical(s); err != nil {
+			return fail("read the first answers", err)
+		}
+		copyQ = answersNormalised(l.reader(s))
+		if raw {
+			copyQ = "SELECT assessment_id, item, answer FROM " + l.reader(s)
+		}
 	}
 	n0, err := l.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, quote(table)))
 	if err != nil {
@@ -181,16 +201,32 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (rec BIGINT, err VARCHAR, %s)", errs, textColumnsDDL(f))); err != nil {
 		return fail("prepare", err)
 	}
+	// orphans counts what fails a reference to an earlier file: answers'
+	// assessments not loaded, other files' rows (those are already out of
+	// the table).
 	orphans := int64(0)
 	if f.Name == "answers" && s.path != "" {
-		// Every record was written; the ones that fail are found in the
-		// table, and the references are checked once per assessment.
-		bad, err := l.count(answerProblems(table))
-		if err != nil {
-			return fail("check answers", err)
+		odd := int64(-1)
+		if raw {
+			if odd, err = l.normaliseAnswers(table); err != nil {
+				return fail("normalise answers", err)
+			}
 		}
-		n0 = records - bad
+		// Every record was written; the ones that fail are found in the
+		// table (none, when all were canonical as read), and the references
+		// are checked once per assessment.
+		if odd != 0 {
+			bad, err := l.count(answerProblems(table))
+			if err != nil {
+				return fail("check answers", err)
+			}
+			n0 = records - bad
+		}
 		if orphans, err = l.answerOrphans(table); err != nil {
+			return fail("check references", err)
+		}
+	} else if f.Name != "answers" {
+		if orphans, err = l.refProblems(s, table); err != nil {
 			return fail("check references", err)
 		}
 	}
@@ -296,7 +332,15 @@ FROM %s AS e`, quote(displayName(s)), recOut, strings.Join(valueCase, " "), stri
 		if conflictKeys != "" {
 			bad += " UNION SELECT k FROM " + conflictKeys
 		}
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE bad_%[1]s AS SELECT DISTINCT k FROM (%[2]s) WHERE k NOT IN (SELECT k FROM k_%[1]s)", f.Name, bad)); err != nil {
+		q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE bad_%[1]s AS SELECT DISTINCT k FROM (%[2]s) WHERE k NOT IN (SELECT k FROM k_%[1]s)", f.Name, bad)
+		if n, err := l.count("SELECT count(*) FROM " + errs); err != nil {
+			return fail("index keys", err)
+		} else if n == 0 && conflictKeys == "" {
+			// Nothing rejected: skip hashing every loaded key for an
+			// empty answer (half a second for 3.6 million persons).
+			q = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE bad_%s (k VARCHAR)", f.Name)
+		}
+		if err := l.exec(q); err != nil {
 			return fail("index keys", err)
 		}
 	}
@@ -334,38 +378,101 @@ func (l *loader) staging(s *source, numbered bool) string {
 
 // rules returns a file's validation as one SQL expression (NULL when the
 // row is valid, else column<US>reason) and the joins it needs.
-func (l *loader) rules(s *source) (string, string) { return l.rulesWith(s, true) }
+func (l *loader) rules(s *source) (string, string) {
+	local := l.rowRules(s)
+	refs, joins := l.refRules(s)
+	return errExpr(append(local, refs...)), joins
+}
 
-// rulesWith is rules, leaving out the reference checks (and the joins they
-// need) when refs is false.
-func (l *loader) rulesWith(s *source, refs bool) (string, string) {
+// rowRules returns the checks on a row alone: values, dates and the order
+// of dates within the row.
+func (l *loader) rowRules(s *source) []rule {
 	f := s.spec
 	var rules []rule
 	for _, c := range f.Columns {
 		rules = append(rules, columnRules(f, c, l.extractAt)...)
 	}
-	rules = append(rules, fileRules(f)...)
-	var joins []string
+	return append(rules, fileRules(f)...)
+}
+
+// refRules returns the checks against the files loaded before (the
+// referenced key exists; a date is not before a person's birth year) and
+// the joins to their key tables they need.
+func (l *loader) refRules(s *source) ([]rule, string) {
+	rules, keys, bad := l.refRulesJoins(s)
+	return rules, keys + " " + bad
+}
+
+// refRulesJoins is refRules with its joins in two parts: to the key tables
+// (enough to test the rules) and to the tables of rejected keys (needed only
+// for the reasons).
+func (l *loader) refRulesJoins(s *source) (rules []rule, keyJoins, badJoins string) {
+	f := s.spec
+	var keys, bad []string
 	refAlias := map[string]string{}
 	for i, c := range f.Columns {
-		if c.Ref == "" || !refs {
+		if c.Ref == "" {
 			continue
 		}
 		a, b := fmt.Sprintf("r%d", i), fmt.Sprintf("b%d", i)
 		refAlias[c.Name] = a
-		joins = append(joins,
-			fmt.Sprintf("LEFT JOIN k_%s %s ON n.%s = %s.k", c.Ref, a, ident(c.Name), a),
-			fmt.Sprintf("LEFT JOIN bad_%s %s ON n.%s = %s.k", c.Ref, b, ident(c.Name), b))
+		keys = append(keys, fmt.Sprintf("LEFT JOIN k_%s %s ON n.%s = %s.k", c.Ref, a, ident(c.Name), a))
+		bad = append(bad, fmt.Sprintf("LEFT JOIN bad_%s %s ON n.%s = %s.k", c.Ref, b, ident(c.Name), b))
 		rules = append(rules, refRule(f, c, a, b))
 	}
 	for _, pc := range f.BirthOf {
 		for _, c := range f.Columns {
-			if c.Kind == extract.KindDate && c.Required && refs {
+			if c.Kind == extract.KindDate && c.Required {
 				rules = append(rules, birthRule(c.Name, pc, refAlias[pc]))
 			}
 		}
 	}
-	return errExpr(rules), strings.Join(joins, " ")
+	return rules, strings.Join(keys, " "), strings.Join(bad, " ")
+}
+
+// writtenRows returns a SELECT over a written table in the shape the rules
+// expect: every column, with each date also under its staged name.
+func writtenRows(f extract.File, table string) string {
+	cols := []string{"*"}
+	for _, c := range f.Columns {
+		if c.Kind == extract.KindDate {
+			cols = append(cols, ident(c.Name)+" AS "+ident(c.Name+tsSuffix))
+		}
+	}
+	return fmt.Sprintf("SELECT %s FROM read_parquet(%s)", strings.Join(cols, ", "), quote(table))
+}
+
+// refProblems checks a written table against the files loaded before. It
+// returns how many rows fail; when some do, it rewrites the table without
+// them (their reasons are kept by the caller's rare path).
+func (l *loader) refProblems(s *source, table string) (int64, error) {
+	rules, joins, _ := l.refRulesJoins(s)
+	if len(rules) == 0 {
+		return 0, nil
+	}
+	conds := make([]string, len(rules))
+	for i, r := range rules {
+		conds[i] = "coalesce(" + r.Cond + ", false)"
+	}
+	fails := strings.Join(conds, " OR ")
+	from := fmt.Sprintf("(%s) AS n %s", writtenRows(s.spec, table), joins)
+	n, err := l.count(fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, fails))
+	if err != nil || n == 0 {
+		return n, err
+	}
+	var cols []string
+	if relationshipFiles[s.spec.Name] {
+		cols = append(cols, "n.relationship_id")
+	}
+	for _, c := range s.spec.Columns {
+		cols = append(cols, "n."+ident(c.Name))
+	}
+	tmp := table + ".refs"
+	if err := l.exec(fmt.Sprintf("COPY (SELECT %s FROM %s WHERE NOT (%s)) TO %s (FORMAT parquet, COMPRESSION zstd)",
+		strings.Join(cols, ", "), from, fails, quote(tmp))); err != nil {
+		return n, err
+	}
+	return n, os.Rename(tmp, table)
 }
 
 // textColumnsDDL declares a file's columns as text.
@@ -487,14 +594,74 @@ FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.f
 	return conflicts, nil
 }
 
-// answersFastPath returns the query that writes valid answers. A row
-// already in canonical form (an untrimmed id, an item starting with Q, an
-// answer spelled yes, no, not_known or not_asked) is written as it is; only
-// the others go through normalising and the full row check. Nationally that
-// is 135 million rows, so the common case must cost a few comparisons.
-func (l *loader) answersFastPath(s *source) string {
-	ok := fmt.Sprintf(`(src.assessment_id <> '' AND length(src.assessment_id) <= %d AND src.assessment_id[1] <> ' ' AND src.assessment_id[-1] <> ' '
-  AND src.item[1] = 'Q' AND src.item[-1] <> ' ' AND src.answer IN ('yes', 'no', 'not_known', 'not_asked'))`, maxIDLength)
+// answerSniffRows is how many answers are read before the load chooses how
+// to write them: if these are all in canonical form (an untrimmed id, an
+// item starting with Q, an answer spelled yes, no, not_known or not_asked),
+// the file is written as it is read, which costs a third less than
+// normalising each row (135 million rows nationally); a force whose export
+// spells answers Y or N is seen at once and normalised as it is read. Either
+// way the written table is checked afterwards, so a late odd row is still
+// normalised. A variable so that tests can force the as-read path (0).
+var answerSniffRows = 10000
+
+// answerOdd holds the SQL tests, on columns assessment_id, item and answer,
+// that a row is not already as normalising would leave it (canonical: an
+// untrimmed id, an item starting with Q, an answer spelled yes, no,
+// not_known or not_asked). They are three, each in the form DuckDB pushes
+// into a Parquet scan and tests against the file's dictionaries: counting
+// them over 135 million written answers takes 0.3 s, where one combined
+// test under NOT takes 3.5 s.
+var answerOdd = [3]string{
+	fmt.Sprintf("assessment_id IS NULL OR assessment_id = '' OR length(assessment_id) > %d OR starts_with(assessment_id, ' ') OR ends_with(assessment_id, ' ')", maxIDLength),
+	"item IS NULL OR NOT starts_with(item, 'Q') OR ends_with(item, ' ')",
+	"answer IS NULL OR answer NOT IN ('yes', 'no', 'not_known', 'not_asked')",
+}
+
+// anyAnswerOdd is true for a row that is not canonical.
+var anyAnswerOdd = fmt.Sprintf("(%s) OR (%s) OR (%s)", answerOdd[0], answerOdd[1], answerOdd[2])
+
+// answersLookCanonical reports whether answers can be written as read: no
+// pseudonymisation (ids must be hashed), a long file (not wide), and the
+// first answerSniffRows rows all canonical.
+func (l *loader) answersLookCanonical(s *source) (bool, error) {
+	if l.opt.PseudonymiseKey != nil || s.wide {
+		return false, nil
+	}
+	if answerSniffRows == 0 {
+		return true, nil
+	}
+	var odd int64
+	err := l.conn.QueryRowContext(l.ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT * FROM %s LIMIT %d) WHERE %s",
+		l.reader(s), answerSniffRows, anyAnswerOdd)).Scan(&odd)
+	return odd == 0, err
+}
+
+// normaliseAnswers checks answers written as read and, if any row is not in
+// canonical form, rewrites the table normalised (from the table, not the
+// CSV).
+// It returns how many rows were not canonical.
+func (l *loader) normaliseAnswers(table string) (int64, error) {
+	var parts []string
+	for _, c := range answerOdd {
+		parts = append(parts, fmt.Sprintf("(SELECT count(*) FROM read_parquet(%s) WHERE %s)", quote(table), c))
+	}
+	odd, err := l.count("SELECT " + strings.Join(parts, " + "))
+	if err != nil || odd == 0 {
+		return odd, err
+	}
+	tmp := table + ".normalised"
+	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", answersNormalised("read_parquet("+quote(table)+")"), quote(tmp))); err != nil {
+		return odd, err
+	}
+	return odd, os.Rename(tmp, table)
+}
+
+// answersNormalised returns the query that normalises answers read from a
+// table expression. A row already in canonical form is written as it is;
+// only the others go through normalising and the full row check, so the
+// common case costs a few comparisons.
+func answersNormalised(from string) string {
+	ok := "NOT (" + anyAnswerOdd + ")"
 	id := "tau_pseud(CASE WHEN ok THEN src.assessment_id ELSE " + stagedText("src.assessment_id") + " END)"
 	item := "CASE WHEN ok THEN src.item ELSE " + stagedItem("src.item") + " END"
 	answer := "CASE WHEN ok THEN src.answer ELSE tau_answer(" + stagedText("src.answer") + ") END"
@@ -503,7 +670,7 @@ func (l *loader) answersFastPath(s *source) string {
 	// was, found afterwards in the table (answerProblems) and removed on the
 	// rare path.
 	return fmt.Sprintf(`SELECT %s AS assessment_id, %s AS item, %s AS answer
-FROM (SELECT *, %s AS ok FROM %s AS src) AS src`, id, item, answer, ok, l.reader(s))
+FROM (SELECT *, %s AS ok FROM %s AS src) AS src`, id, item, answer, ok, from)
 }
 
 // answerProblems counts the written answers that fail a check on the row:
@@ -515,7 +682,15 @@ func answerProblems(table string) string {
 }
 
 // stagedText is the normalised text of a raw value: trimmed, empty as NULL.
-func stagedText(x string) string { return "nullif(trim(" + x + "), '')" }
+// Only a value that could change is trimmed: one that is empty, starts or
+// ends with a space, or is not plain ASCII (DuckDB's trim also removes
+// Unicode spaces such as U+00A0; of ASCII it removes only the space).
+// Trimming every value costs three times as much (measured on 5 million
+// assessments: 1.2 s against 0.4 s for six columns); TestStagedText checks
+// the two agree.
+func stagedText(x string) string {
+	return fmt.Sprintf("CASE WHEN %[1]s LIKE ' %%' OR %[1]s LIKE '%% ' OR %[1]s = '' OR strlen(%[1]s) <> length(%[1]s) THEN nullif(trim(%[1]s), '') ELSE %[1]s END", x)
+}
 
 // stagedItem normalises an item id: trimmed, a lower-case q raised.
 func stagedItem(x string) string {
@@ -523,8 +698,9 @@ func stagedItem(x string) string {
 	return "CASE WHEN left(" + t + ", 1) = 'q' THEN 'Q' || substr(" + t + ", 2) ELSE " + t + " END"
 }
 
-// answerOrphans aggregates the written answers once per assessment
-// (agg_answers: the answer_sets query, with its rows and item sets) and lists
+// answerOrphans aggregates the written answers once per assessment into the
+// answer_sets table (queries/warehouse/answer_sets.sql: its rows and item
+// sets, written straight to Parquet and read back as agg_answers) and lists
 // in orphan_answers the assessment ids that were not loaded. It returns how
 // many there are.
 func (l *loader) answerOrphans(table string) (int64, error) {
@@ -532,9 +708,11 @@ func (l *loader) answerOrphans(table string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	sets := filepath.Join(l.gen, tablesDir, "answer_sets.parquet")
 	stmts := []string{
 		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table)),
-		"CREATE OR REPLACE TEMP TABLE agg_answers AS " + q.SQL,
+		fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q.SQL, quote(sets)),
+		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW agg_answers AS SELECT * FROM read_parquet(%s)", quote(sets)),
 		`CREATE OR REPLACE TEMP TABLE orphan_answers AS SELECT assessment_id FROM agg_answers
 WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
 	}
@@ -546,31 +724,31 @@ WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
 	return l.count("SELECT count(*) FROM orphan_answers")
 }
 
-// answerSets writes the answer_sets table: each loaded assessment's answers
-// as item sets (queries/warehouse/answer_sets.sql), which scoring folds
-// instead of reading every answer. When every record was loaded as it was
-// read, the sets are the ones the checks already built; otherwise they are
-// built again from the table as finally written.
+// answerSets adds the answer_sets table to the generation: each loaded
+// assessment's answers as item sets, which scoring folds instead of reading
+// every answer. When every record was loaded as it was read, the table is
+// the one the checks already wrote; otherwise it is built again from the
+// answers as finally written.
 func (l *loader) answerSets(table string, unchanged bool) error {
+	if unchanged {
+		l.tables = append(l.tables, "answer_sets")
+		return nil
+	}
 	q, err := queries.Warehouse("answer_sets")
 	if err != nil {
 		return err
 	}
-	src := "SELECT * EXCLUDE (n) FROM agg_answers"
-	if !unchanged {
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table))); err != nil {
-			return err
-		}
-		src = "SELECT * EXCLUDE (n) FROM (" + q.SQL + ")"
+	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table))); err != nil {
+		return err
 	}
-	return l.copyOut("answer_sets", src)
+	return l.copyOut("answer_sets", q.SQL)
 }
 
 // execCount runs a statement and returns the rows it affected.
 func (l *loader) execCount(q string) (int64, error) {
-	start := time.Now()
+	done := l.trace(q)
 	res, err := l.conn.ExecContext(l.ctx, q)
-	l.traced(start, q)
+	done()
 	if err != nil {
 		return 0, err
 	}
@@ -642,13 +820,17 @@ WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`,
 // occurrences, assessments or plans.
 func (l *loader) relationships() (int64, error) {
 	t := func(name string) string { return quote(filepath.Join(l.gen, tablesDir, name+".parquet")) }
+	// Each row is flagged by the file it came from as true or NULL and
+	// counted with count(flag): half the cost of summing 1s and 0s, which
+	// DuckDB adds up in 128 bits (measured on 12 million rows: 1.8 s
+	// against 3.4 s).
 	q := fmt.Sprintf(`SELECT relationship_id, any_value(victim_id) AS victim_id, any_value(perpetrator_id) AS perpetrator_id,
   min(seen_at) AS first_seen, max(seen_at) AS last_seen,
-  CAST(sum(o) AS BIGINT) AS occurrences, CAST(sum(a) AS BIGINT) AS assessments, CAST(sum(p) AS BIGINT) AS pmps
+  count(o) AS occurrences, count(a) AS assessments, count(p) AS pmps
 FROM (
-  SELECT relationship_id, victim_id, perpetrator_id, reported_at AS seen_at, 1 AS o, 0 AS a, 0 AS p FROM read_parquet(%s)
-  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, completed_at, 0, 1, 0 FROM read_parquet(%s)
-  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, opened_at, 0, 0, 1 FROM read_parquet(%s)
+  SELECT relationship_id, victim_id, perpetrator_id, reported_at AS seen_at, true AS o, NULL::BOOLEAN AS a, NULL::BOOLEAN AS p FROM read_parquet(%s)
+  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, completed_at, NULL, true, NULL FROM read_parquet(%s)
+  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, opened_at, NULL, NULL, true FROM read_parquet(%s)
 ) GROUP BY relationship_id ORDER BY relationship_id`, t("occurrences"), t("assessments"), t("pmps"))
 	if err := l.copyOut("relationships", q); err != nil {
 		return 0, err

@@ -1,0 +1,15 @@
+//go:build unix
+
+package analytics
+
+import "syscall"
+
+// processCPU returns the CPU time the process has used, user and system, in
+// seconds (for the load trace).
+func processCPU() float64 {
+	var r syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &r) != nil {
+		return 0
+	}
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
+}
