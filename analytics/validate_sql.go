@@ -142,10 +142,12 @@ func typedExpr(f extract.File, c extract.Column) string {
 	switch c.Kind {
 	case extract.KindDate:
 		return ident(c.Name + tsSuffix)
+	// try_cast: a failing row is written too (with a NULL key) before it
+	// is dropped, so its values must not stop the pass.
 	case extract.KindYear:
-		return "CAST(" + x + " AS SMALLINT)"
+		return "try_cast(" + x + " AS SMALLINT)"
 	case extract.KindStage:
-		return "CAST(" + x + " AS TINYINT)"
+		return "try_cast(" + x + " AS TINYINT)"
 	case extract.KindBool:
 		return "tau_bool(" + x + ")"
 	case extract.KindEnum:
@@ -198,7 +200,7 @@ func macros(key []byte) []string {
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.
-		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + quote(extract.RelationshipIDPrefix) + " || left(sha256(v || chr(31) || p), 16)",
+		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",
 	}
 	if key != nil {
 		ipad, opad := hmacPads(key)

@@ -30,11 +30,11 @@ assessment said no), or whether it comes from another relationship of the
 same perpetrator; each cluster's legs and what met them; each offence counted
 in harm with its code, date and CCHI days; the occurrence counts; the
 homicide-timeline stage with its evidence, and the stage at each assessment.`,
-		Example: `  tau explain r-588617c3d18a86ec --warehouse ./wh
-  tau explain r-588617c3d18a86ec --warehouse ./wh --as-of 2024-06-30 --format json`,
+		Example: `  tau explain r-ebfa7fa47b933a80 --warehouse ./wh
+  tau explain r-ebfa7fa47b933a80 --warehouse ./wh --as-of 2024-06-30 --format json`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &exitError{exitUsage, fmt.Errorf("explain: give one relationship id (from tau score), as in `tau explain r-588617c3d18a86ec --warehouse ./wh`")}
+				return &exitError{exitUsage, fmt.Errorf("explain: give one relationship id (from tau score), as in `tau explain r-ebfa7fa47b933a80 --warehouse ./wh`")}
 			}
 			return nil
 		},
