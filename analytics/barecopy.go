@@ -2,8 +2,8 @@ package analytics
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,7 +19,7 @@ func BareCopy(ctx context.Context, extractDir, outDir string) (int64, error) {
 	if err := os.MkdirAll(outDir, privateDirMode); err != nil {
 		return 0, err
 	}
-	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&threads=%d&temp_directory=%s", DefaultMemoryLimit, runtime.NumCPU(), filepath.Join(outDir, ".tmp")))
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, Threads: runtime.NumCPU(), TempDir: filepath.Join(outDir, ".tmp")})
 	if err != nil {
 		return 0, err
 	}
@@ -35,7 +35,7 @@ func BareCopy(ctx context.Context, extractDir, outDir string) (int64, error) {
 		}
 		in := filepath.Join(extractDir, e.Name())
 		out := filepath.Join(outDir, strings.TrimSuffix(e.Name(), ".csv")+".parquet")
-		res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM read_csv(%s)) TO %s (FORMAT parquet, COMPRESSION zstd)", quote(in), quote(out)))
+		res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM read_csv(%s)) TO %s (FORMAT parquet, COMPRESSION zstd)", duckdb.Quote(in), duckdb.Quote(out)))
 		if err != nil {
 			return total, fmt.Errorf("bare copy %s: %w", e.Name(), err)
 		}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"github.com/tau-da/tau/internal/duckdb"
 	"path/filepath"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestBulkOccurrences(t *testing.T) {
 			latest = at
 		}
 	}); err != nil {
-		t.Fatalf("%s: %v", bulkPath, err)
+		t.Fatalf("%s: %v", duckdb.BulkPath, err)
 	}
 	for _, r := range all {
 		got[r.v+"/"+r.p+"/"+r.at.Format("2006-01-02")]++
@@ -50,16 +51,16 @@ func TestBulkOccurrences(t *testing.T) {
 		var c int
 		rows.Scan(&k, &c)
 		if got[k] != c {
-			t.Errorf("%s: %s read %d times, want %d", bulkPath, k, got[k], c)
+			t.Errorf("%s: %s read %d times, want %d", duckdb.BulkPath, k, got[k], c)
 		}
 		n++
 	}
 	if n != len(got) || n == 0 {
-		t.Errorf("%s: %d distinct keys read, %d in the table", bulkPath, len(got), n)
+		t.Errorf("%s: %d distinct keys read, %d in the table", duckdb.BulkPath, len(got), n)
 	}
 	var max time.Time
 	conn.QueryRowContext(context.Background(), "SELECT max(reported_at) FROM occurrences").Scan(&max)
 	if !latest.Equal(max.UTC()) {
-		t.Errorf("%s: latest %v, want %v (timestamps must survive the read)", bulkPath, latest, max)
+		t.Errorf("%s: latest %v, want %v (timestamps must survive the read)", duckdb.BulkPath, latest, max)
 	}
 }

@@ -1,5 +1,9 @@
 package analytics
 
-import "database/sql"
+import (
+	"database/sql"
 
-func sqlOpen() (*sql.DB, error) { return sql.Open("duckdb", "") }
+	"github.com/tau-da/tau/internal/duckdb"
+)
+
+func sqlOpen() (*sql.DB, error) { return duckdb.Open(duckdb.Options{}) }

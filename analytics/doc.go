@@ -1,8 +1,8 @@
 // Package analytics is tau's warehouse: it validates record extracts and
 // loads them into Parquet tables with a DuckDB database of views over them,
 // runs the SQL data checks in package queries, and gives the other packages
-// read access. It is the only package that imports the DuckDB driver, so the
-// domain packages (extract, synth, scoring, evaluation) stay pure Go.
+// read access. It reaches DuckDB only through internal/duckdb, the one
+// package that imports the driver, so the domain packages stay pure Go.
 //
 // A warehouse is a folder:
 //

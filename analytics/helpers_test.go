@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,7 +104,7 @@ func dumpTables(tb testing.TB, wh string) string {
 	defer db.Close()
 	var b strings.Builder
 	for _, t := range []string{"persons", "occurrences", "offences", "assessments", "answers", "pmps", "pmp_actions", "engagement", "relationships", "rejects"} {
-		cols, rows := query(tb, db, fmt.Sprintf("SELECT * FROM %s ORDER BY ALL", ident(t)))
+		cols, rows := query(tb, db, fmt.Sprintf("SELECT * FROM %s ORDER BY ALL", duckdb.Ident(t)))
 		fmt.Fprintf(&b, "== %s (%d rows)\n%s\n", t, len(rows), strings.Join(cols, ","))
 		for _, r := range rows {
 			b.WriteString(strings.Join(r, ",") + "\n")

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"io"
 	"os"
 	"path/filepath"
@@ -146,8 +147,7 @@ func Load(ctx context.Context, opt LoadOptions) (*Manifest, error) {
 	go func() { hashes <- hashFiles(srcs) }()
 
 	tmp := filepath.Join(gen, ".tmp")
-	dsn := fmt.Sprintf("?memory_limit=%s&threads=%d&temp_directory=%s", opt.MemoryLimit, opt.Threads, tmp)
-	db, err = sql.Open("duckdb", dsn)
+	db, err = duckdb.Open(duckdb.Options{MemoryLimit: opt.MemoryLimit, Threads: opt.Threads, TempDir: tmp})
 	if err != nil {
 		return nil, fmt.Errorf("load: open duckdb: %w", err)
 	}
@@ -212,7 +212,7 @@ func Load(ctx context.Context, opt LoadOptions) (*Manifest, error) {
 		if err := os.MkdirAll(dir, privateDirMode); err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
-		if err := l.exec("COPY (SELECT * FROM rejects ORDER BY file, record) TO " + quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)"); err != nil {
+		if err := l.exec("COPY (SELECT * FROM rejects ORDER BY file, record) TO " + duckdb.Quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)"); err != nil {
 			return nil, fmt.Errorf("load: write rejects: %w", err)
 		}
 		man.Seconds = time.Since(start).Seconds()

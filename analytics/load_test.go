@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"errors"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"sort"
@@ -168,7 +169,7 @@ func toParquet(tb testing.TB, dir string) {
 	defer db.Close()
 	for _, f := range files {
 		out := strings.TrimSuffix(f, ".csv") + ".parquet"
-		if _, err := db.Exec("COPY (SELECT * FROM read_csv(" + quote(f) + ", all_varchar = true)) TO " + quote(out) + " (FORMAT parquet)"); err != nil {
+		if _, err := db.Exec("COPY (SELECT * FROM read_csv(" + duckdb.Quote(f) + ", all_varchar = true)) TO " + duckdb.Quote(out) + " (FORMAT parquet)"); err != nil {
 			tb.Fatal(err)
 		}
 		os.Remove(f)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,35 +43,14 @@ type loader struct {
 }
 
 func (l *loader) exec(q string, args ...any) error {
-	done := l.trace(q)
+	done := duckdb.Trace(q)
 	_, err := l.conn.ExecContext(l.ctx, q, args...)
 	done()
 	return err
 }
 
-// trace starts timing a statement; the function it returns prints the
-// statement with its wall and CPU time when tracing (TAU_TRACE=1; =full
-// prints whole statements).
-func (l *loader) trace(q string) func() {
-	if !trace {
-		return func() {}
-	}
-	start, cpu := time.Now(), processCPU()
-	return func() {
-		s := strings.Join(strings.Fields(q), " ")
-		if os.Getenv("TAU_TRACE") != "full" {
-			s = s[:min(100, len(s))]
-		}
-		fmt.Fprintf(os.Stderr, "trace %6.0fms cpu %6.0fms %s\n", time.Since(start).Seconds()*1000, (processCPU()-cpu)*1000, s)
-	}
-}
-
-// trace prints each statement's duration to standard error when the
-// TAU_TRACE environment variable is set.
-var trace = os.Getenv("TAU_TRACE") != ""
-
 func (l *loader) count(q string, args ...any) (int64, error) {
-	done := l.trace(q)
+	done := duckdb.Trace(q)
 	var n int64
 	err := l.conn.QueryRowContext(l.ctx, q, args...).Scan(&n)
 	done()
@@ -82,32 +62,32 @@ func (l *loader) count(q string, args ...any) (int64, error) {
 func (l *loader) reader(s *source) string {
 	cols := make([]string, len(s.header))
 	for i, h := range s.header {
-		cols[i] = quote(h) + ": 'VARCHAR'"
+		cols[i] = duckdb.Quote(h) + ": 'VARCHAR'"
 	}
 	var from string
 	if s.format == "csv" {
 		from = fmt.Sprintf("read_csv(%s, header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "+
 			"columns = {%s}, store_rejects = true, rejects_table = %s, rejects_scan = %s)",
-			quote(s.path), strings.Join(cols, ", "), quote("rj_"+s.spec.Name), quote("rs_"+s.spec.Name))
+			duckdb.Quote(s.path), strings.Join(cols, ", "), duckdb.Quote("rj_"+s.spec.Name), duckdb.Quote("rs_"+s.spec.Name))
 	} else {
 		casts := make([]string, len(s.header))
 		for i, h := range s.header {
-			casts[i] = "CAST(" + ident(h) + " AS VARCHAR) AS " + ident(h)
+			casts[i] = "CAST(" + duckdb.Ident(h) + " AS VARCHAR) AS " + duckdb.Ident(h)
 		}
-		from = fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", strings.Join(casts, ", "), quote(s.path))
+		from = fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", strings.Join(casts, ", "), duckdb.Quote(s.path))
 	}
 	if !s.wide {
 		return from
 	}
 	items := make([]string, len(s.items))
 	for i, it := range s.items {
-		items[i] = ident(it)
+		items[i] = duckdb.Ident(it)
 	}
 	// Each answer gets a record number of its own, ordered like the file:
 	// (assessment record - 1) * items + the item's position.
 	names := make([]string, len(s.items))
 	for i, it := range s.items {
-		names[i] = quote(it)
+		names[i] = duckdb.Quote(it)
 	}
 	return fmt.Sprintf("(SELECT (arec - 1) * %d + list_position([%s], item) AS rec, assessment_id, item, answer FROM "+
 		"(SELECT row_number() OVER () AS arec, assessment_id, %s FROM %s) "+
@@ -119,7 +99,7 @@ func staged(s *source, c extract.Column) string {
 	if !s.present[c.Name] {
 		return "NULL::VARCHAR"
 	}
-	x := "src." + ident(c.Name)
+	x := "src." + duckdb.Ident(c.Name)
 	switch {
 	case c.Kind == extract.KindID:
 		return "tau_pseud(" + stagedText(x) + ")"
@@ -180,7 +160,7 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 		if i == 0 {
 			x = fmt.Sprintf("CASE WHEN (%s) IS NULL THEN %s END", check, x)
 		}
-		out = append(out, x+" AS "+ident(c.Name))
+		out = append(out, x+" AS "+duckdb.Ident(c.Name))
 	}
 	if relationshipFiles[f.Name] {
 		out = append([]string{"tau_relationship_id(n.victim_id, n.perpetrator_id) AS relationship_id"}, out...)
@@ -199,7 +179,7 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 			copyQ = "SELECT assessment_id, item, answer FROM " + l.reader(s)
 		}
 	}
-	n0, err := l.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, quote(table)))
+	n0, err := l.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, duckdb.Quote(table)))
 	if err != nil {
 		return fail("read and validate", err)
 	}
@@ -208,12 +188,12 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	// check, the ones that fail are found in the table below).
 	records := n0
 	if f.Name != "answers" && n0 > 0 {
-		failing, err := l.count(fmt.Sprintf("SELECT count(*) FROM read_parquet(%s) WHERE %s IS NULL", quote(table), ident(key.Name)))
+		failing, err := l.count(fmt.Sprintf("SELECT count(*) FROM read_parquet(%s) WHERE %s IS NULL", duckdb.Quote(table), duckdb.Ident(key.Name)))
 		if err != nil {
 			return fail("check rows", err)
 		}
 		if failing > 0 {
-			if err := l.rewrite(table, fmt.Sprintf("SELECT * FROM read_parquet(%s) WHERE %s IS NOT NULL", quote(table), ident(key.Name))); err != nil {
+			if err := l.rewrite(table, fmt.Sprintf("SELECT * FROM read_parquet(%s) WHERE %s IS NOT NULL", duckdb.Quote(table), duckdb.Ident(key.Name))); err != nil {
 				return fail("drop failing rows", err)
 			}
 		}
@@ -263,7 +243,7 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	}
 	if f.Name == "answers" && (orphans > 0 || records != n0) {
 		if err := l.rewrite(table, fmt.Sprintf(`SELECT * FROM read_parquet(%s) WHERE assessment_id NOT IN (SELECT assessment_id FROM orphan_answers WHERE assessment_id IS NOT NULL)
-  AND assessment_id IS NOT NULL AND item IS NOT NULL AND answer IS NOT NULL AND length(assessment_id) <= %d`, quote(table), maxIDLength)); err != nil {
+  AND assessment_id IS NOT NULL AND item IS NOT NULL AND answer IS NOT NULL AND length(assessment_id) <= %d`, duckdb.Quote(table), maxIDLength)); err != nil {
 			return fail("drop answers to missing assessments", err)
 		}
 	}
@@ -283,7 +263,7 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
   count(*) FILTER (WHERE starts_with(split_part(err, chr(31), 2), chr(30))) FROM %s`, errs)).Scan(&rep.Rejected, &rep.Duplicates); err != nil {
 		return fail("count", err)
 	}
-	if rep.Loaded, err = l.count("SELECT count(*) FROM read_parquet(" + quote(table) + ")"); err != nil {
+	if rep.Loaded, err = l.count("SELECT count(*) FROM read_parquet(" + duckdb.Quote(table) + ")"); err != nil {
 		return fail("count", err)
 	}
 	if f.Name == "answers" {
@@ -300,15 +280,15 @@ func (l *loader) loadFile(s *source) (FileReport, error) {
 	}
 	var valueCase, pack []string
 	for _, c := range f.Columns {
-		valueCase = append(valueCase, fmt.Sprintf("WHEN %s THEN e.%s", quote(c.Name), ident(c.Name)))
-		pack = append(pack, fmt.Sprintf("%s := e.%s", ident(c.Name), ident(c.Name)))
+		valueCase = append(valueCase, fmt.Sprintf("WHEN %s THEN e.%s", duckdb.Quote(c.Name), duckdb.Ident(c.Name)))
+		pack = append(pack, fmt.Sprintf("%s := e.%s", duckdb.Ident(c.Name), duckdb.Ident(c.Name)))
 	}
 	ins := fmt.Sprintf(`INSERT INTO rejects SELECT %s, NULL, %s, split_part(e.err, chr(31), 1),
   CASE split_part(e.err, chr(31), 1) %s END,
   ltrim(split_part(e.err, chr(31), 2), chr(30)),
   CASE WHEN starts_with(split_part(e.err, chr(31), 2), chr(30)) THEN 'duplicate' ELSE 'rejected' END,
   to_json(struct_pack(%s))::VARCHAR
-FROM %s AS e`, quote(displayName(s)), recOut, strings.Join(valueCase, " "), strings.Join(pack, ", "), errs)
+FROM %s AS e`, duckdb.Quote(displayName(s)), recOut, strings.Join(valueCase, " "), strings.Join(pack, ", "), errs)
 	if err := l.exec(ins); err != nil {
 		return fail("keep rejects", err)
 	}
@@ -323,7 +303,7 @@ FROM %s AS e`, quote(displayName(s)), recOut, strings.Join(valueCase, " "), stri
   any_value(CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header''s %d; quote values that contain commas'
                   WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header''s %d; fill in the missing values'
                   ELSE lower(CAST(error_type AS VARCHAR)) || ': ' || error_message END),
-  'rejected', any_value(rtrim(ltrim(%s, chr(13) || chr(10)), chr(13) || chr(10))) FROM rj_%s GROUP BY line`, quote(displayName(s)), len(s.header), len(s.header), row, f.Name)
+  'rejected', any_value(rtrim(ltrim(%s, chr(13) || chr(10)), chr(13) || chr(10))) FROM rj_%s GROUP BY line`, duckdb.Quote(displayName(s)), len(s.header), len(s.header), row, f.Name)
 		if err := l.exec(q); err != nil {
 			return fail("keep unreadable lines", err)
 		}
@@ -342,8 +322,8 @@ FROM %s AS e`, quote(displayName(s)), recOut, strings.Join(valueCase, " "), stri
 		if f.Name == "persons" {
 			extra = ", CAST(birth_year AS INTEGER) AS birth_year"
 		}
-		k := ident(f.Key[0])
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE k_%s AS SELECT %s AS k%s FROM read_parquet(%s)", f.Name, k, extra, quote(table))); err != nil {
+		k := duckdb.Ident(f.Key[0])
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE k_%s AS SELECT %s AS k%s FROM read_parquet(%s)", f.Name, k, extra, duckdb.Quote(table))); err != nil {
 			return fail("index keys", err)
 		}
 		bad := fmt.Sprintf("SELECT %s AS k FROM %s WHERE %s IS NOT NULL", k, errs, k)
@@ -372,9 +352,9 @@ func (l *loader) staging(s *source, numbered bool) string {
 	f := s.spec
 	var sel, outer []string
 	for _, c := range f.Columns {
-		sel = append(sel, staged(s, c)+" AS "+ident(c.Name))
+		sel = append(sel, staged(s, c)+" AS "+duckdb.Ident(c.Name))
 		if c.Kind == extract.KindDate {
-			outer = append(outer, "tau_ts("+ident(c.Name)+") AS "+ident(c.Name+tsSuffix))
+			outer = append(outer, "tau_ts("+duckdb.Ident(c.Name)+") AS "+duckdb.Ident(c.Name+tsSuffix))
 		}
 	}
 	from := "(SELECT 1) AS src WHERE false"
@@ -434,8 +414,8 @@ func (l *loader) refRulesJoins(s *source) (rules []rule, keyJoins, badJoins stri
 		}
 		a, b := fmt.Sprintf("r%d", i), fmt.Sprintf("b%d", i)
 		refAlias[c.Name] = a
-		keys = append(keys, fmt.Sprintf("LEFT JOIN k_%s %s ON n.%s = %s.k", c.Ref, a, ident(c.Name), a))
-		bad = append(bad, fmt.Sprintf("LEFT JOIN bad_%s %s ON n.%s = %s.k", c.Ref, b, ident(c.Name), b))
+		keys = append(keys, fmt.Sprintf("LEFT JOIN k_%s %s ON n.%s = %s.k", c.Ref, a, duckdb.Ident(c.Name), a))
+		bad = append(bad, fmt.Sprintf("LEFT JOIN bad_%s %s ON n.%s = %s.k", c.Ref, b, duckdb.Ident(c.Name), b))
 		rules = append(rules, refRule(f, c, a, b))
 	}
 	for _, pc := range f.BirthOf {
@@ -464,10 +444,10 @@ func writtenRows(f extract.File, table string) string {
 	cols := []string{"*"}
 	for _, c := range f.Columns {
 		if c.Kind == extract.KindDate {
-			cols = append(cols, ident(c.Name)+" AS "+ident(c.Name+tsSuffix))
+			cols = append(cols, duckdb.Ident(c.Name)+" AS "+duckdb.Ident(c.Name+tsSuffix))
 		}
 	}
-	return fmt.Sprintf("SELECT %s FROM read_parquet(%s)", strings.Join(cols, ", "), quote(table))
+	return fmt.Sprintf("SELECT %s FROM read_parquet(%s)", strings.Join(cols, ", "), duckdb.Quote(table))
 }
 
 // refProblems checks a written table against the files loaded before. It
@@ -494,7 +474,7 @@ func (l *loader) refProblems(s *source, table string) (int64, error) {
 		cols = append(cols, "n.relationship_id")
 	}
 	for _, c := range s.spec.Columns {
-		cols = append(cols, "n."+ident(c.Name))
+		cols = append(cols, "n."+duckdb.Ident(c.Name))
 	}
 	return n, l.rewrite(table, fmt.Sprintf("SELECT %s FROM %s WHERE NOT (%s)", strings.Join(cols, ", "), from, fails))
 }
@@ -519,14 +499,14 @@ func refCheck(f extract.File, table string) string {
 		var dates []string
 		if slices.Contains(f.BirthOf, c.Name) {
 			for _, d := range requiredDates(f) {
-				dates = append(dates, ident(d))
+				dates = append(dates, duckdb.Ident(d))
 			}
 		}
 		if len(dates) == 0 {
 			dates = []string{"NULL::TIMESTAMP"}
 		}
 		for _, d := range dates {
-			byRef[c.Ref] = append(byRef[c.Ref], fmt.Sprintf("SELECT %s AS id, %s AS at FROM read_parquet(%s)", ident(c.Name), d, quote(table)))
+			byRef[c.Ref] = append(byRef[c.Ref], fmt.Sprintf("SELECT %s AS id, %s AS at FROM read_parquet(%s)", duckdb.Ident(c.Name), d, duckdb.Quote(table)))
 		}
 	}
 	counts := make([]string, len(refs))
@@ -545,7 +525,7 @@ func refCheck(f extract.File, table string) string {
 func textColumnsDDL(f extract.File) string {
 	cols := make([]string, len(f.Columns))
 	for i, c := range f.Columns {
-		cols[i] = ident(c.Name) + " VARCHAR"
+		cols[i] = duckdb.Ident(c.Name) + " VARCHAR"
 	}
 	return strings.Join(cols, ", ")
 }
@@ -554,7 +534,7 @@ func textColumnsDDL(f extract.File) string {
 func textColumns(f extract.File, prefix string) string {
 	cols := make([]string, len(f.Columns))
 	for i, c := range f.Columns {
-		cols[i] = prefix + ident(c.Name)
+		cols[i] = prefix + duckdb.Ident(c.Name)
 	}
 	return strings.Join(cols, ", ")
 }
@@ -569,7 +549,7 @@ func (l *loader) duplicates(s *source, table string) (string, error) {
 	keys := keyCols(f)
 	kq := make([]string, len(keys))
 	for i, k := range keys {
-		kq[i] = ident(k)
+		kq[i] = duckdb.Ident(k)
 	}
 	dk := "dk_" + f.Name
 	var q string
@@ -580,10 +560,10 @@ func (l *loader) duplicates(s *source, table string) (string, error) {
 		q = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT x.assessment_id, x.item FROM read_parquet(%s) AS x
 WHERE x.assessment_id IN (SELECT assessment_id FROM agg_answers WHERE other > 0 OR n <> bit_count(answered))
   AND x.assessment_id NOT IN (SELECT assessment_id FROM orphan_answers)
-GROUP BY ALL HAVING count(*) > 1`, dk, quote(table))
+GROUP BY ALL HAVING count(*) > 1`, dk, duckdb.Quote(table))
 	} else {
 		q = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM read_parquet(%s) GROUP BY ALL HAVING count(*) > 1",
-			dk, strings.Join(kq, ", "), quote(table))
+			dk, strings.Join(kq, ", "), duckdb.Quote(table))
 	}
 	if err := l.exec(q); err != nil {
 		return "", err
@@ -597,9 +577,9 @@ GROUP BY ALL HAVING count(*) > 1`, dk, quote(table))
 	match := make([]string, len(keys))
 	typedKey := make([]string, len(keys))
 	for i, k := range keys {
-		match[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", ident("k_"+k), ident(k))
+		match[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", duckdb.Ident("k_"+k), duckdb.Ident(k))
 		c, _ := f.Column(k)
-		typedKey[i] = typedExpr(f, c) + " AS " + ident("k_"+k)
+		typedKey[i] = typedExpr(f, c) + " AS " + duckdb.Ident("k_"+k)
 	}
 	check, joins := l.rules(s)
 	rows := "dr_" + f.Name
@@ -609,11 +589,11 @@ WHERE EXISTS (SELECT 1 FROM %s AS d WHERE %s)`, rows, check, textColumns(f, "n."
 	}
 	kk := make([]string, len(keys))
 	for i, k := range keys {
-		kk[i] = ident("k_"+k) + " AS " + ident(k)
+		kk[i] = duckdb.Ident("k_"+k) + " AS " + duckdb.Ident(k)
 	}
 	match2 := make([]string, len(keys))
 	for i, k := range keys {
-		match2[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", ident("k_"+k), ident(k))
+		match2[i] = fmt.Sprintf("v.%s IS NOT DISTINCT FROM d.%s", duckdb.Ident("k_"+k), duckdb.Ident(k))
 	}
 	keyName := strings.Join(keys, " + ")
 	if len(f.Key) == 0 {
@@ -626,7 +606,7 @@ WHERE EXISTS (SELECT 1 FROM %s AS d WHERE %s)`, rows, check, textColumns(f, "n."
   THEN %[2]s || %[3]s || 'conflicting duplicate: ' || d.n || ' rows share this %[4]s with different values; all are rejected, correct the extract so one remains'
   ELSE %[2]s || %[3]s || %[5]s || 'identical repeat of record ' || d.first_rec || '; dropped' END, %[6]s
 FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.first_rec`,
-			f.Name, quote(keys[0]), sep, keyName, dupMarker, textColumns(f, "v."), rows, strings.Join(match2, " AND ")),
+			f.Name, duckdb.Quote(keys[0]), sep, keyName, dupMarker, textColumns(f, "v."), rows, strings.Join(match2, " AND ")),
 	}
 	for _, q := range stmts {
 		if err := l.exec(q); err != nil {
@@ -636,13 +616,13 @@ FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.f
 	// Rewrite the table: conflicting keys out, one copy of identical ones.
 	outer := make([]string, len(keys))
 	for i, k := range keys {
-		outer[i] = "t." + ident(k)
+		outer[i] = "t." + duckdb.Ident(k)
 	}
 	inKeys := func(variants string) string {
 		return fmt.Sprintf("(%s) IN (SELECT (%s) FROM dg_%s WHERE %s)", strings.Join(outer, ", "), strings.Join(kq, ", "), f.Name, variants)
 	}
 	if err := l.rewrite(table, fmt.Sprintf(`SELECT * FROM read_parquet(%[1]s) AS t WHERE NOT %[2]s
-  UNION ALL SELECT DISTINCT * FROM read_parquet(%[1]s) AS t WHERE %[3]s`, quote(table), inKeys("true"), inKeys("variants = 1"))); err != nil {
+  UNION ALL SELECT DISTINCT * FROM read_parquet(%[1]s) AS t WHERE %[3]s`, duckdb.Quote(table), inKeys("true"), inKeys("variants = 1"))); err != nil {
 		return "", err
 	}
 	if len(keys) != 1 {
@@ -704,13 +684,13 @@ func (l *loader) answersLookCanonical(s *source) (bool, error) {
 func (l *loader) normaliseAnswers(table string) (int64, error) {
 	var parts []string
 	for _, c := range answerOdd {
-		parts = append(parts, fmt.Sprintf("(SELECT count(*) FROM read_parquet(%s) WHERE %s)", quote(table), c))
+		parts = append(parts, fmt.Sprintf("(SELECT count(*) FROM read_parquet(%s) WHERE %s)", duckdb.Quote(table), c))
 	}
 	odd, err := l.count("SELECT " + strings.Join(parts, " + "))
 	if err != nil || odd == 0 {
 		return odd, err
 	}
-	return odd, l.rewrite(table, answersNormalised("read_parquet("+quote(table)+")"))
+	return odd, l.rewrite(table, answersNormalised("read_parquet("+duckdb.Quote(table)+")"))
 }
 
 // answersNormalised returns the query that normalises answers read from a
@@ -735,7 +715,7 @@ FROM (SELECT *, %s AS ok FROM %s AS src) AS src`, id, item, answer, ok, from)
 // id that is too long.
 func answerProblems(table string) string {
 	return fmt.Sprintf("SELECT count(*) FROM read_parquet(%s) WHERE assessment_id IS NULL OR item IS NULL OR answer IS NULL OR length(assessment_id) > %d",
-		quote(table), maxIDLength)
+		duckdb.Quote(table), maxIDLength)
 }
 
 // stagedText is the normalised text of a raw value: trimmed, empty as NULL.
@@ -767,9 +747,9 @@ func (l *loader) answerOrphans(table string) (int64, error) {
 	}
 	sets := filepath.Join(l.gen, tablesDir, "answer_sets.parquet")
 	stmts := []string{
-		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table)),
-		fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q.SQL, quote(sets)),
-		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW agg_answers AS SELECT * FROM read_parquet(%s)", quote(sets)),
+		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(table)),
+		fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q.SQL, duckdb.Quote(sets)),
+		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW agg_answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(sets)),
 		`CREATE OR REPLACE TEMP TABLE orphan_answers AS SELECT assessment_id FROM agg_answers
 WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
 	}
@@ -795,7 +775,7 @@ func (l *loader) answerSets(table string, unchanged bool) error {
 	if err != nil {
 		return err
 	}
-	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", quote(table))); err != nil {
+	if err := l.exec(fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(table))); err != nil {
 		return err
 	}
 	return l.copyOut("answer_sets", q.SQL)
@@ -805,7 +785,7 @@ func (l *loader) answerSets(table string, unchanged bool) error {
 // table itself), through a temporary file renamed over it.
 func (l *loader) rewrite(table, query string) error {
 	tmp := table + ".rewrite"
-	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, quote(tmp))); err != nil {
+	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, duckdb.Quote(tmp))); err != nil {
 		return err
 	}
 	return os.Rename(tmp, table)
@@ -813,7 +793,7 @@ func (l *loader) rewrite(table, query string) error {
 
 // execCount runs a statement and returns the rows it affected.
 func (l *loader) execCount(q string) (int64, error) {
-	done := l.trace(q)
+	done := duckdb.Trace(q)
 	res, err := l.conn.ExecContext(l.ctx, q)
 	done()
 	if err != nil {
@@ -825,7 +805,7 @@ func (l *loader) execCount(q string) (int64, error) {
 // copyOut writes a query's result as a Parquet table of the generation.
 func (l *loader) copyOut(table, query string) error {
 	p := filepath.Join(l.gen, tablesDir, table+".parquet")
-	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, quote(p))); err != nil {
+	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, duckdb.Quote(p))); err != nil {
 		return fmt.Errorf("load: write table %s: %w", table, err)
 	}
 	l.tables = append(l.tables, table)
@@ -874,7 +854,7 @@ func (l *loader) fixRejectLines(srcs []*source) error {
 		w.Flush()
 		f.Close()
 		err = l.exec(fmt.Sprintf(`UPDATE rejects SET line = m.line FROM read_csv(%s, columns = {'record': 'BIGINT', 'line': 'BIGINT'}, header = true, auto_detect = false) AS m
-WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`, quote(tmp), quote(displayName(s))))
+WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`, duckdb.Quote(tmp), duckdb.Quote(displayName(s))))
 		os.Remove(tmp)
 		if err != nil {
 			return fmt.Errorf("load: locate rejects: %w", err)
@@ -886,7 +866,7 @@ WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`,
 // relationships writes one row per ordered (victim, perpetrator) pair seen in
 // occurrences, assessments or plans.
 func (l *loader) relationships() (int64, error) {
-	t := func(name string) string { return quote(filepath.Join(l.gen, tablesDir, name+".parquet")) }
+	t := func(name string) string { return duckdb.Quote(filepath.Join(l.gen, tablesDir, name+".parquet")) }
 	// Each row is flagged by the file it came from as true or NULL and
 	// counted with count(flag): half the cost of summing 1s and 0s, which
 	// DuckDB adds up in 128 bits (measured on 12 million rows: 1.8 s
@@ -938,12 +918,12 @@ func (l *loader) writeManifest(m *Manifest) error {
 // Parquet table.
 func (l *loader) writeViews() error {
 	db := filepath.Join(l.gen, databaseName)
-	if err := l.exec("ATTACH " + quote(db) + " AS wh"); err != nil {
+	if err := l.exec("ATTACH " + duckdb.Quote(db) + " AS wh"); err != nil {
 		return fmt.Errorf("load: create %s: %w", db, err)
 	}
 	for _, t := range l.tables {
 		p := filepath.Join(l.gen, tablesDir, t+".parquet")
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE VIEW wh.main.%s AS SELECT * FROM read_parquet(%s)", ident(t), quote(p))); err != nil {
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE VIEW wh.main.%s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(t), duckdb.Quote(p))); err != nil {
 			return fmt.Errorf("load: create view %s: %w", t, err)
 		}
 	}
@@ -954,12 +934,12 @@ func (l *loader) writeViews() error {
 func parquetHeader(ctx context.Context, path string) ([]string, error) {
 	// Reading a Parquet schema needs no memory to speak of; the limit keeps
 	// DuckDB from ever spilling into the working folder.
-	db, err := sql.Open("duckdb", "?memory_limit=256MB")
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: "256MB"})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet("+quote(path)+"))")
+	rows, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet("+duckdb.Quote(path)+"))")
 	if err != nil {
 		return nil, fmt.Errorf("load %s: cannot read the Parquet file: %w", filepath.Base(path), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"strings"
 	"time"
 
@@ -57,10 +58,10 @@ func (s *NotebookSession) Query(ctx context.Context, name, query string, args ma
 		named = append(named, sql.Named(k, v))
 	}
 	q := strings.TrimRight(strings.TrimSpace(query), ";")
-	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", ident(name), q), named...); err != nil {
+	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", duckdb.Ident(name), q), named...); err != nil {
 		return nil, fmt.Errorf("sql: %w%s", err, missingResultsHint(err))
 	}
-	rows, err := s.conn.QueryContext(ctx, "SELECT * FROM "+ident(name))
+	rows, err := s.conn.QueryContext(ctx, "SELECT * FROM "+duckdb.Ident(name))
 	if err != nil {
 		return nil, fmt.Errorf("sql: %w", err)
 	}

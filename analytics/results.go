@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ type resultTable struct {
 // spill folder DuckDB may use.
 func csvToParquet(dir, tmp string, tables []resultTable) error {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", DefaultMemoryLimit, filepath.Join(dir, spillDir)))
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, TempDir: filepath.Join(dir, spillDir)})
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) er
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", ident(t.name), t.columns)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", duckdb.Ident(t.name), t.columns)); err != nil {
 		return err
 	}
 	// The table's own column types drive the CSV reader; lists are
@@ -68,16 +69,16 @@ func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) er
 		csvType := typ
 		if strings.HasSuffix(typ, "[]") {
 			csvType = "VARCHAR"
-			sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::%[2]s ELSE string_split(%[1]s, '|')::%[2]s END AS %[1]s", ident(name), typ))
+			sel = append(sel, fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[1]s = '' THEN []::%[2]s ELSE string_split(%[1]s, '|')::%[2]s END AS %[1]s", duckdb.Ident(name), typ))
 		} else {
-			sel = append(sel, ident(name))
+			sel = append(sel, duckdb.Ident(name))
 		}
-		cols = append(cols, fmt.Sprintf("%s: %s", quote(name), quote(csvType)))
+		cols = append(cols, fmt.Sprintf("%s: %s", duckdb.Quote(name), duckdb.Quote(csvType)))
 	}
 	rows.Close()
 	src := filepath.Join(tmp, t.name+".csv")
 	q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		strings.Join(sel, ", "), quote(src), strings.Join(cols, ", "), quote(filepath.Join(tmp, t.name+".parquet")))
+		strings.Join(sel, ", "), duckdb.Quote(src), strings.Join(cols, ", "), duckdb.Quote(filepath.Join(tmp, t.name+".parquet")))
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("%s: %w", t.name, err)
 	}

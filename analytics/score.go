@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"sort"
 	"strings"
@@ -113,7 +114,7 @@ func ScoreWith(ctx context.Context, dir string, cfg *scoring.Config, asOf time.T
 		if err := sw.finish(run); err != nil {
 			return nil, err
 		}
-		if trace {
+		if duckdb.Tracing {
 			fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
 		}
 	}
@@ -178,7 +179,7 @@ func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Ti
 	asOf = EndOfDay(asOf)
 	t0 := time.Now()
 	step := func(what string) {
-		if trace {
+		if duckdb.Tracing {
 			fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(t0).Seconds()*1000, what)
 		}
 	}

@@ -2,9 +2,9 @@ package analytics
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"path/filepath"
 
 	"github.com/tau-da/tau/scoring"
@@ -35,16 +35,16 @@ func (r *ScoreRun) each(ctx context.Context, limit int, fn func(*scoring.Score) 
 	q := fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
   harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
   days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition
-FROM read_parquet(%s) ORDER BY "rank"`, quote(filepath.Join(r.Snapshot, scoresTable.name+".parquet")))
+FROM read_parquet(%s) ORDER BY "rank"`, duckdb.Quote(filepath.Join(r.Snapshot, scoresTable.Name+".parquet")))
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	db, err := sql.Open("duckdb", "?memory_limit=1GB")
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: "1GB"})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rows, err := queryBulk(ctx, db, q)
+	rows, err := duckdb.Query(ctx, db, q)
 	if err != nil {
 		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
 	}

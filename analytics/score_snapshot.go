@@ -6,68 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/scoring"
 )
-
-// colType is a snapshot column's type.
-type colType int
-
-const (
-	colText colType = iota
-	colTime
-	colInt
-	colFloat
-	colBool
-	colList // a list of text
-)
-
-// snapshotCol is one column of a snapshot table.
-type snapshotCol struct {
-	name string
-	typ  colType
-}
-
-// snapshotTable is one table of a score snapshot.
-type snapshotTable struct {
-	name string
-	cols []snapshotCol
-}
-
-// ddl returns the table's DuckDB column definitions.
-func (t snapshotTable) ddl() string {
-	types := map[colType]string{colText: "VARCHAR", colTime: "TIMESTAMP", colInt: "INTEGER", colFloat: "DOUBLE", colBool: "BOOLEAN", colList: "VARCHAR[]"}
-	parts := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		parts[i] = ident(c.name) + " " + types[c.typ]
-	}
-	return strings.Join(parts, ", ")
-}
-
-// without returns the columns but the named ones.
-func without(cs []snapshotCol, names ...string) []snapshotCol {
-	var out []snapshotCol
-	for _, c := range cs {
-		if !slices.Contains(names, c.name) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func cols(spec string) []snapshotCol {
-	types := map[string]colType{"text": colText, "time": colTime, "int": colInt, "float": colFloat, "bool": colBool, "list": colList}
-	var out []snapshotCol
-	for _, f := range strings.Fields(spec) {
-		name, typ, _ := strings.Cut(f, ":")
-		out = append(out, snapshotCol{name, types[typ]})
-	}
-	return out
-}
 
 // The score snapshot's tables: the scores, with the items and facts the
 // cluster rules were given, and each active item's source (the assessment
@@ -77,42 +22,28 @@ func cols(spec string) []snapshotCol {
 // named by config_hash when shown (scoring.Scorer.Reason,
 // scoring.Cluster.Legs).
 var (
-	scoresTable = snapshotTable{"scores", cols(`relationship_id:text victim_id:text perpetrator_id:text as_of:time total_score:float rank:int
+	scoresTable = duckdb.Table{Name: "scores", Cols: duckdb.Columns(`relationship_id:text victim_id:text perpetrator_id:text as_of:time total_score:float rank:int
 band:text stage:int cluster_score:float harm_score:float recency_frequency_score:float clusters:list items:list facts:list
 occurrences_90d:int occurrences_365d:int occurrences_lookback:int pct_occurrences_last_90d:float days_since_last_occurrence:int harm_cchi_days:float
 unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text`)}
-	itemsTable = snapshotTable{"items", cols(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
+	itemsTable = duckdb.Table{Name: "items", Cols: duckdb.Columns(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
 sticky:bool held_against_assessment_id:text held_against_date:time held_against_answer:text from_other_relationship:bool`)}
 	// While scoring, the items go in two tables that copySnapshot joins
 	// into itemsTable: every item with its source, by the order its score
 	// was added (seq), and the few that came from another relationship or
 	// are held against a later answer. (DuckDB takes in a column of
 	// NULLs at about the cost of a full one: nationally 6.5 million items.)
-	itemSourcesTable = snapshotTable{"item_sources", cols(`seq:int item:text source_assessment_id:text source_date:time`)}
-	itemNotesTable   = snapshotTable{"item_notes", cols(`seq:int item:text source_relationship_id:text held_against_assessment_id:text
+	itemSourcesTable = duckdb.Table{Name: "item_sources", Cols: duckdb.Columns(`seq:int item:text source_assessment_id:text source_date:time`)}
+	itemNotesTable   = duckdb.Table{Name: "item_notes", Cols: duckdb.Columns(`seq:int item:text source_relationship_id:text held_against_assessment_id:text
 held_against_date:time held_against_answer:text`)}
 	// scoreRowsTable is what is taken in of each score while scoring: the
 	// scores table without the columns every row shares (as_of,
 	// config_hash, harm_edition, generation), added when it is written.
-	scoreRowsTable = snapshotTable{"score_rows", without(scoresTable.cols, "as_of", "config_hash", "harm_edition", "generation")}
+	scoreRowsTable = duckdb.Table{Name: "score_rows", Cols: duckdb.Without(scoresTable.Cols, "as_of", "config_hash", "harm_edition", "generation")}
 	// ranksTable pairs each score, by the order it was added (seq), with
 	// its rank; the scores are joined to it when written.
-	ranksTable = snapshotTable{"ranks", cols(`seq:int rank:int`)}
+	ranksTable = duckdb.Table{Name: "ranks", Cols: duckdb.Columns(`seq:int rank:int`)}
 )
-
-// rowSink takes a snapshot table's rows value by value, in column order;
-// end closes a row. Built with duckdb_arrow the rows go to DuckDB as Arrow
-// record batches; otherwise through duckdb-go's appender.
-type rowSink interface {
-	text(string)
-	null()
-	time(time.Time)
-	int(int)
-	float(float64)
-	bool(bool)
-	list([]string)
-	end()
-}
 
 // snapshotWriter writes a score run's snapshot as it is scored: each
 // relationship's score and active items as they come, ranked at the end,
@@ -120,8 +51,8 @@ type rowSink interface {
 // an earlier run of the same date and configuration atomically.
 type snapshotWriter struct {
 	dir, tmp, harmEdition string
-	sink                  snapshotSink
-	scores, items, notes  rowSink
+	sink                  duckdb.Sink
+	scores, items, notes  duckdb.RowSink
 	// keys holds what ranks each score added, in order (nationally 1.6
 	// million small records: the scores themselves are not kept).
 	keys []scoring.RankKey
@@ -137,13 +68,13 @@ func newSnapshotWriter(dir, harmEdition string) (*snapshotWriter, error) {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	w := &snapshotWriter{dir: dir, tmp: tmp, harmEdition: harmEdition}
-	if w.sink, err = newSnapshotSink(dir, tmp); err != nil {
+	if w.sink, err = newSnapshotSink(dir); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	if w.scores, err = w.sink.table(scoreRowsTable); err == nil {
-		if w.items, err = w.sink.table(itemSourcesTable); err == nil {
-			w.notes, err = w.sink.table(itemNotesTable)
+	if w.scores, err = w.sink.Table(scoreRowsTable); err == nil {
+		if w.items, err = w.sink.Table(itemSourcesTable); err == nil {
+			w.notes, err = w.sink.Table(itemNotesTable)
 		}
 	}
 	if err != nil {
@@ -155,7 +86,7 @@ func newSnapshotWriter(dir, harmEdition string) (*snapshotWriter, error) {
 
 // abort removes what an unfinished snapshot wrote.
 func (w *snapshotWriter) abort() {
-	w.sink.close()
+	w.sink.Close()
 	os.RemoveAll(w.tmp)
 }
 
@@ -164,76 +95,79 @@ func (w *snapshotWriter) abort() {
 func (w *snapshotWriter) add(s *scoring.Score) error {
 	w.keys = append(w.keys, s.RankKey())
 	sc := w.scores
-	sc.text(s.RelationshipID)
-	sc.text(s.VictimID)
-	sc.text(s.PerpetratorID)
-	sc.float(s.Total)
-	sc.int(len(w.keys)) // seq until ranked
-	sc.text(s.Band)
-	sc.int(s.Stage)
-	sc.float(s.ClusterScore)
-	sc.float(s.HarmScore)
-	sc.float(s.RecencyFrequencyScore)
-	sc.list(s.Clusters)
-	sc.list(s.Items)
-	sc.list(s.Facts)
-	sc.int(s.Occurrences90d)
-	sc.int(s.Occurrences365d)
-	sc.int(s.OccurrencesLookback)
-	sc.float(s.PctOccurrencesLast90d)
-	sc.int(s.DaysSinceLast)
-	sc.float(s.HarmCCHIDays)
-	sc.list(s.Unscored)
-	sc.bool(s.Serial)
-	sc.text(s.OfficerGrade)
-	sc.end()
+	sc.Text(s.RelationshipID)
+	sc.Text(s.VictimID)
+	sc.Text(s.PerpetratorID)
+	sc.Float(s.Total)
+	sc.Int(len(w.keys)) // seq until ranked
+	sc.Text(s.Band)
+	sc.Int(s.Stage)
+	sc.Float(s.ClusterScore)
+	sc.Float(s.HarmScore)
+	sc.Float(s.RecencyFrequencyScore)
+	sc.List(s.Clusters)
+	sc.List(s.Items)
+	sc.List(s.Facts)
+	sc.Int(s.Occurrences90d)
+	sc.Int(s.Occurrences365d)
+	sc.Int(s.OccurrencesLookback)
+	sc.Float(s.PctOccurrencesLast90d)
+	sc.Int(s.DaysSinceLast)
+	sc.Float(s.HarmCCHIDays)
+	sc.List(s.Unscored)
+	sc.Bool(s.Serial)
+	sc.Text(s.OfficerGrade)
+	sc.End()
 	seq := len(w.keys)
 	for _, a := range s.ActiveItems {
-		w.items.int(seq)
-		w.items.text(a.Item)
-		w.items.text(a.Source.AssessmentID)
-		w.items.time(a.Source.Date)
-		w.items.end()
+		w.items.Int(seq)
+		w.items.Text(a.Item)
+		w.items.Text(a.Source.AssessmentID)
+		w.items.Time(a.Source.Date)
+		w.items.End()
 		if !a.FromOtherRelationship && a.HeldAgainst == nil {
 			continue
 		}
 		n := w.notes
-		n.int(seq)
-		n.text(a.Item)
+		n.Int(seq)
+		n.Text(a.Item)
 		if a.FromOtherRelationship {
-			n.text(a.Source.RelationshipID)
+			n.Text(a.Source.RelationshipID)
 		} else {
-			n.null()
+			n.Null()
 		}
 		if h := a.HeldAgainst; h != nil {
-			n.text(h.AssessmentID)
-			n.time(h.Date)
-			n.text(h.Answer)
+			n.Text(h.AssessmentID)
+			n.Time(h.Date)
+			n.Text(h.Answer)
 		} else {
-			n.null()
-			n.null()
-			n.null()
+			n.Null()
+			n.Null()
+			n.Null()
 		}
-		n.end()
+		n.End()
 	}
-	return w.sink.err()
+	return w.sink.Err()
 }
 
 // finish ranks the scores (scoring.RankOrder over the keys kept as they
 // were added) and writes the tables as Parquet.
 func (w *snapshotWriter) finish(run *ScoreRun) error {
 	final := filepath.Join(w.dir, resultsDir, "scores", "as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
-	ranks, err := w.sink.table(ranksTable)
+	ranks, err := w.sink.Table(ranksTable)
 	if err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	run.order = scoring.RankOrder(w.keys)
 	for rank, i := range run.order {
-		ranks.int(i + 1)
-		ranks.int(rank + 1)
-		ranks.end()
+		ranks.Int(i + 1)
+		ranks.Int(rank + 1)
+		ranks.End()
 	}
-	if err := w.sink.write([]snapshotTable{scoreRowsTable, itemSourcesTable, itemNotesTable, ranksTable}, snapshotConstants{
+	if err := w.sink.Flush(); err != nil {
+		return fmt.Errorf("score: write snapshot: %w", err)
+	}
+	if err := copySnapshot(w.sink.Conn(), w.tmp, snapshotConstants{
 		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
@@ -249,22 +183,13 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 // warehouse's spill folder.
 const snapshotMemoryLimit = "2GB"
 
-// openSnapshotDB opens the DuckDB that takes a snapshot's rows.
-func openSnapshotDB(dir string) (*sql.DB, *sql.Conn, error) {
+// newSnapshotSink opens the DuckDB that takes a snapshot's rows.
+func newSnapshotSink(dir string) (duckdb.Sink, error) {
 	spill := filepath.Join(dir, spillDir, "snapshot")
 	if err := os.MkdirAll(spill, privateDirMode); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", snapshotMemoryLimit, spill))
-	if err != nil {
-		return nil, nil, err
-	}
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return db, conn, nil
+	return duckdb.NewSink(duckdb.Options{MemoryLimit: snapshotMemoryLimit, TempDir: spill})
 }
 
 // snapshotConstants are the values every score of a snapshot shares.
@@ -278,38 +203,28 @@ type snapshotConstants struct {
 // the rank column as the order they were added) and shared values, and the
 // items with their sources and notes.
 func copySnapshot(conn *sql.Conn, tmp string, k snapshotConstants) error {
-	shared := map[string]string{"as_of": "CAST(" + quote(k.asOf.Format("2006-01-02 15:04:05")) + " AS TIMESTAMP)",
-		"config_hash": quote(k.configHash), "harm_edition": quote(k.harmEdition), "generation": quote(k.generation), "rank": `r."rank"`}
-	sel := make([]string, len(scoresTable.cols))
-	for i, c := range scoresTable.cols {
-		if v, ok := shared[c.name]; ok {
-			sel[i] = v + " AS " + ident(c.name)
+	shared := map[string]string{"as_of": "CAST(" + duckdb.Quote(k.asOf.Format("2006-01-02 15:04:05")) + " AS TIMESTAMP)",
+		"config_hash": duckdb.Quote(k.configHash), "harm_edition": duckdb.Quote(k.harmEdition), "generation": duckdb.Quote(k.generation), "rank": `r."rank"`}
+	sel := make([]string, len(scoresTable.Cols))
+	for i, c := range scoresTable.Cols {
+		if v, ok := shared[c.Name]; ok {
+			sel[i] = v + " AS " + duckdb.Ident(c.Name)
 		} else {
-			sel[i] = "s." + ident(c.name)
+			sel[i] = "s." + duckdb.Ident(c.Name)
 		}
 	}
 	for name, q := range map[string]string{
-		scoresTable.name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"`,
-		itemsTable.name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
+		scoresTable.Name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"`,
+		itemsTable.Name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
   n.held_against_assessment_id IS NOT NULL AS sticky, n.held_against_assessment_id, n.held_against_date, n.held_against_answer,
   n.source_relationship_id IS NOT NULL AS from_other_relationship
 FROM item_sources i JOIN score_rows s ON s."rank" = i.seq LEFT JOIN item_notes n USING (seq, item)`,
 	} {
-		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(filepath.Join(tmp, name+".parquet")))); err != nil {
+		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, duckdb.Quote(filepath.Join(tmp, name+".parquet")))); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
-}
-
-// snapshotSink holds a snapshot's tables until they are written as Parquet
-// (TABLE.parquet in the snapshot's folder, by copySnapshot).
-type snapshotSink interface {
-	table(t snapshotTable) (rowSink, error)
-	// err reports a failure while rows were taken.
-	err() error
-	write(tables []snapshotTable, k snapshotConstants) error
-	close()
 }
 
 func snapshotFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

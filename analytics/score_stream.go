@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"math/bits"
 	"os"
 	"sort"
@@ -17,7 +18,7 @@ import (
 // connection (DuckDB streams one result per connection).
 type cursor struct {
 	name string
-	rows bulkRows
+	rows duckdb.Rows
 	perp string
 	ok   bool
 	n    int
@@ -35,13 +36,13 @@ func (sc *scorer) open(name string, start time.Time) (*cursor, error) {
 	if strings.Contains(q.SQL, "$2") {
 		args = append(args, ts(start))
 	}
-	rows, err := queryBulk(sc.ctx, sc.db, q.SQL, args...)
+	rows, err := duckdb.Query(sc.ctx, sc.db, q.SQL, args...)
 	if err != nil {
 		return nil, fmt.Errorf("score: query %s: %w", q.Path, err)
 	}
 	c := &cursor{name: q.Path, rows: rows, t0: time.Now()}
 	err = c.next()
-	if trace {
+	if duckdb.Tracing {
 		fmt.Fprintf(os.Stderr, "trace %6.0fms %s first row\n", time.Since(c.t0).Seconds()*1000, c.name)
 	}
 	return c, err
@@ -53,7 +54,7 @@ func (c *cursor) next() error {
 		if err := c.rows.Err(); err != nil {
 			return fmt.Errorf("score: query %s: %w", c.name, err)
 		}
-		if trace {
+		if duckdb.Tracing {
 			fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(c.t0).Seconds()*1000, c.name, c.n)
 		}
 		return nil
@@ -67,7 +68,7 @@ func (c *cursor) next() error {
 
 // each calls fn for every row of perpetrator p, skipping rows of
 // perpetrators before it.
-func (c *cursor) each(p string, fn func(r bulkRows) error) error {
+func (c *cursor) each(p string, fn func(r duckdb.Rows) error) error {
 	for c.ok && c.perp < p {
 		if err := c.next(); err != nil {
 			return err
@@ -171,7 +172,7 @@ type otherAnswer struct{ item, answer string }
 // add folds one assessment row of assessment_answers (columns: perpetrator,
 // relationship, assessment, completed_at, instrument, officer_grade,
 // answered, yes, no, not_known, other) and the answers outside its sets.
-func (f *itemFolder) add(rf *relFold, r bulkRows, others map[string][]otherAnswer) {
+func (f *itemFolder) add(rf *relFold, r duckdb.Rows, others map[string][]otherAnswer) {
 	id, at, instrument := r.Keep(2), r.Time(3), r.Str(4)
 	rf.latest = &scoring.Ref{AssessmentID: id, Date: at, RelationshipID: rf.rel}
 	rf.grade = grade(r.Str(5))
@@ -286,7 +287,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		var others map[string][]otherAnswer
 		if other != nil {
 			others = map[string][]otherAnswer{}
-			err := other.each(p, func(r bulkRows) error {
+			err := other.each(p, func(r duckdb.Rows) error {
 				id := r.Keep(1)
 				others[id] = append(others[id], otherAnswer{item: r.Keep(2), answer: r.Keep(3)})
 				return nil
@@ -298,7 +299,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		// Every relationship of the perpetrator with an assessment, in
 		// scope or not: his items roll up from all of them.
 		var folds []*relFold
-		err := asm.each(p, func(r bulkRows) error {
+		err := asm.each(p, func(r duckdb.Rows) error {
 			if n := len(folds); n == 0 || folds[n-1].rel != r.Str(1) {
 				folds = append(folds, &relFold{rel: r.Keep(1), items: make([]*scoring.ItemHistory, len(folder.ids))})
 			}
@@ -342,7 +343,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 				})
 			}
 		}
-		err = harm.each(p, func(r bulkRows) error {
+		err = harm.each(p, func(r duckdb.Rows) error {
 			days, n, codes := r.Float(1), int(r.Int(2)), r.Strs(3)
 			for _, ev := range group {
 				ev.HarmDays, ev.HarmOffences, ev.Unscored = days, n, codes
@@ -352,7 +353,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		if err != nil {
 			return err
 		}
-		err = facts.each(p, func(r bulkRows) error {
+		err = facts.each(p, func(r duckdb.Rows) error {
 			fo := scoring.Offence{OffenceID: r.Keep(2), Code: r.Keep(3), Date: r.Time(4)}
 			fact := r.Keep(1)
 			for _, ev := range group {

@@ -2,9 +2,9 @@ package analytics
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -362,7 +362,7 @@ func TestLegacySnapshotOpens(t *testing.T) {
 	if err := os.MkdirAll(old, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", "")
+	db, err := duckdb.Open(duckdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"sort"
 	"strings"
 	"time"
@@ -19,10 +20,8 @@ const sep = "chr(31)"
 const maxIDLength = 200
 
 // quote returns s as a SQL string literal.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // ident returns s as a SQL identifier.
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // rule is one validation: when Cond holds the row is rejected with Reason
 // (a SQL text expression) against Column.
@@ -33,10 +32,10 @@ type rule struct {
 }
 
 // textOf is the SQL for a column's normalised text in the staged table.
-func textOf(col string) string { return "n." + ident(col) }
+func textOf(col string) string { return "n." + duckdb.Ident(col) }
 
 // tsOf is the SQL for a date column's timestamp, parsed once when staged.
-func tsOf(col string) string { return "n." + ident(col+tsSuffix) }
+func tsOf(col string) string { return "n." + duckdb.Ident(col+tsSuffix) }
 
 // tsSuffix names the staged timestamp of a date column.
 const tsSuffix = "__ts"
@@ -49,44 +48,44 @@ func columnRules(f extract.File, c extract.Column, extractAt time.Time) []rule {
 	x := textOf(c.Name)
 	var rs []rule
 	if c.Required && !(f.Name == "answers" && c.Name == "answer") {
-		rs = append(rs, rule{c.Name, x + " IS NULL", quote("required, but empty; fill it in or remove the row")})
+		rs = append(rs, rule{c.Name, x + " IS NULL", duckdb.Quote("required, but empty; fill it in or remove the row")})
 	}
 	switch c.Kind {
 	case extract.KindID:
 		rs = append(rs, rule{c.Name, fmt.Sprintf("length(%s) > %d", x, maxIDLength),
-			quote(fmt.Sprintf("longer than %d characters; check the columns are not shifted", maxIDLength))})
+			duckdb.Quote(fmt.Sprintf("longer than %d characters; check the columns are not shifted", maxIDLength))})
 	case extract.KindDate:
 		ts := tsOf(c.Name)
 		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + ts + " IS NULL OR NOT isfinite(" + ts + "))",
-			quote("not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")})
+			duckdb.Quote("not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")})
 		if !c.Future {
 			rs = append(rs, rule{c.Name, ts + " > " + tsLiteral(extractAt),
-				quote("is after the extract date " + extractAt.Format("2006-01-02") + "; check the date or pass the right --extract-date")})
+				duckdb.Quote("is after the extract date " + extractAt.Format("2006-01-02") + "; check the date or pass the right --extract-date")})
 		}
-		rs = append(rs, rule{c.Name, ts + " < TIMESTAMP '1900-01-01'", quote("is before 1900; check the date")})
+		rs = append(rs, rule{c.Name, ts + " < TIMESTAMP '1900-01-01'", duckdb.Quote("is before 1900; check the date")})
 	case extract.KindYear:
 		y := "try_cast(" + x + " AS INTEGER)"
 		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + y + " IS NULL OR " + y + fmt.Sprintf(" NOT BETWEEN 1900 AND %d)", extractAt.Year()),
-			quote(fmt.Sprintf("not a year between 1900 and %d", extractAt.Year()))})
+			duckdb.Quote(fmt.Sprintf("not a year between 1900 and %d", extractAt.Year()))})
 	case extract.KindEnum:
 		switch {
 		case f.Name == "answers" && c.Name == "answer":
 			rs = append(rs, rule{c.Name, "tau_answer(" + x + ") IS NULL",
-				quote("not an answer; use yes, no, not_known or not_asked (Y, N, NK, DK or blank are accepted)")})
+				duckdb.Quote("not an answer; use yes, no, not_known or not_asked (Y, N, NK, DK or blank are accepted)")})
 		case len(c.Enum) > 0:
 			rs = append(rs, rule{c.Name, "lower(" + x + ") NOT IN (" + quotedList(c.Enum) + ")",
-				quote("must be one of " + strings.Join(c.Enum, ", "))})
+				duckdb.Quote("must be one of " + strings.Join(c.Enum, ", "))})
 		case c.Pattern != "":
-			rs = append(rs, rule{c.Name, "NOT regexp_full_match(" + x + ", " + quote(c.Pattern) + ")",
-				quote("not an instrument id; use " + strings.Join(extract.Instruments, ", ") + " or a force id of lower-case letters, digits and _")})
+			rs = append(rs, rule{c.Name, "NOT regexp_full_match(" + x + ", " + duckdb.Quote(c.Pattern) + ")",
+				duckdb.Quote("not an instrument id; use " + strings.Join(extract.Instruments, ", ") + " or a force id of lower-case letters, digits and _")})
 		}
 	case extract.KindBool:
 		rs = append(rs, rule{c.Name, "tau_bool(" + x + ") IS NULL AND " + x + " IS NOT NULL",
-			quote("must be yes or no")})
+			duckdb.Quote("must be yes or no")})
 	case extract.KindStage:
 		s := "try_cast(" + x + " AS INTEGER)"
 		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + s + " IS NULL OR " + s + " NOT BETWEEN 1 AND 8)",
-			quote("must be a homicide-timeline stage from 1 to 8")})
+			duckdb.Quote("must be a homicide-timeline stage from 1 to 8")})
 	}
 	return rs
 }
@@ -96,7 +95,7 @@ func fileRules(f extract.File) []rule {
 	var rs []rule
 	if f.Name == "occurrences" {
 		rs = append(rs, rule{"offence_code", "lower(n.kind) = 'crime' AND n.offence_code IS NULL",
-			quote("required when kind is crime; give the Home Office offence class (such as 008/06)")})
+			duckdb.Quote("required when kind is crime; give the Home Office offence class (such as 008/06)")})
 	}
 	for _, o := range f.Orders {
 		rs = append(rs, rule{o.Later, tsOf(o.Later) + " < " + tsOf(o.Earlier),
@@ -130,7 +129,7 @@ func errExpr(rs []rule) string {
 	var b strings.Builder
 	b.WriteString("CASE")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "\n  WHEN %s THEN %s || %s || (%s)", r.Cond, quote(r.Column), sep, r.Reason)
+		fmt.Fprintf(&b, "\n  WHEN %s THEN %s || %s || (%s)", r.Cond, duckdb.Quote(r.Column), sep, r.Reason)
 	}
 	b.WriteString("\nEND")
 	return b.String()
@@ -138,10 +137,10 @@ func errExpr(rs []rule) string {
 
 // typedExpr converts a staged text column to its stored type.
 func typedExpr(f extract.File, c extract.Column) string {
-	x := ident(c.Name)
+	x := duckdb.Ident(c.Name)
 	switch c.Kind {
 	case extract.KindDate:
-		return ident(c.Name + tsSuffix)
+		return duckdb.Ident(c.Name + tsSuffix)
 	// try_cast: a failing row is written too (with a NULL key) before it
 	// is dropped, so its values must not stop the pass.
 	case extract.KindYear:
@@ -162,7 +161,7 @@ func typedExpr(f extract.File, c extract.Column) string {
 func quotedList(vs []string) string {
 	q := make([]string, len(vs))
 	for i, v := range vs {
-		q[i] = quote(v)
+		q[i] = duckdb.Quote(v)
 	}
 	return strings.Join(q, ", ")
 }
@@ -184,7 +183,7 @@ func macros(key []byte) []string {
 	var ans strings.Builder
 	ans.WriteString("CASE x WHEN 'yes' THEN 'yes' WHEN 'no' THEN 'no' WHEN 'not_known' THEN 'not_known' WHEN 'not_asked' THEN 'not_asked' ELSE CASE upper(coalesce(x, ''))")
 	for _, k := range keys {
-		fmt.Fprintf(&ans, " WHEN %s THEN %s", quote(k), quote(aliases[k]))
+		fmt.Fprintf(&ans, " WHEN %s THEN %s", duckdb.Quote(k), duckdb.Quote(aliases[k]))
 	}
 	ans.WriteString(" END END")
 	ms := []string{
@@ -200,7 +199,7 @@ func macros(key []byte) []string {
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.
-		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",
+		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + duckdb.Quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",
 	}
 	if key != nil {
 		ipad, opad := hmacPads(key)

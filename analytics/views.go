@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func OpenViews(ctx context.Context, dir string) (*sql.DB, *sql.Conn, error) {
 	if err := os.MkdirAll(spill, privateDirMode); err != nil {
 		return nil, nil, fmt.Errorf("open warehouse %s: %w", dir, err)
 	}
-	db, err := sql.Open("duckdb", fmt.Sprintf("?memory_limit=%s&temp_directory=%s", DefaultMemoryLimit, spill))
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, TempDir: spill})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +51,7 @@ func OpenViews(ctx context.Context, dir string) (*sql.DB, *sql.Conn, error) {
 	tables, _ := filepath.Glob(filepath.Join(gen, tablesDir, "*.parquet"))
 	for _, p := range tables {
 		name := strings.TrimSuffix(filepath.Base(p), ".parquet")
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s)", ident(name), quote(p))); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(name), duckdb.Quote(p))); err != nil {
 			return fail(err)
 		}
 	}
@@ -69,7 +70,7 @@ func OpenViews(ctx context.Context, dir string) (*sql.DB, *sql.Conn, error) {
 		for f := range files {
 			name := k.Name() + "_" + strings.TrimSuffix(f, ".parquet")
 			glob := filepath.Join(dir, resultsDir, k.Name(), "*", "*", f)
-			if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)", ident(name), quote(glob))); err != nil {
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)", duckdb.Ident(name), duckdb.Quote(glob))); err != nil {
 				return fail(err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // Names of the files and folders inside a warehouse.
@@ -62,12 +62,8 @@ func OpenReadOnly(dir string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("duckdb", filepath.Join(gen, databaseName)+"?access_mode=read_only")
+	db, err := duckdb.Open(duckdb.Options{Path: filepath.Join(gen, databaseName), ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("open warehouse %s: %w", dir, err)
-	}
-	if err := db.Ping(); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open warehouse %s: %w", dir, err)
 	}
 	return db, nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/synth"
 )
 
@@ -118,7 +119,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	extractDir, wh, bare := filepath.Join(dir, "extract"), filepath.Join(dir, "warehouse"), filepath.Join(dir, "bare")
 	os.RemoveAll(wh)
 	os.RemoveAll(bare)
-	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: analytics.BulkPath}
+	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: duckdb.BulkPath}
 	w := c.OutOrStdout()
 	steps := []struct {
 		name string

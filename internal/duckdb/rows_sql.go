@@ -1,6 +1,6 @@
 //go:build !duckdb_arrow
 
-package analytics
+package duckdb
 
 import (
 	"context"
@@ -20,9 +20,9 @@ type sqlRows struct {
 	err  error
 }
 
-// queryBulk runs a query on a new connection of db (DuckDB streams one
+// Query runs a query on a new connection of db (DuckDB streams one
 // result per connection) and reads its rows.
-func queryBulk(ctx context.Context, db *sql.DB, query string, args ...any) (bulkRows, error) {
+func Query(ctx context.Context, db *sql.DB, query string, args ...any) (Rows, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,6 @@
 //go:build duckdb_arrow
 
-package analytics
+package duckdb
 
 import (
 	"context"
@@ -41,9 +41,9 @@ type arrowRows struct {
 	done    bool
 }
 
-// queryBulk runs a query on a new connection of db and reads its rows as
+// Query runs a query on a new connection of db and reads its rows as
 // Arrow record batches.
-func queryBulk(ctx context.Context, db *sql.DB, query string, args ...any) (bulkRows, error) {
+func Query(ctx context.Context, db *sql.DB, query string, args ...any) (Rows, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err

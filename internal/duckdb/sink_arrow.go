@@ -1,6 +1,6 @@
 //go:build duckdb_arrow
 
-package analytics
+package duckdb
 
 import (
 	"context"
@@ -25,11 +25,9 @@ const arrowBatchRows = 256 << 10
 // scoring goes on.
 const arrowBatchesQueued = 4
 
-// arrowSink hands a snapshot's rows to a DuckDB of its own as Arrow record
-// batches, a batch at a time through its Arrow scan (no text in between),
-// and has it write the tables as Parquet at the end.
+// arrowSink hands rows to a DuckDB of its own as Arrow record batches, a
+// batch at a time through its Arrow scan (no text in between).
 type arrowSink struct {
-	tmp    string
 	db     *sql.DB
 	conn   *sql.Conn
 	tables map[string]*arrowTable
@@ -47,12 +45,13 @@ type queuedBatch struct {
 	rec    arrow.RecordBatch
 }
 
-func newSnapshotSink(dir, tmp string) (snapshotSink, error) {
-	db, conn, err := openSnapshotDB(dir)
+// NewSink opens a DuckDB with the options and returns a sink over it.
+func NewSink(o Options) (Sink, error) {
+	db, conn, err := openSink(o)
 	if err != nil {
 		return nil, err
 	}
-	s := &arrowSink{tmp: tmp, db: db, conn: conn, tables: map[string]*arrowTable{}, queue: make(chan queuedBatch, arrowBatchesQueued), done: make(chan error, 1)}
+	s := &arrowSink{db: db, conn: conn, tables: map[string]*arrowTable{}, queue: make(chan queuedBatch, arrowBatchesQueued), done: make(chan error, 1)}
 	go func() {
 		var first error
 		for b := range s.queue {
@@ -80,33 +79,33 @@ func (s *arrowSink) drain() {
 	s.queue = nil
 }
 
-func arrowType(t colType) arrow.DataType {
+func arrowType(t ColType) arrow.DataType {
 	switch t {
-	case colTime:
+	case Timestamp:
 		return &arrow.TimestampType{Unit: arrow.Microsecond}
-	case colInt:
+	case Int:
 		return arrow.PrimitiveTypes.Int32
-	case colFloat:
+	case Float:
 		return arrow.PrimitiveTypes.Float64
-	case colBool:
+	case Bool:
 		return arrow.FixedWidthTypes.Boolean
-	case colList:
+	case List:
 		return arrow.ListOf(arrow.BinaryTypes.String)
 	}
 	return arrow.BinaryTypes.String
 }
 
-func (s *arrowSink) table(t snapshotTable) (rowSink, error) {
-	if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", ident(t.name), t.ddl())); err != nil {
+func (s *arrowSink) Table(t Table) (RowSink, error) {
+	if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", Ident(t.Name), t.DDL())); err != nil {
 		return nil, err
 	}
-	fields := make([]arrow.Field, len(t.cols))
-	for i, c := range t.cols {
-		fields[i] = arrow.Field{Name: c.name, Type: arrowType(c.typ), Nullable: true}
+	fields := make([]arrow.Field, len(t.Cols))
+	for i, c := range t.Cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true}
 	}
 	schema := arrow.NewSchema(fields, nil)
-	r := &arrowTable{sink: s, name: t.name, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
-	s.tables[t.name] = r
+	r := &arrowTable{sink: s, name: t.Name, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	s.tables[t.Name] = r
 	return r, nil
 }
 
@@ -128,28 +127,25 @@ func (s *arrowSink) insert(table string, schema *arrow.Schema, rec arrow.RecordB
 			return err
 		}
 		defer release()
-		_, err = dc.(driver.ExecerContext).ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT * FROM snapshot_batch", ident(table)), nil)
+		_, err = dc.(driver.ExecerContext).ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT * FROM snapshot_batch", Ident(table)), nil)
 		return err
 	})
 }
 
-// err reports a failed INSERT once the queue is drained (write says it).
-func (s *arrowSink) err() error { return s.failed }
+// Err reports a failed INSERT once the queue is drained (Flush says it).
+func (s *arrowSink) Err() error { return s.failed }
 
-func (s *arrowSink) write(tables []snapshotTable, k snapshotConstants) error {
-	for _, t := range tables {
-		if r := s.tables[t.name]; r != nil {
-			r.flush()
-		}
+func (s *arrowSink) Conn() *sql.Conn { return s.conn }
+
+func (s *arrowSink) Flush() error {
+	for _, r := range s.tables {
+		r.flush()
 	}
 	s.drain()
-	if s.failed != nil {
-		return s.failed
-	}
-	return copySnapshot(s.conn, s.tmp, k)
+	return s.failed
 }
 
-func (s *arrowSink) close() {
+func (s *arrowSink) Close() {
 	s.drain()
 	for _, r := range s.tables {
 		if r.b != nil {
@@ -177,15 +173,15 @@ func (r *arrowTable) next() array.Builder {
 	return f
 }
 
-func (r *arrowTable) text(s string) { r.next().(*array.StringBuilder).Append(s) }
-func (r *arrowTable) null()         { r.next().AppendNull() }
-func (r *arrowTable) time(t time.Time) {
+func (r *arrowTable) Text(s string) { r.next().(*array.StringBuilder).Append(s) }
+func (r *arrowTable) Null()         { r.next().AppendNull() }
+func (r *arrowTable) Time(t time.Time) {
 	r.next().(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
 }
-func (r *arrowTable) int(i int)       { r.next().(*array.Int32Builder).Append(int32(i)) }
-func (r *arrowTable) float(x float64) { r.next().(*array.Float64Builder).Append(x) }
-func (r *arrowTable) bool(b bool)     { r.next().(*array.BooleanBuilder).Append(b) }
-func (r *arrowTable) list(l []string) {
+func (r *arrowTable) Int(i int)       { r.next().(*array.Int32Builder).Append(int32(i)) }
+func (r *arrowTable) Float(x float64) { r.next().(*array.Float64Builder).Append(x) }
+func (r *arrowTable) Bool(b bool)     { r.next().(*array.BooleanBuilder).Append(b) }
+func (r *arrowTable) List(l []string) {
 	lb := r.next().(*array.ListBuilder)
 	lb.Append(true)
 	vb := lb.ValueBuilder().(*array.StringBuilder)
@@ -193,7 +189,7 @@ func (r *arrowTable) list(l []string) {
 		vb.Append(s)
 	}
 }
-func (r *arrowTable) end() {
+func (r *arrowTable) End() {
 	r.col = 0
 	if r.n++; r.n == arrowBatchRows {
 		r.flush()

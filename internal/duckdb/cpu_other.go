@@ -1,6 +1,6 @@
 //go:build !unix
 
-package analytics
+package duckdb
 
 // processCPU is not measured on this platform; the load trace shows 0.
-func processCPU() float64 { return 0 }
+func ProcessCPU() float64 { return 0 }

@@ -1,12 +1,12 @@
 //go:build unix
 
-package analytics
+package duckdb
 
 import "syscall"
 
-// processCPU returns the CPU time the process has used, user and system, in
+// ProcessCPU returns the CPU time the process has used, user and system, in
 // seconds (for the load trace).
-func processCPU() float64 {
+func ProcessCPU() float64 {
 	var r syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &r) != nil {
 		return 0
