@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/scoring"
 )
@@ -284,9 +286,9 @@ FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $as
 		}
 		return rel.Clusters[i].ID < rel.Clusters[j].ID
 	})
-	start := EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
+	start := period.EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
 	err = each(ctx, db, `SELECT offence_id, offence_code, committed_at FROM offences WHERE offender_id = $perp AND committed_at >= $start AND committed_at <= $end
-ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
+ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", period.EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
 		var o app.Offence
 		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
 			return err

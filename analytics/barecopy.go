@@ -3,11 +3,12 @@ package analytics
 import (
 	"context"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // BareCopy copies every CSV file of an extract into Parquet with DuckDB and

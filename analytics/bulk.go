@@ -3,8 +3,9 @@ package analytics
 import (
 	"context"
 	"database/sql"
-	"github.com/tau-da/tau/internal/duckdb"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // occurrenceQuery lists every occurrence with its relationship and people.

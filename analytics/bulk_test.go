@@ -2,10 +2,11 @@ package analytics
 
 import (
 	"context"
-	"github.com/tau-da/tau/internal/duckdb"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // TestBulkOccurrences: the bulk read gives every occurrence with its

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/tau-da/tau/calibration"
-	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/scoring"
 )
 
@@ -30,8 +31,8 @@ type CalibrationOptions struct {
 	// From and To bound the as-of dates (zero: from a year after the first
 	// occurrence; to the last date whose horizon ends by the extract's end).
 	From, To time.Time
-	Every    evaluation.Length
-	Horizon  evaluation.Length
+	Every    period.Length
+	Horizon  period.Length
 	// Outcome is serious_harm or revictimisation.
 	Outcome string
 	// MinDays is the CCHI days at or above which an offence is serious
@@ -47,10 +48,10 @@ type CalibrationOptions struct {
 // for the gravest DA outcomes short of homicide).
 func (o *CalibrationOptions) defaults() {
 	if o.Every.N == 0 {
-		o.Every = evaluation.Length{N: 3, Unit: 'm'}
+		o.Every = period.Months(3)
 	}
 	if o.Horizon.N == 0 {
-		o.Horizon = evaluation.Length{N: 12, Unit: 'm'}
+		o.Horizon = period.Months(12)
 	}
 	if o.Outcome == "" {
 		o.Outcome = OutcomeSeriousHarm
@@ -84,7 +85,7 @@ func (o CalibrationOptions) OutcomeLabel() string {
 
 // CalibrationDates returns the as-of dates: month ends every Every from
 // From to To.
-func CalibrationDates(from, to time.Time, every evaluation.Length) []time.Time {
+func CalibrationDates(from, to time.Time, every period.Length) []time.Time {
 	var out []time.Time
 	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for k := 0; ; k++ {
@@ -95,9 +96,9 @@ func CalibrationDates(from, to time.Time, every evaluation.Length) []time.Time {
 		case 'y':
 			next = first.AddDate(k*every.N, 1, -1)
 		default:
-			next = evaluation.Day(from).AddDate(0, 0, k*every.N)
+			next = period.Day(from).AddDate(0, 0, k*every.N)
 		}
-		if next.Before(evaluation.Day(from)) {
+		if next.Before(period.Day(from)) {
 			continue
 		}
 		if next.After(to) {
@@ -127,18 +128,18 @@ func CollectSamples(ctx context.Context, dir string, cfg *scoring.Config, opt *C
 	if err := conn.QueryRowContext(ctx, "SELECT min(reported_at) FROM occurrences").Scan(&first); err != nil || !first.Valid {
 		return nil, nil, fmt.Errorf("calibrate %s: the warehouse has no occurrences", dir)
 	}
-	end := evaluation.Day(man.ExtractDate)
+	end := period.Day(man.ExtractDate)
 	lastOK := end
 	for opt.Horizon.After(lastOK).After(end) {
 		lastOK = lastOK.AddDate(0, 0, -1)
 	}
 	if opt.From.IsZero() {
-		opt.From = evaluation.Day(first.Time).AddDate(1, 0, 0)
+		opt.From = period.Day(first.Time).AddDate(1, 0, 0)
 	}
 	if opt.To.IsZero() {
 		opt.To = lastOK
 	}
-	if h := opt.Horizon.After(evaluation.Day(opt.To)); h.After(end) {
+	if h := opt.Horizon.After(period.Day(opt.To)); h.After(end) {
 		return nil, nil, fmt.Errorf("calibrate: the %s outcome window after the last as-of date (%s) runs to %s, past the extract's end on %s; set --to on or before %s, or shorten --horizon",
 			opt.Horizon, opt.To.Format("2006-01-02"), h.Format("2006-01-02"), end.Format("2006-01-02"), lastOK.Format("2006-01-02"))
 	}
@@ -160,7 +161,7 @@ func CollectSamples(ctx context.Context, dir string, cfg *scoring.Config, opt *C
 		if opt.Outcome == OutcomeSeriousHarm {
 			key = s.VictimID + "\x1f" + s.PerpetratorID
 		}
-		from, to := EndOfDay(d), EndOfDay(opt.Horizon.After(d))
+		from, to := period.EndOfDay(d), period.EndOfDay(opt.Horizon.After(d))
 		ev := events[key]
 		i := sort.Search(len(ev), func(i int) bool { return ev[i].After(from) })
 		v := people[s.VictimID]

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/tau-da/tau/calibration"
-	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/synth"
 )
 
@@ -226,7 +227,7 @@ func TestCalibrationNoLeakage(t *testing.T) {
 	mustLoad(t, ex, whFull, LoadOptions{})
 	mustLoad(t, cut, whCut, LoadOptions{})
 	collect := func(wh string) map[string]calibration.Sample {
-		opt := &CalibrationOptions{From: day, To: day, Horizon: evaluation.Length{N: 1, Unit: 'd'}}
+		opt := &CalibrationOptions{From: day, To: day, Horizon: period.Days(1)}
 		samples, _, err := CollectSamples(context.Background(), wh, defaultConfig(t), opt)
 		if err != nil {
 			t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/scoring"
 )
@@ -165,7 +167,7 @@ func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engageme
 		}
 		// An engagement's end date covers that whole day.
 		if end.Valid {
-			e.To = evaluation.Day(end.Time).AddDate(0, 0, 1)
+			e.To = period.Day(end.Time).AddDate(0, 0, 1)
 		}
 		eng[id] = append(eng[id], e)
 	}
@@ -230,7 +232,7 @@ func scoreDates(ctx context.Context, db *sql.DB, conn *sql.Conn, cfg *scoring.Co
 	}
 	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
 	for _, d := range dates {
-		sc.asOf = EndOfDay(d)
+		sc.asOf = period.EndOfDay(d)
 		start := sc.s.LookbackStart(sc.asOf)
 		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS scope"); err != nil {
 			return err

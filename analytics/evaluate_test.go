@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/tau-da/tau/evaluation"
 )
 
@@ -17,7 +19,7 @@ import (
 func publishedParams() evaluation.Params {
 	return evaluation.Params{
 		Selection: evaluation.Selection{Mode: "finalised", FinalisedFrom: mustDate("2024-01-01"), FinalisedTo: mustDate("2024-12-31")},
-		Baseline:  evaluation.Length{N: 3, Unit: 'm'}, Followup: evaluation.Length{N: 3, Unit: 'm'},
+		Baseline:  period.Months(3), Followup: period.Months(3),
 		Project:          evaluation.Projection{Kind: "growth", Growth: 0.40},
 		HoursPerIncident: 11.5, HoursSource: "claim-derived", Comparison: true, Seed: 1, Replicates: 500,
 	}
@@ -143,7 +145,7 @@ func TestEvaluateSeriesExport(t *testing.T) {
 	wh := t.TempDir()
 	mustLoad(t, filepath.Join("..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, LoadOptions{})
 	p := publishedParams()
-	p.Baseline, p.Project, p.Comparison = evaluation.Length{N: 12, Unit: 'm'}, evaluation.Projection{Kind: "trend"}, false
+	p.Baseline, p.Project, p.Comparison = period.Months(12), evaluation.Projection{Kind: "trend"}, false
 	run, err := Evaluate(context.Background(), wh, defaultConfig(t), p, "test", true)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +179,7 @@ func TestEvaluateSeriesExport(t *testing.T) {
 }
 
 func mustDate(s string) time.Time {
-	t, err := ParseDate(s)
+	t, err := period.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}

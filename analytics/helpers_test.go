@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

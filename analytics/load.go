@@ -8,13 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/period"
 )
 
 // DefaultMaxRejectRate is the share of a file's rows that may be rejected
@@ -299,7 +301,7 @@ func resolveExtractDate(opt LoadOptions) (time.Time, error) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		return time.Time{}, fmt.Errorf("load %s: %w; it should look like {\"extracted_at\": \"2025-12-31\"}", p, err)
 	}
-	t, err := ParseDate(info.ExtractedAt)
+	t, err := period.ParseDate(info.ExtractedAt)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load %s: extracted_at: %w", p, err)
 	}
@@ -308,16 +310,6 @@ func resolveExtractDate(opt LoadOptions) (time.Time, error) {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, nil
-}
-
-// ParseDate parses YYYY-MM-DD or an RFC 3339 date-time.
-func ParseDate(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a date: %q; use YYYY-MM-DD", s)
 }
 
 type fileHash struct {

@@ -3,13 +3,14 @@ package analytics
 import (
 	"context"
 	"errors"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 
 	"github.com/tau-da/tau/extract"
 )

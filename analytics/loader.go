@@ -5,12 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 
 	"github.com/tau-da/tau/extract"
 	"github.com/tau-da/tau/queries"

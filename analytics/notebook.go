@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 
 	"github.com/tau-da/tau/notebooks"
 )

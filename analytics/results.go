@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // resultTable is a results table written as CSV (name.csv in a folder)

@@ -6,11 +6,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/period"
 
 	"github.com/tau-da/tau/queries"
 	"github.com/tau-da/tau/scoring"
@@ -40,13 +42,6 @@ type ScoreRun struct {
 	// the rank order of the scores added (ScoreOptions.Row).
 	rows  *formattedRows
 	order []int
-}
-
-// EndOfDay returns the last second of a date: an as-of date includes
-// everything recorded that day.
-func EndOfDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
 }
 
 // scorer holds a scoring session's connection.
@@ -176,7 +171,7 @@ func evidenceRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time
 // only the slim score (no items, clusters or stage evidence), so memory
 // stays bounded by one perpetrator's relationships.
 func scoreRun(ctx context.Context, dir string, cfg *scoring.Config, asOf time.Time, only string, sink func(*scoring.Score) error, keep bool) (*ScoreRun, error) {
-	asOf = EndOfDay(asOf)
+	asOf = period.EndOfDay(asOf)
 	t0 := time.Now()
 	step := func(what string) {
 		if duckdb.Tracing {

@@ -2,13 +2,14 @@ package analytics
 
 import (
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"math/bits"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 
 	"github.com/tau-da/tau/queries"
 	"github.com/tau-da/tau/scoring"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/period"
 
 	"github.com/tau-da/tau/scoring"
 	"github.com/tau-da/tau/synth"
@@ -159,7 +161,7 @@ func TestItemHistoriesMatchGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := scoring.Summarise(raw, EndOfDay(asOf))
+		want := scoring.Summarise(raw, period.EndOfDay(asOf))
 		if len(want) != len(ev.Items) {
 			t.Fatalf("%s: %d item histories folded, %d summarised", id, len(ev.Items), len(want))
 		}

@@ -2,10 +2,11 @@ package analytics
 
 import (
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 
 	"github.com/tau-da/tau/extract"
 )

@@ -4,10 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/tau-da/tau/internal/duckdb"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // resultsDir holds what scoring, evaluation and calibration write back:

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tau-da/tau/evaluation"
+	"github.com/tau-da/tau/internal/period"
 )
 
 // TestAUCByHand: scores {0.1, 0.4, 0.35, 0.8} with outcomes {0, 0, 1, 1}:
@@ -174,7 +174,7 @@ func TestRecoversKnownModel(t *testing.T) {
 	for i, s := range samples {
 		y[i] = s.Outcome
 	}
-	rep, err := Run(samples, Params{ClusterIDs: []string{"C1", "C2", "C3", "C4", "C5"}, L2: 1, Replicates: 100, Horizon: evaluation.Length{N: 12, Unit: 'm'}})
+	rep, err := Run(samples, Params{ClusterIDs: []string{"C1", "C2", "C3", "C4", "C5"}, L2: 1, Replicates: 100, Horizon: period.Months(12)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tau-da/tau/evaluation"
+	"github.com/tau-da/tau/internal/period"
+
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/tau-da/tau/evaluation"
 )
 
 // Number is a float written to JSON as null when undefined (an AUC with one
@@ -64,7 +67,7 @@ type Params struct {
 	Level      float64 `json:"confidence_level"`
 	Seed       uint64  `json:"seed"`
 	// Horizon is the outcome window after each as-of date.
-	Horizon evaluation.Length `json:"horizon"`
+	Horizon period.Length `json:"horizon"`
 }
 
 // Defaults fills unset parameters: l2 1, five folds, a capacity of 10 a

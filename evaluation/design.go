@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/internal/period"
 )
 
 // PlanRecord is a problem-management plan as the warehouse holds it.
@@ -58,9 +60,9 @@ type Params struct {
 	Selection
 	// Baseline is the window before the plan opened; Followup the window
 	// after the day it was finalised.
-	Baseline Length     `json:"baseline"`
-	Followup Length     `json:"followup"`
-	Project  Projection `json:"projection"`
+	Baseline period.Length `json:"baseline"`
+	Followup period.Length `json:"followup"`
+	Project  Projection    `json:"projection"`
 	// HoursPerIncident has no default: it comes with its source.
 	HoursPerIncident float64 `json:"hours_per_incident"`
 	HoursSource      string  `json:"hours_source"`
@@ -88,10 +90,10 @@ func (p *Params) Defaults() {
 		p.Mode = "finalised"
 	}
 	if p.Baseline.N == 0 {
-		p.Baseline = Length{12, 'm'}
+		p.Baseline = period.Months(12)
 	}
 	if p.Followup.N == 0 {
-		p.Followup = Length{3, 'm'}
+		p.Followup = period.Months(3)
 	}
 	if p.Project.Kind == "" {
 		p.Project.Kind = "trend"
@@ -176,12 +178,12 @@ func (p Params) Key(relationshipID, victimID, perpetratorID string) string {
 // windows places a plan's windows: the baseline ends the day before the
 // plan opened; the follow-up starts the day after it was finalised.
 func (p Params) windows(r PlanRecord) PlanWindows {
-	opened := Day(r.Opened)
+	opened := period.Day(r.Opened)
 	w := PlanWindows{PlanRecord: r, Key: p.Key(r.RelationshipID, r.VictimID, r.PerpetratorID)}
 	w.Baseline = Span{From: p.Baseline.Before(opened), To: opened}
 	w.Recent = Span{From: opened.AddDate(0, 0, -recentDays), To: opened}
 	if !r.Finalised.IsZero() {
-		start := Day(r.Finalised).AddDate(0, 0, 1)
+		start := period.Day(r.Finalised).AddDate(0, 0, 1)
 		w.Followup = Span{From: start, To: p.Followup.After(start)}
 	}
 	return w
@@ -197,7 +199,7 @@ const dayLayout = "2006-01-02"
 // evaluated are listed in Excluded.
 func NewDesign(plans []PlanRecord, extractEnd, dataFrom time.Time, p Params) (*Design, error) {
 	p.Defaults()
-	d := &Design{Params: p, ExtractEnd: Day(extractEnd), DataFrom: Day(dataFrom)}
+	d := &Design{Params: p, ExtractEnd: period.Day(extractEnd), DataFrom: period.Day(dataFrom)}
 	byID := map[string]PlanRecord{}
 	for _, r := range plans {
 		byID[r.ID] = r
@@ -293,10 +295,10 @@ func (d *Design) unevaluable(w PlanWindows) string {
 }
 
 func inRange(t, from, to time.Time) bool {
-	if !from.IsZero() && Day(t).Before(Day(from)) {
+	if !from.IsZero() && period.Day(t).Before(period.Day(from)) {
 		return false
 	}
-	if !to.IsZero() && Day(t).After(Day(to)) {
+	if !to.IsZero() && period.Day(t).After(period.Day(to)) {
 		return false
 	}
 	return true

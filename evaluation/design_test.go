@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/period"
 )
 
 func day(s string) time.Time {
@@ -16,26 +18,10 @@ func day(s string) time.Time {
 	return t
 }
 
-func TestParseLength(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Length
-		wantErr bool
-	}{
-		{"90d", Length{90, 'd'}, false}, {"3m", Length{3, 'm'}, false}, {"12M", Length{12, 'm'}, false}, {"1y", Length{1, 'y'}, false},
-		{"", Length{}, true}, {"3", Length{}, true}, {"0m", Length{}, true}, {"-3m", Length{}, true}, {"3w", Length{}, true}, {"m", Length{}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseLength(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("ParseLength(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
+func TestSpanDays(t *testing.T) {
 	// Calendar months: 3 months after 30 November 2023 is 1 March 2024
 	// (Go normalises 30 February), and a window's days are exact.
-	if got := (Length{3, 'm'}).After(day("2024-01-01")); !got.Equal(day("2024-04-01")) {
+	if got := (period.Months(3)).After(day("2024-01-01")); !got.Equal(day("2024-04-01")) {
 		t.Errorf("3m after 2024-01-01 = %v", got)
 	}
 	s := Span{From: day("2024-01-01"), To: day("2024-04-01")}
@@ -101,7 +87,7 @@ func TestNewDesignErrors(t *testing.T) {
 	}{
 		{"plan with no finalised date", Params{Selection: Selection{Mode: "ids", IDs: []string{"B"}}}, "plan B has no finalised date"},
 		{"follow-up past the extract", Params{Selection: Selection{Mode: "ids", IDs: []string{"C"}}}, "past the extract's end on 2024-12-31; shorten --followup"},
-		{"baseline before the data", Params{Selection: Selection{Mode: "ids", IDs: []string{"A"}}, Baseline: Length{2, 'y'}}, "before the extract's first occurrence"},
+		{"baseline before the data", Params{Selection: Selection{Mode: "ids", IDs: []string{"A"}}, Baseline: period.Years(2)}, "before the extract's first occurrence"},
 		{"unknown id", Params{Selection: Selection{Mode: "ids", IDs: []string{"Z"}}}, "plan Z is not in the warehouse"},
 		{"empty selection", Params{Selection: Selection{Mode: "finalised", FinalisedFrom: day("2025-01-01")}}, "no plan to evaluate"},
 		{"sample larger than the eligible set", Params{Selection: Selection{Mode: "all", DipSample: 5}}, "a dip sample of 5 was asked for but only 1 plans are eligible"},
@@ -206,7 +192,7 @@ func dipData(t *testing.T, counts [][2]int) ([]PlanRecord, Data) {
 // plans with 90-day windows, baselines 10, 4, 6 and follow-ups 0, 3, 9.
 func TestEvaluateLevelByHand(t *testing.T) {
 	plans, data := dipData(t, [][2]int{{10, 0}, {4, 3}, {6, 9}})
-	p := Params{Selection: Selection{Mode: "all"}, Baseline: Length{90, 'd'}, Followup: Length{90, 'd'}, Project: Projection{Kind: "level"},
+	p := Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90), Followup: period.Days(90), Project: Projection{Kind: "level"},
 		HoursPerIncident: 3, HoursSource: "test", Replicates: 200, EngagedUplift: 2}
 	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), p)
 	if err != nil {
@@ -255,7 +241,7 @@ func TestTrendFlatBaseline(t *testing.T) {
 		occ.Add("rA", time.Date(2024, time.Month(m), 20, 0, 0, 0, 0, time.UTC))
 	}
 	occ.Sort()
-	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: Length{6, 'm'}, HoursPerIncident: 1, HoursSource: "test", Replicates: 200})
+	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Months(6), HoursPerIncident: 1, HoursSource: "test", Replicates: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +262,7 @@ func TestTrendFlatBaseline(t *testing.T) {
 
 func TestHoursHaveNoDefault(t *testing.T) {
 	plans, data := dipData(t, [][2]int{{5, 1}})
-	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: Length{90, 'd'}})
+	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +281,7 @@ func TestHoursHaveNoDefault(t *testing.T) {
 // that an undefined reduction is null rather than a failure.
 func TestReportJSONContract(t *testing.T) {
 	plans, data := dipData(t, [][2]int{{0, 0}, {5, 1}})
-	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: Length{90, 'd'},
+	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90),
 		Project: Projection{Kind: "growth", Growth: 0.4}, HoursPerIncident: 2, HoursSource: "test", Replicates: 200})
 	if err != nil {
 		t.Fatal(err)
@@ -344,7 +330,7 @@ func TestReportJSONContract(t *testing.T) {
 func TestBothDirections(t *testing.T) {
 	plans := []PlanRecord{{ID: "A", RelationshipID: "rVP", VictimID: "V", PerpetratorID: "P", Status: "finalised", Opened: day("2024-04-01"), Finalised: day("2024-04-30")}}
 	for _, both := range []bool{false, true} {
-		p := Params{Selection: Selection{Mode: "all"}, Baseline: Length{90, 'd'}, Project: Projection{Kind: "level"}, HoursPerIncident: 1, HoursSource: "test", Replicates: 200, BothDirections: both}
+		p := Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90), Project: Projection{Kind: "level"}, HoursPerIncident: 1, HoursSource: "test", Replicates: 200, BothDirections: both}
 		d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), p)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/tau-da/tau/internal/period"
 )
 
 // Candidate is a relationship in the comparison pool, with the day its
@@ -24,7 +26,7 @@ type Candidate struct {
 // until that plan (censored at treatment, reported as planned_later); one
 // planned before the follow-up begins is not used.
 func (c Candidate) notYetPlanned(opened time.Time) bool {
-	return c.PlanOpened.IsZero() || Day(c.PlanOpened).After(Day(opened))
+	return c.PlanOpened.IsZero() || period.Day(c.PlanOpened).After(period.Day(opened))
 }
 
 // Scored is a relationship's score and band at a plan's score date.
@@ -264,7 +266,7 @@ func (rep *Report) project(d *Design, data Data, plans []Plan) error {
 	pieces := make([][]piece, len(d.Plans))
 	for i, w := range d.Plans {
 		series[i].PlanID = w.ID
-		origin := Day(w.Opened)
+		origin := period.Day(w.Opened)
 		for _, s := range w.Baseline.Pieces() {
 			t, e := monthOf(s, origin)
 			m := Month{T: t, Count: data.Occurrences.Count(w.Key, s), Exposure: e}
@@ -397,7 +399,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 				// Censored at its own plan: only its time without a plan
 				// counts. One planned before the follow-up begins has no
 				// such time and cannot stand for this plan.
-				end := Day(c.PlanOpened)
+				end := period.Day(c.PlanOpened)
 				if !end.After(w.Followup.From) {
 					continue
 				}

@@ -1,69 +1,9 @@
 package evaluation
 
 import (
-	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
-
-// Length is a window length in whole days, months or years ("90d", "3m",
-// "12m", "1y"). Months are calendar months, so a 3-month window after 30
-// November ends on 28 or 29 February; the window's exact length in days is
-// what every rate is divided by.
-type Length struct {
-	N    int
-	Unit byte // 'd', 'm' or 'y'
-}
-
-// ParseLength reads a window length such as "90d", "3m" or "12m".
-func ParseLength(s string) (Length, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	if len(s) < 2 {
-		return Length{}, fmt.Errorf("window %q: give a number and a unit, such as 90d, 3m or 12m", s)
-	}
-	u := s[len(s)-1]
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil || n <= 0 || (u != 'd' && u != 'm' && u != 'y') {
-		return Length{}, fmt.Errorf("window %q: give a positive number and a unit d, m or y, such as 90d, 3m or 12m", s)
-	}
-	return Length{N: n, Unit: u}, nil
-}
-
-// String writes the length the way it is parsed.
-func (l Length) String() string { return strconv.Itoa(l.N) + string(l.Unit) }
-
-// MarshalText writes the length as text in JSON.
-func (l Length) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
-
-// After returns the day the length after t.
-func (l Length) After(t time.Time) time.Time {
-	switch l.Unit {
-	case 'd':
-		return t.AddDate(0, 0, l.N)
-	case 'm':
-		return t.AddDate(0, l.N, 0)
-	}
-	return t.AddDate(l.N, 0, 0)
-}
-
-// Before returns the day the length before t.
-func (l Length) Before(t time.Time) time.Time {
-	switch l.Unit {
-	case 'd':
-		return t.AddDate(0, 0, -l.N)
-	case 'm':
-		return t.AddDate(0, -l.N, 0)
-	}
-	return t.AddDate(-l.N, 0, 0)
-}
-
-// Day truncates a time to its UTC day.
-func Day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
 
 // Span is a half-open window of days [From, To).
 type Span struct {

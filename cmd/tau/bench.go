@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/synth"

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/evaluation"

@@ -6,7 +6,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/spf13/cobra"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/scoring"
 )
@@ -112,7 +115,7 @@ func stageHistory(c *cobra.Command, dir string, cfg *scoring.Config, ev *scoring
 			continue
 		}
 		seen[a.AssessmentID] = true
-		at := analytics.EndOfDay(a.Date)
+		at := period.EndOfDay(a.Date)
 		e := *ev
 		e.Items = scoring.Summarise(raw, at)
 		e.Latest = &scoring.Ref{AssessmentID: a.AssessmentID, Date: a.Date}

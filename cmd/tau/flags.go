@@ -6,10 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/tau-da/tau/internal/period"
 
-	"github.com/tau-da/tau/analytics"
-	"github.com/tau-da/tau/evaluation"
+	"github.com/spf13/cobra"
 )
 
 // dateFlag is an optional date flag: its name, its value and where the
@@ -25,7 +24,7 @@ func parseDates(flags ...dateFlag) error {
 		if f.value == "" {
 			continue
 		}
-		t, err := analytics.ParseDate(f.value)
+		t, err := period.ParseDate(f.value)
 		if err != nil {
 			return &exitError{exitUsage, fmt.Errorf("%s: %w", f.name, err)}
 		}
@@ -37,13 +36,13 @@ func parseDates(flags ...dateFlag) error {
 // lengthFlag is a window length flag (90d, 3m, 12m, 1y).
 type lengthFlag struct {
 	name, value string
-	dst         *evaluation.Length
+	dst         *period.Length
 }
 
 // parseLengths parses each length flag, as a usage error naming it.
 func parseLengths(flags ...lengthFlag) error {
 	for _, f := range flags {
-		l, err := evaluation.ParseLength(f.value)
+		l, err := period.ParseLength(f.value)
 		if err != nil {
 			return &exitError{exitUsage, fmt.Errorf("%s: %w", f.name, err)}
 		}

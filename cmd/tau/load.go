@@ -9,7 +9,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/spf13/cobra"
+
 	"github.com/tau-da/tau/analytics"
 )
 
@@ -70,7 +73,7 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 		return &exitError{exitUsage, fmt.Errorf("load --max-reject-rate: %v is not a share between 0 and 1 (0.01 = 1%%)", o.maxRejectRate)}
 	}
 	if o.extractDate != "" {
-		t, err := analytics.ParseDate(o.extractDate)
+		t, err := period.ParseDate(o.extractDate)
 		if err != nil {
 			return &exitError{exitUsage, fmt.Errorf("load --extract-date: %w", err)}
 		}

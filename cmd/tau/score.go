@@ -15,7 +15,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/spf13/cobra"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/scoring"
 )
@@ -75,7 +78,7 @@ func parseAsOf(flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Now().UTC(), nil
 	}
-	t, err := analytics.ParseDate(s)
+	t, err := period.ParseDate(s)
 	if err != nil {
 		return t, &exitError{exitUsage, fmt.Errorf("%s: %w", flag, err)}
 	}

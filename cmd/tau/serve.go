@@ -10,9 +10,10 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
-	"golang.org/x/term"
 )
 
 type serveOptions struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/extract"

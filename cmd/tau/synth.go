@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tau-da/tau/internal/period"
+
 	"github.com/spf13/cobra"
-	"github.com/tau-da/tau/analytics"
+
 	"github.com/tau-da/tau/synth"
 )
 
@@ -49,12 +51,12 @@ func (o *synthOptions) config() (synth.Config, error) {
 	cfg := synth.Config{Relationships: o.relationships, Seed: o.seed, Workers: o.workers}
 	var err error
 	if o.to != "" {
-		if cfg.To, err = analytics.ParseDate(o.to); err != nil {
+		if cfg.To, err = period.ParseDate(o.to); err != nil {
 			return cfg, &exitError{exitUsage, fmt.Errorf("synth --to: %w", err)}
 		}
 	}
 	if o.from != "" {
-		if cfg.From, err = analytics.ParseDate(o.from); err != nil {
+		if cfg.From, err = period.ParseDate(o.from); err != nil {
 			return cfg, &exitError{exitUsage, fmt.Errorf("synth --from: %w", err)}
 		}
 	}
