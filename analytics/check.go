@@ -45,7 +45,7 @@ func RunChecks(ctx context.Context, dir string) ([]CheckResult, error) {
 			return nil, fmt.Errorf("check %s (%s): %w", r.Name, c.Path, err)
 		}
 		if r.Failing > 0 {
-			r.Columns, r.Sample, err = sample(ctx, db, fmt.Sprintf("SELECT * FROM (%s) LIMIT %d", c.SQL, sampleRows))
+			r.Columns, r.Sample, err = QueryText(ctx, db, fmt.Sprintf("SELECT * FROM (%s) LIMIT %d", c.SQL, sampleRows))
 			if err != nil {
 				return nil, fmt.Errorf("check %s (%s): %w", r.Name, c.Path, err)
 			}
@@ -55,8 +55,9 @@ func RunChecks(ctx context.Context, dir string) ([]CheckResult, error) {
 	return out, nil
 }
 
-// sample runs a query and returns its columns and rows as text.
-func sample(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]string, error) {
+// QueryText runs a query and returns its columns and rows as text (NULL
+// as empty, midnight timestamps as dates), for samples and test dumps.
+func QueryText(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]string, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, err
@@ -106,5 +107,5 @@ func Rejects(ctx context.Context, dir string, limit int) ([]string, [][]string, 
 		return nil, nil, err
 	}
 	defer db.Close()
-	return sample(ctx, db, `SELECT file, line, "column", value, reason, kind FROM rejects ORDER BY kind DESC, file, line LIMIT ?`, limit)
+	return QueryText(ctx, db, `SELECT file, line, "column", value, reason, kind FROM rejects ORDER BY kind DESC, file, line LIMIT ?`, limit)
 }

@@ -3,27 +3,126 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/tau-da/tau/internal/duckdb"
 )
 
-// resultTable is a results table written as CSV (name.csv in a folder)
-// and its DuckDB column definitions; lists (TYPE[]) are written joined
-// with |.
-type resultTable struct {
-	name, columns string
+// ResultTable declares one results table once, beside the Go that fills
+// it: its name and DuckDB column definitions, from which its Parquet types
+// come. Lists (TYPE[]) are handed over joined with |.
+type ResultTable struct {
+	Name, Columns string
+}
+
+// Results is one run's results folder being written under
+// DIR/results/<kind>/: its files are written into a hidden temporary
+// folder and published in two renames, so a reader sees the old run or the
+// new one, never half of one, and a failed run leaves earlier results
+// intact. Scoring, evaluation and calibration all write through it.
+type Results struct {
+	w           *Warehouse
+	parent, tmp string
+	published   bool
+}
+
+// NewResults starts a results folder of the given kind ("scores",
+// "evaluations", "calibrations").
+func (w *Warehouse) NewResults(kind string) (*Results, error) {
+	parent := filepath.Join(w.dir, resultsDir, kind)
+	if err := os.MkdirAll(parent, privateDirMode); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	return &Results{w: w, parent: parent, tmp: tmp}, nil
+}
+
+// Dir is the folder the run's files are written into before publishing:
+// TABLE.parquet for each table.
+func (r *Results) Dir() string { return r.tmp }
+
+// SpillDir returns a folder inside the warehouse (owner-only) where a
+// DuckDB holding warehouse data may spill.
+func (w *Warehouse) SpillDir(name string) (string, error) {
+	p := filepath.Join(w.dir, spillDir, name)
+	if err := os.MkdirAll(p, privateDirMode); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// WriteTables writes each table's rows (text, in the declared column order;
+// "" is NULL) as Parquet with the declared types.
+func (r *Results) WriteTables(tables []ResultTable, rows map[string][][]string) error {
+	for _, t := range tables {
+		if err := writeCSV(filepath.Join(r.tmp, t.Name+".csv"), rows[t.Name]); err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
+	return csvToParquet(r.w.dir, r.tmp, tables)
+}
+
+// Publish moves the run into place at DIR/results/<kind>/<partition...>,
+// replacing an earlier run of the same partition, and returns its folder.
+func (r *Results) Publish(partition ...string) (string, error) {
+	final := filepath.Join(append([]string{r.parent}, partition...)...)
+	if err := publish(r.tmp, final); err != nil {
+		return "", err
+	}
+	r.published = true
+	return final, nil
+}
+
+// Abort removes an unpublished run's files; after Publish it does nothing.
+func (r *Results) Abort() {
+	if !r.published {
+		os.RemoveAll(r.tmp)
+	}
+}
+
+// FormatFloat writes a number as results text: the shortest decimal that
+// reads back the same.
+func FormatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// FormatNumber is FormatFloat for a value that may be undefined: "" (NULL)
+// for NaN and for infinities (and magnitudes beyond 1e300, which only an
+// infinity's arithmetic reaches).
+func FormatNumber(x float64) string {
+	if math.IsNaN(x) || math.Abs(x) > 1e300 {
+		return ""
+	}
+	return FormatFloat(x)
+}
+
+// writeCSV writes rows to an owner-only CSV file.
+func writeCSV(path string, rows [][]string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, privateFileMode)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if err := w.WriteAll(rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // csvToParquet turns each table's CSV file in folder tmp into Parquet with
 // the declared types, and removes the CSV. dir is the warehouse, whose
 // spill folder DuckDB may use.
-func csvToParquet(dir, tmp string, tables []resultTable) error {
+func csvToParquet(dir, tmp string, tables []ResultTable) error {
 	ctx := context.Background()
 	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, TempDir: filepath.Join(dir, spillDir)})
 	if err != nil {
@@ -45,18 +144,18 @@ func csvToParquet(dir, tmp string, tables []resultTable) error {
 }
 
 // convertTable turns one table's CSV file into Parquet.
-func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) error {
+func convertTable(ctx context.Context, db *sql.DB, tmp string, t ResultTable) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", duckdb.Ident(t.name), t.columns)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", duckdb.Ident(t.Name), t.Columns)); err != nil {
 		return err
 	}
 	// The table's own column types drive the CSV reader; lists are
 	// written joined with | and split here.
-	rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t.name)
+	rows, err := conn.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", t.Name)
 	if err != nil {
 		return err
 	}
@@ -76,12 +175,16 @@ func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) er
 		}
 		cols = append(cols, fmt.Sprintf("%s: %s", duckdb.Quote(name), duckdb.Quote(csvType)))
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
 	rows.Close()
-	src := filepath.Join(tmp, t.name+".csv")
+	src := filepath.Join(tmp, t.Name+".csv")
 	q := fmt.Sprintf("COPY (SELECT %s FROM read_csv(%s, header = false, auto_detect = false, columns = {%s})) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		strings.Join(sel, ", "), duckdb.Quote(src), strings.Join(cols, ", "), duckdb.Quote(filepath.Join(tmp, t.name+".parquet")))
+		strings.Join(sel, ", "), duckdb.Quote(src), strings.Join(cols, ", "), duckdb.Quote(filepath.Join(tmp, t.Name+".parquet")))
 	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("%s: %w", t.name, err)
+		return fmt.Errorf("%s: %w", t.Name, err)
 	}
 	return os.Remove(src)
 }
@@ -90,7 +193,9 @@ func convertTable(ctx context.Context, db *sql.DB, tmp string, t resultTable) er
 // one of the same name in two renames, so a reader sees the old or the new
 // folder, never a half-written one, and a failure leaves the old in place.
 func publish(tmp, final string) error {
-	restrict(tmp)
+	if err := restrict(tmp); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(final), privateDirMode); err != nil {
 		return err
 	}

@@ -15,8 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/scoring/scoredb"
 	"github.com/tau-da/tau/synth"
 )
 
@@ -144,7 +145,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		rep.Steps = append(rep.Steps, st)
 	}
 	// Rows read by the load, from its manifest.
-	if m, err := analytics.ReadManifest(wh); err == nil {
+	if m, err := readManifest(wh); err == nil {
 		var rows int64
 		for _, f := range m.Files {
 			rows += f.Read
@@ -223,7 +224,12 @@ func newScoreReferenceCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			n, err := analytics.ScoreReference(c.Context(), wh)
+			sess, err := openSession(c.Context(), wh)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			n, err := scoredb.ScoreReference(c.Context(), sess)
 			if err != nil {
 				return err
 			}
@@ -242,7 +248,7 @@ func newBareCopyCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			n, err := analytics.BareCopy(c.Context(), args[0], args[1])
+			n, err := load.BareCopy(c.Context(), args[0], args[1])
 			if err != nil {
 				return err
 			}

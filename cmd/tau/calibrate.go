@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/calibration"
+	"github.com/tau-da/tau/calibration/caldb"
 	"github.com/tau-da/tau/scoring"
 )
 
@@ -78,7 +78,7 @@ asked, to --propose and --model-card.`,
 	f.StringVar(&o.to, "to", "", "last as-of date (default: the last whose horizon ends by the extract's end)")
 	f.StringVar(&o.every, "every", "3m", "spacing of the as-of dates (month ends)")
 	f.StringVar(&o.horizon, "horizon", "12m", "outcome window after each as-of date")
-	f.StringVar(&o.outcome, "outcome", analytics.OutcomeSeriousHarm, "serious_harm or revictimisation")
+	f.StringVar(&o.outcome, "outcome", caldb.OutcomeSeriousHarm, "serious_harm or revictimisation")
 	f.Float64Var(&o.minDays, "min-cchi-days", 365, "CCHI days at or above which an offence is serious harm")
 	f.StringVar(&o.codes, "outcome-codes", "", "offence classes that are always serious harm, comma-separated (the configuration's strangulation codes are added)")
 	f.Float64Var(&o.l2, "l2", 1, "L2 penalty on the standardised coefficients (intercept unpenalised)")
@@ -97,18 +97,18 @@ asked, to --propose and --model-card.`,
 	return c
 }
 
-func (o *calibrateOptions) options() (analytics.CalibrationOptions, error) {
-	usage := func(err error) (analytics.CalibrationOptions, error) {
-		return analytics.CalibrationOptions{}, &exitError{exitUsage, err}
+func (o *calibrateOptions) options() (caldb.CalibrationOptions, error) {
+	usage := func(err error) (caldb.CalibrationOptions, error) {
+		return caldb.CalibrationOptions{}, &exitError{exitUsage, err}
 	}
-	var opt analytics.CalibrationOptions
+	var opt caldb.CalibrationOptions
 	if err := parseDates(dateFlag{"--from", o.from, &opt.From}, dateFlag{"--to", o.to, &opt.To}); err != nil {
 		return opt, err
 	}
 	if err := parseLengths(lengthFlag{"--every", o.every, &opt.Every}, lengthFlag{"--horizon", o.horizon, &opt.Horizon}); err != nil {
 		return opt, err
 	}
-	if o.outcome != analytics.OutcomeSeriousHarm && o.outcome != analytics.OutcomeRevictimisation {
+	if o.outcome != caldb.OutcomeSeriousHarm && o.outcome != caldb.OutcomeRevictimisation {
 		return usage(fmt.Errorf("--outcome %s: use serious_harm or revictimisation", o.outcome))
 	}
 	if o.format != "table" && o.format != "json" {
@@ -127,7 +127,7 @@ func (o *calibrateOptions) options() (analytics.CalibrationOptions, error) {
 	return opt, nil
 }
 
-func runCalibrate(c *cobra.Command, o *calibrateOptions) (*analytics.CalibrationRun, error) {
+func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun, error) {
 	if err := requireWarehouse(o.warehouse); err != nil {
 		return nil, err
 	}
@@ -139,7 +139,12 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*analytics.Calibration
 	if err != nil {
 		return nil, err
 	}
-	run, err := analytics.Calibrate(c.Context(), o.warehouse, cfg, opt, toolVersion(), !o.noWrite)
+	sess, err := openSession(c.Context(), o.warehouse)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	run, err := caldb.Calibrate(c.Context(), sess, cfg, opt, toolVersion(), !o.noWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +192,7 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*analytics.Calibration
 
 // calibrationFiles renders the proposed weights file (checked to load as a
 // configuration) and the model card.
-func calibrationFiles(cfg *scoring.Config, run *analytics.CalibrationRun) ([]byte, []byte, error) {
+func calibrationFiles(cfg *scoring.Config, run *caldb.CalibrationRun) ([]byte, []byte, error) {
 	header := []string{
 		fmt.Sprintf("Proposed by tau calibrate, run %s, from warehouse generation %s.", run.ID, run.Context.Generation),
 		fmt.Sprintf("Starting configuration: %s (hash %s). Outcome: %s.", cfg.Name, cfg.Hash, run.Context.Outcome),
@@ -210,7 +215,7 @@ func calibrationFiles(cfg *scoring.Config, run *analytics.CalibrationRun) ([]byt
 
 // writeFeatures writes the design matrix: ids, as-of date, fold, features
 // and outcome, one row per sample.
-func writeFeatures(path string, run *analytics.CalibrationRun) error {
+func writeFeatures(path string, run *caldb.CalibrationRun) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err

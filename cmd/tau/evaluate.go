@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/evaluation"
+	"github.com/tau-da/tau/evaluation/evaldb"
 )
 
 type evaluateOptions struct {
@@ -155,7 +155,7 @@ func (o *evaluateOptions) params(cfgHours float64, cfgSource string) (evaluation
 	return p, nil
 }
 
-func runEvaluate(c *cobra.Command, o *evaluateOptions) (*analytics.EvaluationRun, error) {
+func runEvaluate(c *cobra.Command, o *evaluateOptions) (*evaldb.EvaluationRun, error) {
 	if err := requireWarehouse(o.warehouse); err != nil {
 		return nil, err
 	}
@@ -167,7 +167,12 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*analytics.EvaluationRun
 	if err != nil {
 		return nil, err
 	}
-	run, err := analytics.Evaluate(c.Context(), o.warehouse, cfg, p, toolVersion(), !o.noWrite)
+	sess, err := openSession(c.Context(), o.warehouse)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	run, err := evaldb.Evaluate(c.Context(), sess, cfg, p, toolVersion(), !o.noWrite)
 	if err != nil {
 		return nil, err
 	}

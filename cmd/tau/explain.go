@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tau-da/tau/internal/period"
+	"github.com/tau-da/tau/scoring/scoredb"
 
 	"github.com/spf13/cobra"
 
@@ -81,11 +82,16 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 	if err != nil {
 		return &exitError{exitUsage, err}
 	}
-	sc, ev, err := analytics.Explain(c.Context(), o.warehouse, cfg, asOf, id)
+	sess, err := openSession(c.Context(), o.warehouse)
 	if err != nil {
 		return err
 	}
-	hist, err := stageHistory(c, o.warehouse, cfg, ev, id)
+	defer sess.Close()
+	sc, ev, err := scoredb.Explain(c.Context(), sess, cfg, asOf, id)
+	if err != nil {
+		return err
+	}
+	hist, err := stageHistory(c, sess, cfg, ev, id)
 	if err != nil {
 		return err
 	}
@@ -102,8 +108,8 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 
 // stageHistory recomputes the stage at each of the relationship's
 // assessment dates from its own answers (with today's record facts).
-func stageHistory(c *cobra.Command, dir string, cfg *scoring.Config, ev *scoring.Evidence, id string) ([]stagePoint, error) {
-	raw, err := analytics.History(c.Context(), dir, cfg, id)
+func stageHistory(c *cobra.Command, sess *analytics.Session, cfg *scoring.Config, ev *scoring.Evidence, id string) ([]stagePoint, error) {
+	raw, err := scoredb.History(c.Context(), sess, cfg, id)
 	if err != nil {
 		return nil, err
 	}

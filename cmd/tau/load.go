@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/internal/period"
 
 	"github.com/spf13/cobra"
@@ -54,7 +55,7 @@ atomically. A second load on the same warehouse while one runs is refused.`,
 		RunE: func(c *cobra.Command, args []string) error { return runLoad(c, o, args[0]) },
 	}
 	warehouseFlag(c, &o.warehouse)
-	c.Flags().Float64Var(&o.maxRejectRate, "max-reject-rate", analytics.DefaultMaxRejectRate, "largest share of a file's rows that may be rejected (0.01 = 1%)")
+	c.Flags().Float64Var(&o.maxRejectRate, "max-reject-rate", load.DefaultMaxRejectRate, "largest share of a file's rows that may be rejected (0.01 = 1%)")
 	c.Flags().StringVar(&o.extractDate, "extract-date", "", "when the extract was taken; no date may be later (default: extract.json, else today)")
 	c.Flags().StringVar(&o.keyFile, "pseudonymise-key", "", "file holding a secret key: ids are replaced by HMAC-SHA256(key, id)")
 	c.Flags().StringVar(&o.memoryLimit, "memory-limit", analytics.DefaultMemoryLimit, "DuckDB memory limit; beyond it DuckDB spills to disk")
@@ -67,7 +68,7 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 	if err := requireWarehouse(o.warehouse); err != nil {
 		return err
 	}
-	opt := analytics.LoadOptions{ExtractDir: extractDir, Warehouse: o.warehouse, MaxRejectRate: o.maxRejectRate,
+	opt := load.LoadOptions{ExtractDir: extractDir, Warehouse: o.warehouse, MaxRejectRate: o.maxRejectRate,
 		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion()}
 	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
 		return &exitError{exitUsage, fmt.Errorf("load --max-reject-rate: %v is not a share between 0 and 1 (0.01 = 1%%)", o.maxRejectRate)}
@@ -92,10 +93,10 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 	}
 	bar := newBar(100, "load")
 	opt.Progress = func(step string, done, total int) { barSet(bar, done*100/total, step) }
-	m, err := analytics.Load(c.Context(), opt)
+	m, err := load.Load(c.Context(), opt)
 	barDone(bar)
 	w := c.OutOrStdout()
-	var rr *analytics.RejectRateError
+	var rr *load.RejectRateError
 	switch {
 	case errors.As(err, &rr):
 		printLoadSummary(w, rr.Manifest)

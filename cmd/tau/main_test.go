@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/testwh"
+	"github.com/tau-da/tau/scoring/scoredb"
 )
 
 // run executes tau with args in-process and returns its output and error.
@@ -170,7 +171,7 @@ func TestScoreCSVRowsMatchSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := analytics.Score(context.Background(), wh, cfg, time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC), true)
+	r, err := scoredb.Score(context.Background(), testwh.Session(t, wh), cfg, time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC), true)
 	if err != nil {
 		t.Fatal(err)
 	}

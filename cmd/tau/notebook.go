@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/notebooks"
+	"github.com/tau-da/tau/notebooks/nbdb"
 )
 
 func newNotebookCmd() *cobra.Command {
@@ -58,7 +58,7 @@ func newNotebookRenderCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := analytics.OpenNotebookSession(c.Context(), o.warehouse)
+			s, err := openNotebook(c.Context(), o.warehouse)
 			if err != nil {
 				return err
 			}
@@ -102,7 +102,7 @@ func readNotebook(ref string) (string, []byte, error) {
 }
 
 // renderNotebook parses, renders and writes one notebook.
-func renderNotebook(c *cobra.Command, s *analytics.NotebookSession, ref, out string, params map[string]string, suppress int) error {
+func renderNotebook(c *cobra.Command, s *nbdb.Session, ref, out string, params map[string]string, suppress int) error {
 	path, src, err := readNotebook(ref)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ synthetic force first (tau demo's steps, in a temporary folder).`,
 				}
 				wh = filepath.Join(tmp, "warehouse")
 			}
-			s, err := analytics.OpenNotebookSession(c.Context(), wh)
+			s, err := openNotebook(c.Context(), wh)
 			if err != nil {
 				return err
 			}
@@ -224,7 +224,7 @@ func runReport(c *cobra.Command, o *reportOptions) ([]string, error) {
 	if err := os.MkdirAll(o.out, 0o700); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	s, err := analytics.OpenNotebookSession(c.Context(), o.warehouse)
+	s, err := openNotebook(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err
 	}

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/internal/period"
+	"github.com/tau-da/tau/scoring/scoredb"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/scoring"
 )
 
@@ -98,7 +98,7 @@ func output(c *cobra.Command, path string) (io.Writer, func() error, error) {
 }
 
 // runScore scores, prints or writes the result, and returns the run.
-func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
+func runScore(c *cobra.Command, o *scoreOptions) (*scoredb.ScoreRun, error) {
 	if err := requireWarehouse(o.warehouse); err != nil {
 		return nil, err
 	}
@@ -115,13 +115,18 @@ func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
-	opt := analytics.ScoreOptions{Write: true}
+	opt := scoredb.ScoreOptions{Write: true}
 	if o.format == "csv" {
 		// Each row is formatted as it is scored and kept, so the ranked
 		// list is written without reading the snapshot back.
 		opt.Row = csvRow()
 	}
-	run, err := analytics.ScoreWith(c.Context(), o.warehouse, cfg, asOf, opt)
+	sess, err := openSession(c.Context(), o.warehouse)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	run, err := scoredb.ScoreWith(c.Context(), sess, cfg, asOf, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +151,7 @@ func runScore(c *cobra.Command, o *scoreOptions) (*analytics.ScoreRun, error) {
 
 // writeScoresJSON writes the ranked scores as one JSON array, a score at a
 // time (nationally 1.6 million).
-func writeScoresJSON(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
+func writeScoresJSON(ctx context.Context, w io.Writer, run *scoredb.ScoreRun) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("[")
 	first := true
@@ -188,7 +193,7 @@ func scoreRecord(rec []string, s *scoring.Score) []string {
 }
 
 // csvRow formats a score's CSV row without its rank, for ScoreOptions.Row.
-func csvRow() analytics.RowFormat {
+func csvRow() scoredb.RowFormat {
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	var rec []string
@@ -203,7 +208,7 @@ func csvRow() analytics.RowFormat {
 
 // writeScoresCSV writes the ranked scores as CSV: from the rows kept as
 // they were scored, else read back from the snapshot.
-func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) error {
+func writeScoresCSV(ctx context.Context, w io.Writer, run *scoredb.ScoreRun) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
 	cw.Write(scoresHeader)
@@ -216,7 +221,7 @@ func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) e
 		_, err := bw.Write(row)
 		return err
 	})
-	if errors.Is(err, analytics.ErrNoRows) {
+	if errors.Is(err, scoredb.ErrNoRows) {
 		var rec []string
 		err = run.Each(ctx, func(s *scoring.Score) error {
 			rec = scoreRecord(rec, s)
@@ -233,7 +238,7 @@ func writeScoresCSV(ctx context.Context, w io.Writer, run *analytics.ScoreRun) e
 	return bw.Flush()
 }
 
-func printScores(ctx context.Context, w io.Writer, run *analytics.ScoreRun, cfg *scoring.Config, top int) error {
+func printScores(ctx context.Context, w io.Writer, run *scoredb.ScoreRun, cfg *scoring.Config, top int) error {
 	fmt.Fprintf(w, "%d relationships scored as of %s (config %s, %s; weights are starting values to calibrate)\n",
 		run.Count, run.AsOf.Format("2006-01-02"), run.ConfigHash, cfg.Harm.Edition)
 	fmt.Fprintf(w, "bands: %d red, %d amber, %d green\n", run.Bands[scoring.BandRed], run.Bands[scoring.BandAmber], run.Bands[scoring.BandGreen])

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/app/appdb"
 )
 
 type serveOptions struct {
@@ -54,7 +54,11 @@ beside it and the app follows the new generation.`,
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
-			store, err := analytics.OpenAppStore(c.Context(), o.warehouse, cfg)
+			w, err := openWarehouse(o.warehouse)
+			if err != nil {
+				return err
+			}
+			store, err := appdb.Open(c.Context(), w, cfg)
 			if err != nil {
 				return err
 			}

@@ -15,9 +15,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/app/appdb"
 	"github.com/tau-da/tau/extract"
+	"github.com/tau-da/tau/internal/testwh"
 	"github.com/tau-da/tau/scoring"
 )
 
@@ -80,7 +81,7 @@ func TestAppInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := app.LoadUsers(users)
-	store, err := analytics.OpenAppStore(context.Background(), wh, cfg)
+	store, err := appdb.Open(context.Background(), testwh.Open(t, wh), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

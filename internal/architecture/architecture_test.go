@@ -111,3 +111,24 @@ func TestLayering(t *testing.T) {
 		}
 	}
 }
+
+// TestWarehouseImportsNoFeature fails when the warehouse package (or its
+// loader) reaches a feature package: analytics is the warehouse and only
+// that, and the features' stores build on it, never the other way round.
+func TestWarehouseImportsNoFeature(t *testing.T) {
+	t.Parallel()
+	pkgs := imports(t)
+	features := []string{"scoring", "evaluation", "calibration", "notebooks", "app"}
+	for _, from := range []string{"analytics", "analytics/load"} {
+		for _, f := range features {
+			for p := range pkgs {
+				if p != module+"/"+f && !strings.HasPrefix(p, module+"/"+f+"/") {
+					continue
+				}
+				if ok, path := reaches(pkgs, module+"/"+from, p); ok {
+					t.Errorf("%s reaches feature package %s: %s", from, p, strings.Join(path, " -> "))
+				}
+			}
+		}
+	}
+}

@@ -1,9 +1,0 @@
-package analytics
-
-import (
-	"database/sql"
-
-	"github.com/tau-da/tau/internal/duckdb"
-)
-
-func sqlOpen() (*sql.DB, error) { return duckdb.Open(duckdb.Options{}) }

@@ -1,0 +1,112 @@
+package analytics
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Build is a new generation being written by a load: it holds the
+// warehouse's lock from Begin to Close, and the generation becomes current
+// only in Commit, so a load that fails leaves the previous warehouse
+// exactly as it was.
+type Build struct {
+	// ID names the generation (its start time, to the millisecond).
+	ID string
+	// Dir is the generation's folder.
+	Dir       string
+	warehouse string
+	unlock    func()
+	committed bool
+}
+
+// Begin takes the warehouse's lock (failing with an error wrapping
+// ErrLocked when another load holds it) and makes the new generation's
+// folder; the warehouse folder is made if it does not exist.
+func Begin(dir string, started time.Time) (*Build, error) {
+	if err := os.MkdirAll(filepath.Join(dir, generationsDir), privateDirMode); err != nil {
+		return nil, fmt.Errorf("create warehouse %s: %w", dir, err)
+	}
+	os.Chmod(dir, privateDirMode)
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	id := strings.ReplaceAll(started.UTC().Format("20060102T150405.000Z"), ".", "")
+	b := &Build{ID: id, Dir: filepath.Join(dir, generationsDir, id), warehouse: dir, unlock: unlock}
+	if err := os.MkdirAll(filepath.Join(b.Dir, tablesDir), privateDirMode); err != nil {
+		unlock()
+		return nil, fmt.Errorf("create generation: %w", err)
+	}
+	return b, nil
+}
+
+// TablePath is where the generation keeps a table's Parquet file.
+func (b *Build) TablePath(table string) string {
+	return filepath.Join(b.Dir, tablesDir, table+".parquet")
+}
+
+// DatabasePath is the generation's DuckDB database of views.
+func (b *Build) DatabasePath() string { return filepath.Join(b.Dir, databaseName) }
+
+// TempDir is where DuckDB may spill while the generation is written; it is
+// removed when the generation is committed.
+func (b *Build) TempDir() string { return filepath.Join(b.Dir, ".tmp") }
+
+// Failed keeps what a failed load found in DIR/failed/<id>/: write puts
+// its files in the folder, then the manifest is written beside them. It
+// returns the folder.
+func (b *Build) Failed(man *Manifest, write func(dir string) error) (string, error) {
+	dir := filepath.Join(b.warehouse, failedDir, b.ID)
+	if err := os.MkdirAll(dir, privateDirMode); err != nil {
+		return "", err
+	}
+	if err := write(dir); err != nil {
+		return "", err
+	}
+	if err := writeJSON(filepath.Join(dir, manifestName), man); err != nil {
+		return "", err
+	}
+	return dir, restrict(dir)
+}
+
+// Commit writes the manifest, makes the generation owner-only, switches the
+// warehouse to it atomically and prunes generations older than the one it
+// replaced.
+func (b *Build) Commit(man *Manifest) error {
+	os.RemoveAll(b.TempDir())
+	if err := writeJSON(filepath.Join(b.Dir, manifestName), man); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	if err := restrict(b.Dir); err != nil {
+		return fmt.Errorf("set permissions: %w", err)
+	}
+	previous, _ := Generation(b.warehouse)
+	if err := switchCurrent(b.warehouse, b.Dir); err != nil {
+		return fmt.Errorf("switch to the new warehouse: %w", err)
+	}
+	b.committed = true
+	pruneGenerations(b.warehouse, b.Dir, previous)
+	return nil
+}
+
+// Close removes the generation unless it was committed and releases the
+// lock.
+func (b *Build) Close() {
+	if !b.committed {
+		os.RemoveAll(b.Dir)
+	}
+	b.unlock()
+}
+
+// writeJSON writes v as indented JSON, owner-only.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), privateFileMode)
+}

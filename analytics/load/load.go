@@ -1,0 +1,279 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/period"
+)
+
+// DefaultMaxRejectRate is the share of a file's rows that may be rejected
+// before the load fails: 1%, enough for the odd bad row but not for a
+// shifted column or a wrong export.
+const DefaultMaxRejectRate = 0.01
+
+// LoadOptions configure Load.
+type LoadOptions struct {
+	ExtractDir string
+	Warehouse  string
+	// MaxRejectRate is the largest accepted share of rejected rows per file.
+	MaxRejectRate float64
+	// ExtractDate is when the extract was taken: no date may be after it.
+	// Zero means the extract.json "extracted_at" value, else now.
+	ExtractDate time.Time
+	// PseudonymiseKey, when set, replaces every id by HMAC-SHA256(key, id).
+	PseudonymiseKey []byte
+	// MemoryLimit and Threads tune DuckDB ("4GB", 0 = all cores).
+	MemoryLimit string
+	Threads     int
+	ToolVersion string
+	// Progress, when set, is told of each step.
+	Progress func(step string, done, total int)
+}
+
+// RejectRateError reports a file whose reject rate is over the limit.
+type RejectRateError struct {
+	File      string
+	Rate, Max float64
+	FailedDir string
+	Manifest  *analytics.Manifest
+}
+
+func (e *RejectRateError) Error() string {
+	return fmt.Sprintf("load %s: %.2f%% of rows rejected, over the limit of %.2f%%; the warehouse was not changed. "+
+		"See %s for each rejected row with its line and reason, fix the extract, or raise --max-reject-rate",
+		e.File, 100*e.Rate, 100*e.Max, filepath.Join(e.FailedDir, "rejects.csv"))
+}
+
+// Load validates an extract and, if it passes, replaces the warehouse's
+// current generation with it atomically. On any failure the previous
+// warehouse is left exactly as it was.
+func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
+	start := time.Now()
+	if opt.MaxRejectRate == 0 {
+		opt.MaxRejectRate = DefaultMaxRejectRate
+	}
+	if opt.MemoryLimit == "" {
+		opt.MemoryLimit = analytics.DefaultMemoryLimit
+	}
+	if opt.Threads == 0 {
+		opt.Threads = runtime.NumCPU()
+	}
+	if opt.Warehouse == "" {
+		return nil, errors.New("load: no warehouse folder; pass --warehouse DIR or set TAU_WAREHOUSE")
+	}
+	build, err := analytics.Begin(opt.Warehouse, start)
+	if err != nil {
+		return nil, err
+	}
+	defer build.Close()
+	genID := build.ID
+
+	extractDate, err := resolveExtractDate(opt)
+	if err != nil {
+		return nil, err
+	}
+	var db *sql.DB
+	srcs, err := discover(opt.ExtractDir, func(p string) ([]string, error) { return parquetHeader(ctx, p) })
+	if err != nil {
+		return nil, err
+	}
+
+	// Hash the files while DuckDB reads them.
+	hashes := make(chan map[string]fileHash, 1)
+	go func() { hashes <- hashFiles(srcs) }()
+
+	db, err = duckdb.Open(duckdb.Options{MemoryLimit: opt.MemoryLimit, Threads: opt.Threads, TempDir: build.TempDir()})
+	if err != nil {
+		return nil, fmt.Errorf("load: open duckdb: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load: open duckdb: %w", err)
+	}
+	defer conn.Close()
+
+	l := &loader{ctx: ctx, conn: conn, build: build, extractAt: extractDate, opt: opt}
+	for _, m := range macros(opt.PseudonymiseKey) {
+		if err := l.exec(m); err != nil {
+			return nil, fmt.Errorf("load: prepare: %w", err)
+		}
+	}
+	if err := l.exec(rejectsDDL); err != nil {
+		return nil, fmt.Errorf("load: prepare: %w", err)
+	}
+
+	man := &analytics.Manifest{Generation: genID, ExtractDir: absPath(opt.ExtractDir), ExtractDate: extractDate,
+		LoadedAt: start.UTC(), ToolVersion: opt.ToolVersion, Pseudonymised: opt.PseudonymiseKey != nil,
+		MaxRejectRate: opt.MaxRejectRate}
+	if opt.PseudonymiseKey != nil {
+		h := sha256.Sum256(opt.PseudonymiseKey)
+		man.KeyFingerprint = hex.EncodeToString(h[:4])
+	}
+	steps := len(srcs) + 2
+	var failed *RejectRateError
+	for i, s := range srcs {
+		if opt.Progress != nil {
+			opt.Progress("load "+s.spec.Name, i, steps)
+		}
+		rep, err := l.loadFile(s)
+		if err != nil {
+			return nil, err
+		}
+		man.Files = append(man.Files, rep)
+		if rep.Read > 0 && failed == nil {
+			if rate := float64(rep.Rejected) / float64(rep.Read); rate > opt.MaxRejectRate {
+				failed = &RejectRateError{File: displayName(s), Rate: rate, Max: opt.MaxRejectRate}
+			}
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress("write rejects", len(srcs), steps)
+	}
+	if err := l.fixRejectLines(srcs); err != nil {
+		return nil, err
+	}
+	hs := <-hashes
+	for i := range man.Files {
+		h := hs[man.Files[i].Name]
+		if h.err != nil {
+			return nil, fmt.Errorf("load %s: %w", man.Files[i].Path, h.err)
+		}
+		man.Files[i].SHA256, man.Files[i].Bytes = h.sum, h.size
+	}
+	if failed != nil {
+		man.Seconds = time.Since(start).Seconds()
+		dir, err := build.Failed(man, func(dir string) error {
+			return l.exec("COPY (SELECT * FROM rejects ORDER BY file, record) TO " + duckdb.Quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)")
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load: write rejects: %w", err)
+		}
+		failed.FailedDir, failed.Manifest = dir, man
+		return man, failed
+	}
+	if err := l.copyOut("rejects", "SELECT * FROM rejects ORDER BY file, record, \"column\""); err != nil {
+		return nil, err
+	}
+	if opt.Progress != nil {
+		opt.Progress("relationships", len(srcs)+1, steps)
+	}
+	n, err := l.relationships()
+	if err != nil {
+		return nil, err
+	}
+	man.Relationships = n
+	man.Seconds = time.Since(start).Seconds()
+	if err := l.writeManifest(man); err != nil {
+		return nil, err
+	}
+	if err := l.writeViews(); err != nil {
+		return nil, err
+	}
+	conn.Close()
+	db.Close()
+	if err := build.Commit(man); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if opt.Progress != nil {
+		opt.Progress("done", steps, steps)
+	}
+	return man, nil
+}
+
+// extractInfo is the optional extract.json a force (or tau synth) writes
+// beside the files.
+type extractInfo struct {
+	ExtractedAt string `json:"extracted_at"`
+}
+
+func resolveExtractDate(opt LoadOptions) (time.Time, error) {
+	if !opt.ExtractDate.IsZero() {
+		return opt.ExtractDate.UTC(), nil
+	}
+	p := filepath.Join(opt.ExtractDir, "extract.json")
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return time.Now().UTC(), nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load %s: %w", p, err)
+	}
+	var info extractInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return time.Time{}, fmt.Errorf("load %s: %w; it should look like {\"extracted_at\": \"2025-12-31\"}", p, err)
+	}
+	t, err := period.ParseDate(info.ExtractedAt)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load %s: extracted_at: %w", p, err)
+	}
+	// A date-only value means the end of that day.
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		t = t.Add(24*time.Hour - time.Second)
+	}
+	return t, nil
+}
+
+type fileHash struct {
+	sum  string
+	size int64
+	err  error
+}
+
+func hashFiles(srcs []*source) map[string]fileHash {
+	out := map[string]fileHash{}
+	done := map[string]fileHash{}
+	for _, s := range srcs {
+		if s.path == "" {
+			continue
+		}
+		if h, ok := done[s.path]; ok {
+			out[s.spec.Name] = h
+			continue
+		}
+		var h fileHash
+		f, err := os.Open(s.path)
+		if err != nil {
+			h.err = err
+		} else {
+			d := sha256.New()
+			h.size, h.err = io.Copy(d, f)
+			h.sum = hex.EncodeToString(d.Sum(nil))
+			f.Close()
+		}
+		done[s.path] = h
+		out[s.spec.Name] = h
+	}
+	return out
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func displayName(s *source) string {
+	if s.path == "" {
+		return s.spec.Name
+	}
+	if s.wide {
+		return filepath.Base(s.path) + " (answer columns)"
+	}
+	return filepath.Base(s.path)
+}

@@ -1,0 +1,169 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tau-da/tau/internal/duckdb"
+)
+
+// resultsDir holds what scoring, evaluation and calibration write back:
+// results that outlive warehouse generations.
+const resultsDir = "results"
+
+// spillDir is where DuckDB writes temporary files for readers of the
+// warehouse.
+const spillDir = ".spill"
+
+// Warehouse is a handle on a warehouse folder. It holds nothing open: each
+// Session reads the generation that is current when it starts, so a load
+// can switch generations while handles are held.
+type Warehouse struct {
+	dir string
+}
+
+// Open returns a handle on the warehouse in dir; it fails with an error
+// wrapping ErrNoWarehouse when dir holds no loaded warehouse.
+func Open(dir string) (*Warehouse, error) {
+	w := &Warehouse{dir: dir}
+	if _, err := w.Generation(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Dir is the warehouse's folder.
+func (w *Warehouse) Dir() string { return w.dir }
+
+// Generation returns the folder of the warehouse's current generation.
+func (w *Warehouse) Generation() (string, error) { return Generation(w.dir) }
+
+// Manifest reads the current generation's load manifest.
+func (w *Warehouse) Manifest() (*Manifest, error) {
+	gen, err := w.Generation()
+	if err != nil {
+		return nil, err
+	}
+	return readManifest(w.dir, gen)
+}
+
+// readManifest reads a generation's manifest.
+func readManifest(dir, gen string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(gen, manifestName))
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", dir, err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("open warehouse %s: manifest: %w", dir, err)
+	}
+	return &m, nil
+}
+
+// Session is read access to one generation of the warehouse and to the
+// results written so far: an in-memory DuckDB database with a view for
+// every table of the generation and every results table (each the union of
+// its runs, with their partition columns). Nothing is written to the
+// warehouse through it; the tables a store creates (a scoring run's scope,
+// a notebook's cells) live in memory and go with it.
+type Session struct {
+	// DB is the session's database: bulk reads take connections of their
+	// own from it (DuckDB streams one result per connection).
+	DB *sql.DB
+	// Conn is the session's own connection.
+	Conn *sql.Conn
+	// Generation is the folder of the generation the session reads, and
+	// Manifest its load manifest, read once.
+	Generation string
+	Manifest   *Manifest
+	w          *Warehouse
+}
+
+// Warehouse is the handle the session came from.
+func (s *Session) Warehouse() *Warehouse { return s.w }
+
+// Close releases the session.
+func (s *Session) Close() error {
+	s.Conn.Close()
+	return s.DB.Close()
+}
+
+// Session opens a session over the current generation.
+func (w *Warehouse) Session(ctx context.Context) (*Session, error) {
+	gen, err := w.Generation()
+	if err != nil {
+		return nil, err
+	}
+	man, err := readManifest(w.dir, gen)
+	if err != nil {
+		return nil, err
+	}
+	// DuckDB spills to disk beyond its memory limit; the spill files hold
+	// warehouse data, so they go inside the warehouse (owner-only), never
+	// into the working folder.
+	spill := filepath.Join(w.dir, spillDir)
+	if err := os.MkdirAll(spill, privateDirMode); err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
+	}
+	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, TempDir: spill})
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
+	}
+	s := &Session{DB: db, Conn: conn, Generation: gen, Manifest: man, w: w}
+	if err := s.views(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
+	}
+	return s, nil
+}
+
+// views creates the session's views.
+func (s *Session) views(ctx context.Context) error {
+	tables, _ := filepath.Glob(filepath.Join(s.Generation, tablesDir, "*.parquet"))
+	for _, p := range tables {
+		name := strings.TrimSuffix(filepath.Base(p), ".parquet")
+		if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(name), duckdb.Quote(p))); err != nil {
+			return err
+		}
+	}
+	results := filepath.Join(s.w.dir, resultsDir)
+	kinds, _ := os.ReadDir(results)
+	for _, k := range kinds {
+		if !k.IsDir() {
+			continue
+		}
+		files := map[string]bool{}
+		filepath.Walk(filepath.Join(results, k.Name()), func(p string, info os.FileInfo, err error) error {
+			if err == nil && strings.HasSuffix(p, ".parquet") && !strings.Contains(p, "/.") {
+				files[filepath.Base(p)] = true
+			}
+			return nil
+		})
+		for f := range files {
+			name := k.Name() + "_" + strings.TrimSuffix(f, ".parquet")
+			glob := filepath.Join(results, k.Name(), "*", "*", f)
+			if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)", duckdb.Ident(name), duckdb.Quote(glob))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// HasTable reports whether the session has a table or view of that name
+// (a results table exists once a run of its kind has been written).
+func (s *Session) HasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", name).Scan(&n)
+	return n > 0, err
+}

@@ -1,0 +1,482 @@
+package appdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tau-da/tau/analytics"
+
+	"github.com/tau-da/tau/internal/period"
+
+	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/scoring"
+)
+
+// ErrNoSnapshot is returned when the warehouse holds no score snapshot of
+// the app's configuration.
+var ErrNoSnapshot = errors.New("no score snapshot of this configuration")
+
+// Store is the app's read-only view of the warehouse: the latest score
+// snapshot of one configuration, the records behind it, the plans and the
+// latest evaluation. It reopens its views when a load switches the
+// warehouse to a new generation, so a load can run beside it.
+type Store struct {
+	w    *analytics.Warehouse
+	cfg  *scoring.Config
+	mu   sync.Mutex
+	gen  string
+	sess *analytics.Session
+	// asOf is the latest snapshot date of the configuration.
+	asOf time.Time
+}
+
+// Open opens the warehouse for the app. It needs a score snapshot made
+// with cfg.
+func Open(ctx context.Context, w *analytics.Warehouse, cfg *scoring.Config) (*Store, error) {
+	s := &Store{w: w, cfg: cfg}
+	if _, err := s.conn(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the views.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess != nil {
+		return s.sess.Close()
+	}
+	return nil
+}
+
+// conn returns the views of the current generation, reopening them after a
+// load.
+func (s *Store) conn(ctx context.Context) (*sql.DB, error) {
+	gen, err := s.w.Generation()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess != nil && gen == s.gen {
+		return s.sess.DB, nil
+	}
+	sess, err := s.w.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var asOf sql.NullTime
+	err = sess.Conn.QueryRowContext(ctx, "SELECT max(as_of) FROM scores_scores WHERE config_hash = ?", s.cfg.Hash).Scan(&asOf)
+	if err != nil || !asOf.Valid {
+		sess.Close()
+		return nil, fmt.Errorf("open app store %s: configuration %s: %w", s.w.Dir(), s.cfg.Hash, ErrNoSnapshot)
+	}
+	if s.sess != nil {
+		s.sess.Close()
+	}
+	s.sess, s.gen, s.asOf = sess, sess.Generation, asOf.Time
+	return sess.DB, nil
+}
+
+// listSQL selects the latest snapshot's rows with their plan flag and
+// area; filters are bound parameters.
+const listSQL = `WITH s AS (SELECT * FROM scores_scores WHERE config_hash = $cfg AND as_of = $asof),
+pl AS (SELECT DISTINCT relationship_id FROM pmps)
+SELECT s."rank", s.relationship_id, s.victim_id, s.perpetrator_id, s.band, s.stage, s.total_score, s.cluster_score, s.harm_score,
+       s.recency_frequency_score, s.clusters, s.occurrences_90d, s.days_since_last_occurrence, s.pct_occurrences_last_90d, s.serial,
+       pl.relationship_id IS NOT NULL AS has_plan, coalesce(p.area, '') AS area, count(*) OVER () AS total
+FROM s LEFT JOIN pl USING (relationship_id) LEFT JOIN persons p ON p.person_id = s.victim_id
+WHERE ($band = '' OR s.band = $band) AND ($stage = 0 OR s.stage = $stage) AND ($cluster = '' OR list_contains(s.clusters, $cluster))
+  AND (NOT $serial OR s.serial) AND (NOT $noplan OR pl.relationship_id IS NULL) AND ($area = '' OR p.area = $area) AND ($rel = '' OR s.relationship_id = $rel)`
+
+var listOrder = map[string]string{
+	"": `s."rank"`, "rank": `s."rank"`, "stage": `s.stage DESC, s."rank"`,
+	"occurrences_90d": `s.occurrences_90d DESC, s."rank"`, "days_since": `s.days_since_last_occurrence, s."rank"`,
+}
+
+func (s *Store) args(f app.Filter, rel string) []any {
+	return []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf), sql.Named("band", f.Band), sql.Named("stage", f.Stage),
+		sql.Named("cluster", f.Cluster), sql.Named("serial", f.Serial), sql.Named("noplan", f.NoPlan), sql.Named("area", f.Area), sql.Named("rel", rel)}
+}
+
+func (s *Store) rows(ctx context.Context, f app.Filter, rel string) ([]app.ListRow, int, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, ok := listOrder[f.Sort]
+	if !ok {
+		return nil, 0, fmt.Errorf("unknown sort %q", f.Sort)
+	}
+	q := listSQL + " ORDER BY " + order
+	args := s.args(f, rel)
+	if f.Limit > 0 {
+		q += " LIMIT $limit OFFSET $offset"
+		args = append(args, sql.Named("limit", f.Limit), sql.Named("offset", f.Offset))
+	}
+	rs, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rs.Close()
+	var out []app.ListRow
+	total := 0
+	for rs.Next() {
+		var r app.ListRow
+		var clusters []any
+		if err := rs.Scan(&r.Rank, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Band, &r.Stage, &r.Total, &r.ClusterScore, &r.Harm,
+			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &total); err != nil {
+			return nil, 0, err
+		}
+		for _, c := range clusters {
+			r.Clusters = append(r.Clusters, fmt.Sprint(c))
+		}
+		out = append(out, r)
+	}
+	return out, total, rs.Err()
+}
+
+// List returns a page of the ranked list.
+func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
+	rows, total, err := s.rows(ctx, f, "")
+	if err != nil {
+		return nil, err
+	}
+	return &app.List{AsOf: s.asOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
+}
+
+// Aggregates counts the filtered list by band and stage (no ids).
+func (s *Store) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []app.Count
+	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY ALL ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
+		s.args(f, ""), func(rs *sql.Rows) error {
+			var c app.Count
+			if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	return out, err
+}
+
+// Options lists the configuration's clusters and the recorded areas.
+func (s *Store) Options(ctx context.Context) ([]string, []string, error) {
+	var clusters []string
+	for _, c := range s.cfg.Clusters {
+		clusters = append(clusters, c.ID)
+	}
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var areas []string
+	err = each(ctx, db, "SELECT DISTINCT area FROM persons WHERE area IS NOT NULL AND area <> '' ORDER BY area LIMIT 200", nil, func(rs *sql.Rows) error {
+		var a string
+		if err := rs.Scan(&a); err != nil {
+			return err
+		}
+		areas = append(areas, a)
+		return nil
+	})
+	return clusters, areas, err
+}
+
+// Relationship gathers the relationship page: the score and its sources
+// from the snapshot, the perpetrator's offences in the lookback with their
+// CCHI days, the timeline, the plans and the victim's engagement.
+func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship, error) {
+	rows, _, err := s.rows(ctx, app.Filter{}, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, app.ErrNotFound
+	}
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rel := &app.Relationship{Row: rows[0], AsOf: s.asOf, ConfigHash: s.cfg.Hash}
+	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
+	// The snapshot keeps each item's source and the later answer a sticky
+	// yes is held against; the words come from the configuration.
+	err = each(ctx, db, `SELECT item, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,
+  from_other_relationship, coalesce(held_against_assessment_id, ''), coalesce(held_against_answer, ''), held_against_date
+FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof ORDER BY item`, snap, func(rs *sql.Rows) error {
+		var it app.Item
+		var held sql.NullTime
+		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
+			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held); err != nil {
+			return err
+		}
+		it.HeldDate = held.Time
+		rel.Items = append(rel.Items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	scorer := scoring.NewScorer(s.cfg)
+	for i := range rel.Items {
+		it := &rel.Items[i]
+		c, _ := s.cfg.Canonical(it.Item)
+		it.Label, it.Class, it.Subject = c.Label, c.Class, c.Subject
+		a := scoring.ActiveItem{Item: it.Item, Class: c.Class, FromOtherRelationship: it.FromOther,
+			Source: scoring.Ref{AssessmentID: it.SourceAssessment, Date: it.SourceDate, RelationshipID: it.SourceRelation}}
+		if it.HeldAgainst != "" {
+			a.HeldAgainst = &scoring.Ref{AssessmentID: it.HeldAgainst, Date: it.HeldDate, Answer: it.HeldAnswer}
+		}
+		it.Reason = scorer.Reason(a)
+	}
+	// The active clusters, and which legs of each were met, from the items
+	// and facts the snapshot says the rules were given.
+	holds := map[string]bool{}
+	for _, it := range rel.Items {
+		holds[it.Item] = true
+	}
+	var active []string
+	// Snapshots written before the facts were kept have no facts column:
+	// their clusters' legs show the items only.
+	facts := "facts"
+	var hasFacts bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = 'facts'").Scan(&hasFacts); err != nil {
+		return nil, err
+	}
+	if !hasFacts {
+		facts = "[]::VARCHAR[]"
+	}
+	err = each(ctx, db, `SELECT unnest(clusters), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+		snap, func(rs *sql.Rows) error {
+			var cl, fact sql.NullString
+			if err := rs.Scan(&cl, &fact); err != nil {
+				return err
+			}
+			if cl.Valid {
+				active = append(active, cl.String)
+			}
+			if fact.Valid {
+				holds[fact.String] = true
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range active {
+		for i := range s.cfg.Clusters {
+			if c := &s.cfg.Clusters[i]; c.ID == id {
+				rel.Clusters = append(rel.Clusters, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
+					Legs: scoring.LegsText(c.Legs(func(a string) bool { return holds[a] })), Responses: c.Responses})
+			}
+		}
+	}
+	sort.SliceStable(rel.Clusters, func(i, j int) bool {
+		if rel.Clusters[i].Weight != rel.Clusters[j].Weight {
+			return rel.Clusters[i].Weight > rel.Clusters[j].Weight
+		}
+		return rel.Clusters[i].ID < rel.Clusters[j].ID
+	})
+	start := period.EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
+	err = each(ctx, db, `SELECT offence_id, offence_code, committed_at FROM offences WHERE offender_id = $perp AND committed_at >= $start AND committed_at <= $end
+ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", period.EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
+		var o app.Offence
+		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
+			return err
+		}
+		o.Days = -1
+		if d, ok := s.cfg.HarmTable[o.Code]; ok {
+			o.Days = d
+			rel.HarmDays += d
+		}
+		rel.Harm = append(rel.Harm, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = each(ctx, db, `SELECT reported_at, 'incident', kind || coalesce(' ' || offence_code, '') FROM occurrences WHERE relationship_id = $rel
+UNION ALL SELECT completed_at, 'assessment', instrument || ', officer grade ' || coalesce(officer_grade, 'none') FROM assessments WHERE relationship_id = $rel
+UNION ALL SELECT as_of::TIMESTAMP, 'stage', 'stage ' || stage || ', band ' || band FROM scores_scores WHERE relationship_id = $rel AND config_hash = $cfg
+UNION ALL SELECT opened_at, 'plan', 'plan ' || pmp_id || ' opened' FROM pmps WHERE relationship_id = $rel
+UNION ALL SELECT finalised_at, 'plan', 'plan ' || pmp_id || ' finalised' FROM pmps WHERE relationship_id = $rel AND finalised_at IS NOT NULL
+ORDER BY 1, 2`, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
+		var e app.Event
+		if err := rs.Scan(&e.At, &e.Lane, &e.Detail); err != nil {
+			return err
+		}
+		rel.Events = append(rel.Events, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rel.Plans, err = s.plans(ctx, db, "WHERE p.relationship_id = $rel", sql.Named("rel", id)); err != nil {
+		return nil, err
+	}
+	err = each(ctx, db, `SELECT agency, started_at, ended_at FROM engagement WHERE person_id = $v ORDER BY started_at`, []any{sql.Named("v", rel.Row.VictimID)}, func(rs *sql.Rows) error {
+		var e app.Engagement
+		var to sql.NullTime
+		if err := rs.Scan(&e.Agency, &e.From, &to); err != nil {
+			return err
+		}
+		e.To = to.Time
+		rel.Engagement = append(rel.Engagement, e)
+		return nil
+	})
+	return rel, err
+}
+
+// plans reads plans with their actions and SARA stage: scanning (no action
+// yet), analysis (actions raised, none done), response (some done, some
+// open), assessment (every action done, the plan not finalised).
+func (s *Store) plans(ctx context.Context, db *sql.DB, where string, args ...any) ([]app.Plan, error) {
+	var out []app.Plan
+	idx := map[string]int{}
+	err := each(ctx, db, `SELECT p.pmp_id, p.relationship_id, coalesce(p.status, ''), p.opened_at, p.finalised_at, coalesce(p.stage_at_opening, 0),
+  a.action_id, a.action_type, a.owner, a.raised_at, a.due_at, a.completed_at, a.consent_required, a.consent_given
+FROM pmps p LEFT JOIN pmp_actions a ON a.pmp_id = p.pmp_id `+where+` ORDER BY p.opened_at, p.pmp_id, a.raised_at, a.action_id`, args, func(rs *sql.Rows) error {
+		var p app.Plan
+		var fin, raised, due, done sql.NullTime
+		var aid, typ, owner sql.NullString
+		var creq, cgiv sql.NullBool
+		if err := rs.Scan(&p.ID, &p.RelationshipID, &p.Status, &p.Opened, &fin, &p.StageAtOpening, &aid, &typ, &owner, &raised, &due, &done, &creq, &cgiv); err != nil {
+			return err
+		}
+		p.Finalised = fin.Time
+		i, ok := idx[p.ID]
+		if !ok {
+			idx[p.ID] = len(out)
+			out = append(out, p)
+			i = len(out) - 1
+		}
+		if aid.Valid {
+			out[i].Actions = append(out[i].Actions, app.Action{ID: aid.String, Type: typ.String, Owner: owner.String, Raised: raised.Time, Due: due.Time, Done: done.Time,
+				ConsentRequired: yesNo(creq), ConsentGiven: yesNo(cgiv)})
+		}
+		return nil
+	})
+	for i := range out {
+		out[i].SARA = sara(out[i])
+	}
+	return out, err
+}
+
+func yesNo(b sql.NullBool) string {
+	if !b.Valid {
+		return "-"
+	}
+	if b.Bool {
+		return "yes"
+	}
+	return "no"
+}
+
+func sara(p app.Plan) string {
+	done := 0
+	for _, a := range p.Actions {
+		if !a.Done.IsZero() {
+			done++
+		}
+	}
+	switch {
+	case len(p.Actions) == 0:
+		return "scanning"
+	case done == 0:
+		return "analysis"
+	case done < len(p.Actions):
+		return "response"
+	}
+	return "assessment"
+}
+
+// Plans is the board of open plans, overdue actions and neighbourhood
+// tasks.
+func (s *Store) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.plans(ctx, db, "WHERE p.finalised_at IS NULL AND coalesce(p.status, 'open') = 'open'")
+	if err != nil {
+		return nil, err
+	}
+	b := &app.PlansBoard{Open: open, OverduePlan: map[string]string{}, Today: today}
+	for _, p := range open {
+		for _, a := range p.Actions {
+			if !a.Done.IsZero() {
+				continue
+			}
+			b.OverduePlan[a.ID] = p.ID
+			if !a.Due.IsZero() && a.Due.Before(today) {
+				b.Overdue = append(b.Overdue, a)
+			}
+			if a.Owner == "neighbourhood" {
+				b.Neighbourhood = append(b.Neighbourhood, a)
+			}
+		}
+	}
+	sort.Slice(b.Overdue, func(i, j int) bool { return b.Overdue[i].Due.Before(b.Overdue[j].Due) })
+	return b, nil
+}
+
+// Evaluation is the latest evaluation run's summary.
+func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'evaluations_runs'").Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, app.ErrNotFound
+	}
+	var e app.Evaluation
+	var naive, did, lo, hi sql.NullFloat64
+	var warnings []any
+	var bw, fw string
+	err = db.QueryRowContext(ctx, `SELECT run_id, generated_at, projection, baseline_window, followup_window, hours_source, pmps, baseline_total, observed_total,
+  sms_level, expected_total, prevented, reduction_pct, hours_saved, hours_per_incident, naive_reduction_pct, did_reduction_pct, did_lower, did_upper, warnings
+FROM evaluations_runs ORDER BY generated_at DESC, run_id DESC LIMIT 1`).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
+		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.Windows = bw + " / " + fw
+	e.HasComparison = did.Valid
+	e.NaivePct, e.DiDPct, e.DiDLo, e.DiDHi = naive.Float64, did.Float64, lo.Float64, hi.Float64
+	for _, w := range warnings {
+		e.Warnings = append(e.Warnings, fmt.Sprint(w))
+	}
+	return &e, nil
+}
+
+// each runs a query and calls fn for every row.
+func each(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+	rs, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := fn(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}

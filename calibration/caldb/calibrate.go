@@ -1,0 +1,344 @@
+package caldb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/period"
+	"github.com/tau-da/tau/scoring/scoredb"
+
+	"github.com/tau-da/tau/calibration"
+	"github.com/tau-da/tau/scoring"
+)
+
+// Outcome kinds for calibration.
+const (
+	OutcomeSeriousHarm     = "serious_harm"
+	OutcomeRevictimisation = "revictimisation"
+)
+
+// CalibrationOptions choose the samples and the outcome.
+type CalibrationOptions struct {
+	// From and To bound the as-of dates (zero: from a year after the first
+	// occurrence; to the last date whose horizon ends by the extract's end).
+	From, To time.Time
+	Every    period.Length
+	Horizon  period.Length
+	// Outcome is serious_harm or revictimisation.
+	Outcome string
+	// MinDays is the CCHI days at or above which an offence is serious
+	// harm; Codes are offence classes that always are (the
+	// configuration's strangulation codes are added).
+	MinDays float64
+	Codes   []string
+	Params  calibration.Params
+}
+
+// defaults: quarterly as-of dates, a 12-month horizon, serious harm at
+// CCHI 365 days or more (a year's custody: the research notes' threshold
+// for the gravest DA outcomes short of homicide).
+func (o *CalibrationOptions) defaults() {
+	if o.Every.N == 0 {
+		o.Every = period.Months(3)
+	}
+	if o.Horizon.N == 0 {
+		o.Horizon = period.Months(12)
+	}
+	if o.Outcome == "" {
+		o.Outcome = OutcomeSeriousHarm
+	}
+	if o.MinDays == 0 {
+		o.MinDays = 365
+	}
+}
+
+// CalibrationRun is a calibration and where it was written.
+type CalibrationRun struct {
+	ID      string
+	Report  *calibration.Report
+	Samples []calibration.Sample
+	Context calibration.Context
+	Weights []calibration.Weight
+	Folder  string
+}
+
+// OutcomeLabel describes the outcome in words.
+func (o CalibrationOptions) OutcomeLabel() string {
+	if o.Outcome == OutcomeRevictimisation {
+		return "a further DA occurrence in the relationship (revictimisation)"
+	}
+	s := fmt.Sprintf("serious harm (an offence by the perpetrator against the victim with CCHI %g days or more", o.MinDays)
+	if len(o.Codes) > 0 {
+		s += ", or of class " + strings.Join(o.Codes, ", ")
+	}
+	return s + ")"
+}
+
+// CalibrationDates returns the as-of dates: month ends every Every from
+// From to To.
+func CalibrationDates(from, to time.Time, every period.Length) []time.Time {
+	var out []time.Time
+	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for k := 0; ; k++ {
+		var next time.Time
+		switch every.Unit {
+		case 'm':
+			next = first.AddDate(0, k*every.N+1, -1)
+		case 'y':
+			next = first.AddDate(k*every.N, 1, -1)
+		default:
+			next = period.Day(from).AddDate(0, 0, k*every.N)
+		}
+		if next.Before(period.Day(from)) {
+			continue
+		}
+		if next.After(to) {
+			return out
+		}
+		out = append(out, next)
+	}
+}
+
+// CollectSamples scores every relationship in scope at each as-of date and
+// labels it with the outcome in the horizon after it. Features use only
+// records dated on or before the as-of date (the scoring queries filter
+// on it); the outcome uses only records after it.
+func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, opt *CalibrationOptions) ([]calibration.Sample, []time.Time, error) {
+	opt.defaults()
+	man, conn, dir := sess.Manifest, sess.Conn, sess.Warehouse().Dir()
+	var first sql.NullTime
+	if err := conn.QueryRowContext(ctx, "SELECT min(reported_at) FROM occurrences").Scan(&first); err != nil || !first.Valid {
+		return nil, nil, fmt.Errorf("calibrate %s: the warehouse has no occurrences", dir)
+	}
+	end := period.Day(man.ExtractDate)
+	lastOK := end
+	for opt.Horizon.After(lastOK).After(end) {
+		lastOK = lastOK.AddDate(0, 0, -1)
+	}
+	if opt.From.IsZero() {
+		opt.From = period.Day(first.Time).AddDate(1, 0, 0)
+	}
+	if opt.To.IsZero() {
+		opt.To = lastOK
+	}
+	if h := opt.Horizon.After(period.Day(opt.To)); h.After(end) {
+		return nil, nil, fmt.Errorf("calibrate: the %s outcome window after the last as-of date (%s) runs to %s, past the extract's end on %s; set --to on or before %s, or shorten --horizon",
+			opt.Horizon, opt.To.Format("2006-01-02"), h.Format("2006-01-02"), end.Format("2006-01-02"), lastOK.Format("2006-01-02"))
+	}
+	dates := CalibrationDates(opt.From, opt.To, opt.Every)
+	if len(dates) == 0 {
+		return nil, nil, fmt.Errorf("calibrate: no as-of date between %s and %s every %s; widen --from/--to", opt.From.Format("2006-01-02"), opt.To.Format("2006-01-02"), opt.Every)
+	}
+	events, err := outcomeEvents(ctx, conn, cfg, opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calibrate %s: read outcomes: %w", dir, err)
+	}
+	people, err := readPeople(ctx, conn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calibrate %s: read persons: %w", dir, err)
+	}
+	var samples []calibration.Sample
+	err = scoredb.ScoreDates(ctx, sess, cfg, dates, nil, func(d time.Time, s *scoring.Score) error {
+		key := s.RelationshipID
+		if opt.Outcome == OutcomeSeriousHarm {
+			key = s.VictimID + "\x1f" + s.PerpetratorID
+		}
+		from, to := period.EndOfDay(d), period.EndOfDay(opt.Horizon.After(d))
+		ev := events[key]
+		i := sort.Search(len(ev), func(i int) bool { return ev[i].After(from) })
+		v := people[s.VictimID]
+		samples = append(samples, calibration.Sample{RelationshipID: s.RelationshipID, VictimID: s.VictimID, PerpetratorID: s.PerpetratorID, AsOf: d,
+			Clusters: s.Clusters, Items: s.Items, HarmDays: s.HarmCCHIDays, DaysSinceLast: s.DaysSinceLast, Occurrences: s.OccurrencesLookback,
+			Occurrences365d: s.Occurrences365d, Occurrences90d: s.Occurrences90d,
+			Serial: s.Serial, OfficerGrade: s.OfficerGrade, Score: s.Total, Outcome: i < len(ev) && !ev[i].After(to),
+			Sex: v.sex, Ethnicity: v.ethnicity, BirthYear: v.birth})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("calibrate %s: score: %w", dir, err)
+	}
+	return samples, dates, nil
+}
+
+// outcomeEvents lists the outcome events' times, sorted, by victim and
+// perpetrator (serious harm) or by relationship (revictimisation).
+func outcomeEvents(ctx context.Context, conn *sql.Conn, cfg *scoring.Config, opt *CalibrationOptions) (map[string][]time.Time, error) {
+	out := map[string][]time.Time{}
+	var rows *sql.Rows
+	var err error
+	if opt.Outcome == OutcomeRevictimisation {
+		rows, err = conn.QueryContext(ctx, "SELECT relationship_id, reported_at FROM occurrences")
+	} else {
+		serious := map[string]bool{}
+		for code, days := range cfg.HarmTable {
+			if days >= opt.MinDays {
+				serious[code] = true
+			}
+		}
+		for _, c := range append(append([]string{}, opt.Codes...), cfg.Facts["strangulation_offence"].Codes...) {
+			serious[c] = true
+		}
+		codes := make([]string, 0, len(serious))
+		for c := range serious {
+			codes = append(codes, c)
+		}
+		rows, err = conn.QueryContext(ctx, `SELECT victim_id || chr(31) || offender_id, committed_at FROM offences
+WHERE victim_id IS NOT NULL AND offence_code IN (SELECT unnest(string_split(?, ',')))`, strings.Join(codes, ","))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var t time.Time
+		if err := rows.Scan(&k, &t); err != nil {
+			return nil, err
+		}
+		out[k] = append(out[k], t)
+	}
+	for _, ts := range out {
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	}
+	return out, rows.Err()
+}
+
+type person struct {
+	sex, ethnicity string
+	birth          int
+}
+
+func readPeople(ctx context.Context, conn *sql.Conn) (map[string]person, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT person_id, coalesce(sex, ''), coalesce(ethnicity, ''), coalesce(birth_year, 0) FROM persons")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]person{}
+	for rows.Next() {
+		var id string
+		var p person
+		if err := rows.Scan(&id, &p.sex, &p.ethnicity, &p.birth); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}
+
+// Calibrate collects the samples, runs the calibration, proposes weights
+// and (with write) writes the run to DIR/results/calibrations/date=DAY/
+// run=ID/ as Parquet tables (runs, metrics, coefficients, fairness,
+// weights, roc, reliability) that notebooks read as calibrations_<table>.
+func Calibrate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, opt CalibrationOptions, toolVersion string, write bool) (*CalibrationRun, error) {
+	samples, dates, err := CollectSamples(ctx, sess, cfg, &opt)
+	if err != nil {
+		return nil, err
+	}
+	p := opt.Params
+	p.Horizon = opt.Horizon
+	p.RecencyTauDays = cfg.Score.RecencyFrequency.RecencyTauDays
+	for _, c := range cfg.Clusters {
+		p.ClusterIDs = append(p.ClusterIDs, c.ID)
+	}
+	p.ItemIDs = cfg.CanonicalItemIDs()
+	rep, err := calibration.Run(samples, p)
+	if err != nil {
+		return nil, err
+	}
+	man := sess.Manifest
+	params, _ := json.Marshal(rep.Params)
+	sum := sha256.Sum256(append(params, []byte(man.Generation+cfg.Hash)...))
+	now := time.Now().UTC().Truncate(time.Second)
+	run := &CalibrationRun{ID: now.Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:4]), Report: rep, Samples: samples}
+	current := map[string]float64{}
+	for _, c := range cfg.Clusters {
+		current[c.ID] = c.Weight
+	}
+	run.Weights = calibration.ProposeWeights(rep, p.ClusterIDs, current, opt.OutcomeLabel()+" within "+opt.Horizon.String(), run.ID)
+	run.Context = calibration.Context{RunID: run.ID, Generation: man.Generation, ConfigHash: cfg.Hash, ToolVersion: toolVersion,
+		Outcome: opt.OutcomeLabel(), From: dates[0].Format("2006-01-02"), To: dates[len(dates)-1].Format("2006-01-02"), Weights: run.Weights}
+	if write {
+		if run.Folder, err = writeCalibration(sess.Warehouse(), run, now); err != nil {
+			return nil, fmt.Errorf("calibrate: write run: %w", err)
+		}
+	}
+	return run, nil
+}
+
+// calibrationTables are the tables of a calibration run.
+var calibrationTables = []analytics.ResultTable{
+	{Name: "runs", Columns: `run_id VARCHAR, generated_at TIMESTAMP, generation VARCHAR, config_hash VARCHAR, tool_version VARCHAR, outcome VARCHAR, horizon VARCHAR,
+  first_as_of DATE, last_as_of DATE, samples INTEGER, positives INTEGER, relationships INTEGER, l2 DOUBLE, warnings VARCHAR[], report VARCHAR`},
+	{Name: "metrics", Columns: `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, n INTEGER, positives INTEGER, auc DOUBLE, auc_lower DOUBLE, auc_upper DOUBLE, brier DOUBLE,
+  calibration_intercept DOUBLE, calibration_slope DOUBLE, top_k INTEGER, top_k_precision DOUBLE, top_k_recall DOUBLE`},
+	{Name: "coefficients", Columns: `run_id VARCHAR, model VARCHAR, feature VARCHAR, log_odds DOUBLE, se DOUBLE, odds_ratio DOUBLE, odds_ratio_lower DOUBLE, odds_ratio_upper DOUBLE,
+  active INTEGER, active_positives INTEGER`},
+	{Name: "fairness", Columns: `run_id VARCHAR, baseline VARCHAR, characteristic VARCHAR, "group" VARCHAR, n INTEGER, positives INTEGER, auc DOUBLE, brier DOUBLE,
+  recall_top_k DOUBLE, false_negative_rate DOUBLE, flag VARCHAR, too_few BOOLEAN`},
+	{Name: "weights", Columns: `run_id VARCHAR, cluster VARCHAR, current DOUBLE, proposed DOUBLE, log_odds DOUBLE, se DOUBLE, evidence VARCHAR`},
+	{Name: "roc", Columns: `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, fpr DOUBLE, tpr DOUBLE`},
+	{Name: "reliability", Columns: `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, decile INTEGER, n INTEGER, mean_predicted DOUBLE, observed_rate DOUBLE`},
+}
+
+func writeCalibration(w *analytics.Warehouse, run *CalibrationRun, now time.Time) (string, error) {
+	res, err := w.NewResults("calibrations")
+	if err != nil {
+		return "", err
+	}
+	defer res.Abort()
+	rep, c := run.Report, run.Context
+	n := func(x calibration.Number) string { return analytics.FormatNumber(float64(x)) }
+	full, err := json.Marshal(rep)
+	if err != nil {
+		return "", err
+	}
+	tables := map[string][][]string{
+		"runs": {{now.Format("2006-01-02 15:04:05"), c.Generation, c.ConfigHash, c.ToolVersion, c.Outcome, rep.Params.Horizon.String(), c.From, c.To,
+			strconv.Itoa(rep.Samples), strconv.Itoa(rep.Positives), strconv.Itoa(rep.Relationships), analytics.FormatFloat(rep.Params.L2), strings.Join(rep.Warnings, "|"), string(full)}},
+	}
+	for _, v := range rep.Validations {
+		for _, m := range v.Metrics {
+			tables["metrics"] = append(tables["metrics"], []string{v.Scheme, m.Baseline, strconv.Itoa(m.N), strconv.Itoa(m.Positives), n(m.AUC), n(m.AUCLower), n(m.AUCUpper),
+				n(m.Brier), n(m.CalIntercept), n(m.CalSlope), strconv.Itoa(m.TopK.K), n(m.TopK.Precision), n(m.TopK.Recall)})
+			for _, pt := range m.ROC {
+				tables["roc"] = append(tables["roc"], []string{v.Scheme, m.Baseline, analytics.FormatFloat(pt.FPR), analytics.FormatFloat(pt.TPR)})
+			}
+			for _, b := range m.Reliability {
+				tables["reliability"] = append(tables["reliability"], []string{v.Scheme, m.Baseline, strconv.Itoa(b.Decile), strconv.Itoa(b.N),
+					analytics.FormatFloat(b.MeanPredicted), analytics.FormatFloat(b.Observed)})
+			}
+		}
+	}
+	for model, cs := range map[string][]calibration.Coefficient{"full": rep.Coefficients, "clusters": rep.ClusterModel} {
+		for _, x := range cs {
+			tables["coefficients"] = append(tables["coefficients"], []string{model, x.Feature, n(x.LogOdds), n(x.SE), n(x.OddsRatio), n(x.Lower), n(x.Upper),
+				strconv.Itoa(x.Active), strconv.Itoa(x.ActivePositives)})
+		}
+	}
+	for _, g := range rep.Fairness {
+		tables["fairness"] = append(tables["fairness"], []string{g.Baseline, g.Characteristic, g.Group, strconv.Itoa(g.N), strconv.Itoa(g.Positives), n(g.AUC), n(g.Brier),
+			n(g.RecallTopK), n(g.FNR), g.Flag, strconv.FormatBool(g.TooFew)})
+	}
+	for _, w := range run.Weights {
+		tables["weights"] = append(tables["weights"], []string{w.Cluster, analytics.FormatFloat(w.Current), analytics.FormatFloat(w.Proposed), n(w.LogOdds), n(w.SE), w.Evidence})
+	}
+	for _, rows := range tables {
+		for i, r := range rows {
+			rows[i] = append([]string{run.ID}, r...)
+		}
+	}
+	if err := res.WriteTables(calibrationTables, tables); err != nil {
+		return "", err
+	}
+	return res.Publish("date="+now.Format("2006-01-02"), "run="+run.ID)
+}

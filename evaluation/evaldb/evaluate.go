@@ -1,0 +1,290 @@
+package evaldb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/period"
+	"github.com/tau-da/tau/scoring/scoredb"
+
+	"github.com/tau-da/tau/evaluation"
+	"github.com/tau-da/tau/scoring"
+)
+
+// EvaluationRun is an evaluation's report and where it was written.
+type EvaluationRun struct {
+	ID     string
+	Report *evaluation.Report
+	// Folder holds the run's tables ("" if not written).
+	Folder string
+}
+
+// Evaluate reads the warehouse's plans, occurrences and engagement, selects
+// and counts the plans, scores each plan's shortlist of comparisons at the
+// end of the month before it opened (reusing one session for every date),
+// and returns the evaluation. With write set the run is written to
+// DIR/results/evaluations/date=DAY/run=ID/ as Parquet tables (runs, pmps,
+// reporting, matches, series) that notebooks read as evaluations_<table>.
+func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, p evaluation.Params, toolVersion string, write bool) (*EvaluationRun, error) {
+	man, db, conn, dir := sess.Manifest, sess.DB, sess.Conn, sess.Warehouse().Dir()
+	have := map[string]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		have[n] = true
+	}
+	rows.Close()
+	if !have["pmps"] {
+		return nil, fmt.Errorf("evaluate %s: the warehouse has no pmps table (the extract had no pmps.csv); load an extract with the plans", dir)
+	}
+	plans, err := readPlans(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: read pmps: %w", dir, err)
+	}
+	var dataFrom sql.NullTime
+	if err := conn.QueryRowContext(ctx, "SELECT min(reported_at) FROM occurrences").Scan(&dataFrom); err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
+	}
+	p.Defaults()
+	design, err := evaluation.NewDesign(plans, man.ExtractDate, dataFrom.Time, p)
+	if err != nil {
+		return nil, err
+	}
+	data := evaluation.Data{Occurrences: evaluation.Occurrences{}, Engagements: evaluation.Engagements{}}
+	if err := readOccurrences(ctx, db, design, data.Occurrences); err != nil {
+		return nil, fmt.Errorf("evaluate %s: read occurrences: %w", dir, err)
+	}
+	if have["engagement"] {
+		if err := readEngagement(ctx, conn, data.Engagements); err != nil {
+			return nil, fmt.Errorf("evaluate %s: read engagement: %w", dir, err)
+		}
+	}
+	if design.Params.Comparison {
+		if data.Pool, err = readPool(ctx, conn); err != nil {
+			return nil, fmt.Errorf("evaluate %s: read relationships: %w", dir, err)
+		}
+		data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
+		want := map[time.Time][]string{}
+		for _, w := range design.Plans {
+			d := evaluation.ScoreDate(w.Opened)
+			want[d] = append(want[d], w.RelationshipID)
+			for _, c := range data.Shortlist[w.ID] {
+				want[d] = append(want[d], c.RelationshipID)
+			}
+		}
+		if data.Scores, err = scoreSubsets(ctx, sess, cfg, want); err != nil {
+			return nil, fmt.Errorf("evaluate %s: score comparisons: %w", dir, err)
+		}
+	}
+	rep, err := evaluation.Evaluate(design, data)
+	if err != nil {
+		return nil, err
+	}
+	rep.GeneratedAt = time.Now().UTC().Truncate(time.Second)
+	rep.Parameters.Generation, rep.Parameters.ConfigHash, rep.Parameters.ToolVersion = man.Generation, cfg.Hash, toolVersion
+	params, _ := json.Marshal(rep.Parameters)
+	sum := sha256.Sum256(params)
+	run := &EvaluationRun{ID: rep.GeneratedAt.Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:4]), Report: rep}
+	if write {
+		if run.Folder, err = writeEvaluation(sess.Warehouse(), run); err != nil {
+			return nil, fmt.Errorf("evaluate: write run: %w", err)
+		}
+	}
+	return run, nil
+}
+
+func readPlans(ctx context.Context, conn *sql.Conn) ([]evaluation.PlanRecord, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT pmp_id, relationship_id, victim_id, perpetrator_id, opened_at, finalised_at, coalesce(status, '')
+FROM pmps ORDER BY pmp_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []evaluation.PlanRecord
+	for rows.Next() {
+		var r evaluation.PlanRecord
+		var fin sql.NullTime
+		if err := rows.Scan(&r.ID, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Opened, &fin, &r.Status); err != nil {
+			return nil, err
+		}
+		r.Finalised = fin.Time
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// readOccurrences indexes occurrences under the design's key; without a
+// comparison only the plans' own are kept.
+func readOccurrences(ctx context.Context, db *sql.DB, d *evaluation.Design, occ evaluation.Occurrences) error {
+	keep := map[string]bool{}
+	for _, w := range d.Plans {
+		keep[w.Key] = true
+	}
+	err := scanOccurrences(ctx, db, func(rel, v, p string, at time.Time) {
+		k := d.Params.Key(rel, v, p)
+		if d.Params.Comparison || keep[k] {
+			occ.Add(k, at)
+		}
+	})
+	occ.Sort()
+	return err
+}
+
+func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engagements) error {
+	rows, err := conn.QueryContext(ctx, "SELECT person_id, agency, started_at, ended_at FROM engagement")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var e evaluation.Engagement
+		var end sql.NullTime
+		if err := rows.Scan(&id, &e.Agency, &e.From, &end); err != nil {
+			return err
+		}
+		// An engagement's end date covers that whole day.
+		if end.Valid {
+			e.To = period.Day(end.Time).AddDate(0, 0, 1)
+		}
+		eng[id] = append(eng[id], e)
+	}
+	return rows.Err()
+}
+
+// readPool lists every relationship with the date its couple's first plan
+// opened (in either direction; zero if never): the comparison pool, from
+// which each plan takes those not yet planned at its opening.
+func readPool(ctx context.Context, conn *sql.Conn) ([]evaluation.Candidate, error) {
+	rows, err := conn.QueryContext(ctx, `WITH first_plan AS (
+  SELECT least(victim_id, perpetrator_id) AS a, greatest(victim_id, perpetrator_id) AS b, min(opened_at) AS opened_at
+  FROM pmps GROUP BY ALL)
+SELECT r.relationship_id, r.victim_id, r.perpetrator_id, f.opened_at FROM relationships r
+LEFT JOIN first_plan f ON f.a = least(r.victim_id, r.perpetrator_id) AND f.b = greatest(r.victim_id, r.perpetrator_id)
+ORDER BY r.relationship_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []evaluation.Candidate
+	for rows.Next() {
+		var c evaluation.Candidate
+		var opened sql.NullTime
+		if err := rows.Scan(&c.RelationshipID, &c.VictimID, &c.PerpetratorID, &opened); err != nil {
+			return nil, err
+		}
+		c.PlanOpened = opened.Time
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// scoreSubsets scores the wanted relationships at each date in one
+// session: the scope is cut to them, so each run reads only their
+// perpetrators' records. The scores are the same as a full run's (a
+// relationship's score depends on its own and its perpetrator's records
+// only, never on the others in scope).
+func scoreSubsets(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, want map[time.Time][]string) (map[time.Time]map[string]evaluation.Scored, error) {
+	dates := make([]time.Time, 0, len(want))
+	for d := range want {
+		dates = append(dates, d)
+	}
+	out := map[time.Time]map[string]evaluation.Scored{}
+	err := scoredb.ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
+		if out[d] == nil {
+			out[d] = map[string]evaluation.Scored{}
+		}
+		out[d][s.RelationshipID] = evaluation.Scored{Score: s.Total, Band: s.Band}
+		return nil
+	})
+	return out, err
+}
+
+// evaluationTables are the tables of an evaluation run.
+var evaluationTables = []analytics.ResultTable{
+	{Name: "runs", Columns: `run_id VARCHAR, generated_at TIMESTAMP, generation VARCHAR, config_hash VARCHAR, tool_version VARCHAR, projection VARCHAR,
+  baseline_window VARCHAR, followup_window VARCHAR, hours_per_incident DOUBLE, hours_source VARCHAR, engaged_reporting_uplift DOUBLE, seed UBIGINT,
+  pmps INTEGER, baseline_total INTEGER, expected_total DOUBLE, observed_total INTEGER, prevented DOUBLE, reduction_pct DOUBLE, hours_saved DOUBLE,
+  prevented_lower DOUBLE, prevented_upper DOUBLE, rate_ratio DOUBLE, rate_ratio_lower DOUBLE, rate_ratio_upper DOUBLE, rate_ratio_p DOUBLE,
+  naive_reduction_pct DOUBLE, did_reduction_pct DOUBLE, did_lower DOUBLE, did_upper DOUBLE, sms_level INTEGER, warnings VARCHAR[], report VARCHAR`},
+	{Name: "pmps", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, opened_at DATE, finalised_at DATE, baseline_from DATE, baseline_to DATE,
+  followup_from DATE, followup_to DATE, baseline_count INTEGER, expected DOUBLE, observed INTEGER, reduction_pct DOUBLE, category VARCHAR,
+  engaged BOOLEAN, engaged_agencies VARCHAR[], adjusted_observed DOUBLE`},
+	{Name: "reporting", Columns: `run_id VARCHAR, uplift DOUBLE, adjusted_observed DOUBLE, prevented DOUBLE, reduction_pct DOUBLE`},
+	{Name: "matches", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, score_date DATE, band VARCHAR, score DOUBLE, baseline_count INTEGER,
+  recent_90d_count INTEGER, followup_count INTEGER, engaged BOOLEAN, planned_later BOOLEAN`},
+	{Name: "series", Columns: `run_id VARCHAR, pmp_id VARCHAR, "window" VARCHAR, "from" DATE, "to" DATE, t_months DOUBLE, exposure_months DOUBLE, count INTEGER,
+  plan_level DOUBLE, common_slope DOUBLE, fitted DOUBLE`},
+}
+
+// writeEvaluation writes the run's tables under
+// DIR/results/evaluations/date=DAY/run=ID/.
+func writeEvaluation(w *analytics.Warehouse, run *EvaluationRun) (string, error) {
+	res, err := w.NewResults("evaluations")
+	if err != nil {
+		return "", err
+	}
+	defer res.Abort()
+	rep := run.Report
+	f, num, day := analytics.FormatFloat, analytics.FormatNumber, func(t time.Time) string { return t.Format("2006-01-02") }
+	s := rep.Summary
+	full, err := json.Marshal(rep)
+	if err != nil {
+		return "", err
+	}
+	rr := []string{"", "", "", ""}
+	if s.RateRatio != nil {
+		rr = []string{num(s.RateRatio.Ratio), num(s.RateRatio.Lower), num(s.RateRatio.Upper), num(s.RateRatio.P)}
+	}
+	cmp := []string{"", "", "", ""}
+	if c := rep.Comparison; c != nil {
+		cmp = []string{num(c.Naive), num(c.DiDReduction.Estimate), num(c.DiDReduction.Lower), num(c.DiDReduction.Upper)}
+	}
+	p := rep.Parameters
+	runRow := append([]string{rep.GeneratedAt.Format("2006-01-02 15:04:05"), p.Generation, p.ConfigHash, p.ToolVersion, p.Project.String(),
+		p.Baseline.String(), p.Followup.String(), f(p.HoursPerIncident), p.HoursSource, f(p.EngagedUplift), strconv.FormatUint(p.Seed, 10),
+		strconv.Itoa(s.Plans), strconv.Itoa(s.BaselineTotal), f(s.ExpectedTotal), strconv.Itoa(s.ObservedTotal), f(s.Prevented), num(float64(s.ReductionPct)),
+		f(s.HoursSaved), f(s.PreventedInterval.Lower), f(s.PreventedInterval.Upper)}, rr...)
+	runRow = append(append(runRow, cmp...), strconv.Itoa(rep.SMSLevel), strings.Join(rep.Warnings, "|"), string(full))
+	var pmps, reporting, matches, series [][]string
+	for _, pl := range rep.PMPs {
+		pmps = append(pmps, []string{pl.ID, pl.RelationshipID, pl.Opened, pl.Finalised, day(pl.BaselineWindow.From), day(pl.BaselineWindow.To),
+			day(pl.FollowupWindow.From), day(pl.FollowupWindow.To), strconv.Itoa(pl.Baseline), f(pl.Expected), strconv.Itoa(pl.Observed),
+			num(float64(pl.ReductionPct)), pl.Category, strconv.FormatBool(pl.Engaged), strings.Join(pl.Agencies, "|"), f(pl.AdjustedObserved)})
+	}
+	for _, r := range rep.Reporting.Rows {
+		reporting = append(reporting, []string{f(r.Uplift), f(r.AdjustedObserved), f(r.Prevented), num(float64(r.ReductionPct))})
+	}
+	if rep.Comparison != nil {
+		for _, m := range rep.Comparison.Matches {
+			matches = append(matches, []string{m.PMPID, m.RelationshipID, m.ScoreDate, m.Band, f(m.Score), strconv.Itoa(m.Baseline),
+				strconv.Itoa(m.Recent), strconv.Itoa(m.Followup), strconv.FormatBool(m.Engaged), strconv.FormatBool(m.PlannedLater)})
+		}
+	}
+	for _, r := range rep.Series {
+		series = append(series, []string{r.PMPID, r.Window, day(r.From), day(r.To), f(r.T), f(r.Exposure), strconv.Itoa(r.Count), num(r.Level), f(r.Slope), f(r.Fitted)})
+	}
+	tables := map[string][][]string{"runs": {runRow}, "pmps": pmps, "reporting": reporting, "matches": matches, "series": series}
+	for name, rows := range tables {
+		for i, r := range rows {
+			rows[i] = append([]string{run.ID}, r...)
+		}
+		tables[name] = rows
+	}
+	if err := res.WriteTables(evaluationTables, tables); err != nil {
+		return "", err
+	}
+	return res.Publish("date="+day(rep.GeneratedAt), "run="+run.ID)
+}

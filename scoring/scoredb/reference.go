@@ -1,0 +1,17 @@
+package scoredb
+
+import (
+	"context"
+
+	"github.com/tau-da/tau/analytics"
+)
+
+// ScoreReference runs the scoring benchmark's reference: a bare group-by
+// that counts answers per relationship and item, answers joined to
+// assessments. It returns the number of groups.
+func ScoreReference(ctx context.Context, sess *analytics.Session) (int64, error) {
+	var n int64
+	err := sess.Conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT s.relationship_id, n.item, count(*) AS answers
+FROM answers n JOIN assessments s USING (assessment_id) GROUP BY ALL)`).Scan(&n)
+	return n, err
+}

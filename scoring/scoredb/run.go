@@ -1,0 +1,396 @@
+package scoredb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tau-da/tau/analytics"
+
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/period"
+
+	"github.com/tau-da/tau/queries"
+	"github.com/tau-da/tau/scoring"
+)
+
+// ErrNotInScope is returned when a relationship has no occurrence or
+// assessment in the lookback to the as-of date.
+var ErrNotInScope = errors.New("not in scope")
+
+// ScoreRun is the result of scoring a warehouse at an as-of date.
+type ScoreRun struct {
+	AsOf       time.Time
+	Generation string
+	ConfigHash string
+	// Count is the number of relationships scored; Bands counts them by
+	// band.
+	Count int
+	Bands map[string]int
+	// Scores holds the ranked scores of a run that was not written; a
+	// written run keeps them in its snapshot (read them with Each).
+	Scores []scoring.Score
+	// Evidence is kept for each relationship when explaining.
+	Evidence map[string]*scoring.Evidence
+	// Snapshot is the folder the run was written to ("" if not written).
+	Snapshot string
+	// rows are the formatted output rows, in the order scored, and order
+	// the rank order of the scores added (ScoreOptions.Row).
+	rows  *formattedRows
+	order []int
+}
+
+// scorer holds a scoring session's connection.
+type scorer struct {
+	ctx  context.Context
+	db   *sql.DB
+	conn *sql.Conn
+	s    *scoring.Scorer
+	asOf time.Time
+	// indexed hands item histories over as Evidence.Indexed (bulk runs)
+	// instead of a map per relationship.
+	indexed bool
+}
+
+// Score scores every relationship with an occurrence or assessment in the
+// lookback to asOf, ranks them and, when write is set, writes the snapshot
+// to DIR/results/scores/as_of=DATE/config=HASH/ (replacing an earlier run of
+// the same date and configuration, so a list can be reproduced).
+func Score(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, write bool) (*ScoreRun, error) {
+	return ScoreWith(ctx, sess, cfg, asOf, ScoreOptions{Write: write})
+}
+
+// RowFormat appends one score's output row to b, all but its rank (which
+// is known only when every relationship has been scored).
+type RowFormat func(b []byte, s *scoring.Score) []byte
+
+// ScoreOptions say what a score run writes and keeps.
+type ScoreOptions struct {
+	// Write writes the snapshot.
+	Write bool
+	// Row, with Write, formats each score's output row as it is scored;
+	// the rows are kept (a few hundred bytes each, no more) for EachRow,
+	// which hands them out in rank order without reading the snapshot back.
+	Row RowFormat
+}
+
+// ScoreWith is Score with options.
+func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, opt ScoreOptions) (*ScoreRun, error) {
+	var sw *snapshotWriter
+	var sink func(*scoring.Score) error
+	var rows formattedRows
+	if opt.Write {
+		var err error
+		if sw, err = newSnapshotWriter(sess.Warehouse(), cfg.Harm.Edition); err != nil {
+			return nil, err
+		}
+		defer sw.abort()
+		sink = sw.add
+		if opt.Row != nil {
+			sink = func(s *scoring.Score) error {
+				rows.add(opt.Row, s)
+				return sw.add(s)
+			}
+		}
+	}
+	run, err := scoreRun(ctx, sess, cfg, asOf, "", sink, false)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Write {
+		started := time.Now()
+		if opt.Row != nil {
+			run.rows = &rows
+		}
+		if err := sw.finish(run); err != nil {
+			return nil, err
+		}
+		if duckdb.Tracing {
+			fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
+		}
+	}
+	return run, nil
+}
+
+// Explain scores one relationship and returns its score with the full
+// evidence behind it, including every offence counted in harm.
+func Explain(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, relationshipID string) (*scoring.Score, *scoring.Evidence, error) {
+	run, err := evidenceRun(ctx, sess, cfg, asOf, relationshipID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(run.Scores) == 0 {
+		return nil, nil, fmt.Errorf("explain %s: %w: it has no occurrence or assessment in the %d years to %s; try an earlier --as-of",
+			relationshipID, ErrNotInScope, cfg.Score.LookbackYears, asOf.Format("2006-01-02"))
+	}
+	return &run.Scores[0], run.Evidence[relationshipID], nil
+}
+
+// History returns a relationship's raw answers (mapped to canonical items)
+// and assessment dates, for the stage-over-time view of explain.
+func History(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, relationshipID string) ([]scoring.RawAnswer, error) {
+	rows, err := sess.Conn.QueryContext(ctx, `SELECT s.assessment_id, s.completed_at, s.instrument, n.item, n.answer
+FROM answers n JOIN assessments s USING (assessment_id) WHERE s.relationship_id = ? ORDER BY s.completed_at, s.assessment_id`, relationshipID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scoring.RawAnswer
+	for rows.Next() {
+		var a scoring.RawAnswer
+		var instrument, item string
+		if err := rows.Scan(&a.AssessmentID, &a.Date, &instrument, &item, &a.Answer); err != nil {
+			return nil, err
+		}
+		a.Item, a.RelationshipID = cfg.CanonicalItem(instrument, item), relationshipID
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func evidenceRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, only string) (*ScoreRun, error) {
+	return scoreRun(ctx, sess, cfg, asOf, only, nil, true)
+}
+
+// scoreRun streams the evidence perpetrator by perpetrator, scores each
+// relationship and, when sink is set, hands the full score to it and keeps
+// only the slim score (no items, clusters or stage evidence), so memory
+// stays bounded by one perpetrator's relationships.
+func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, only string, sink func(*scoring.Score) error, keep bool) (*ScoreRun, error) {
+	asOf = period.EndOfDay(asOf)
+	t0 := time.Now()
+	step := func(what string) {
+		if duckdb.Tracing {
+			fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(t0).Seconds()*1000, what)
+		}
+	}
+	db, conn := sess.DB, sess.Conn
+	var err error
+	sc := &scorer{ctx: ctx, db: db, conn: conn, s: scoring.NewScorer(cfg), asOf: asOf}
+	if err := sc.prepare(cfg); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	start := sc.s.LookbackStart(asOf)
+	step("prepare configuration tables")
+	if err := sc.run("scope", "CREATE OR REPLACE TABLE scope AS ", asOf, start); err != nil {
+		return nil, err
+	}
+	step("scope")
+	if only != "" {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id <> ?", only); err != nil {
+			return nil, err
+		}
+	}
+	run := &ScoreRun{AsOf: asOf, Generation: sess.Manifest.Generation, ConfigHash: cfg.Hash, Bands: map[string]int{}}
+	// A run that writes a snapshot hands each score to it and keeps none:
+	// the snapshot ranks them (nationally 1.6 million). Its items keep the
+	// facts behind each item; the reasons are worded when shown.
+	sc.s.Terse = sink != nil && !keep
+	sc.indexed = !keep
+	if keep {
+		run.Evidence = map[string]*scoring.Evidence{}
+	}
+	score := func(ev *scoring.Evidence) error {
+		score := sc.s.Score(ev, asOf)
+		if run.Evidence != nil {
+			run.Evidence[ev.RelationshipID] = ev
+		}
+		run.Count++
+		run.Bands[score.Band]++
+		if sink != nil {
+			return sink(&score)
+		}
+		run.Scores = append(run.Scores, score)
+		return nil
+	}
+	if sink != nil && !keep {
+		// Bulk: the evidence is gathered on this goroutine and scored and
+		// written on another, in order (two cores: nationally 1.6 million
+		// relationships).
+		err = pipeline(sc, start, score)
+	} else {
+		err = sc.stream(start, score)
+	}
+	if err != nil {
+		return nil, err
+	}
+	step("stream and score")
+	scoring.Rank(run.Scores)
+	step("rank")
+	if only != "" {
+		ev := run.Evidence[only]
+		if ev == nil {
+			return run, nil
+		}
+		if err := sc.offences(ev, start); err != nil {
+			return nil, err
+		}
+		if err := sc.occurrenceDates(ev, start); err != nil {
+			return nil, err
+		}
+		run.Scores = []scoring.Score{sc.s.Score(ev, asOf)}
+		run.Scores[0].Rank = 1
+	}
+	return run, nil
+}
+
+// pipelineBatch is how many relationships' evidence go to the scoring
+// goroutine at once (a channel send per relationship would cost more than
+// some of the scoring).
+const pipelineBatch = 512
+
+// pipeline streams the evidence and hands it in order, in batches, to a
+// goroutine that calls score on each; the first error stops both.
+func pipeline(sc *scorer, start time.Time, score func(*scoring.Evidence) error) error {
+	work := make(chan []*scoring.Evidence, 8)
+	done := make(chan error, 1)
+	failed := make(chan struct{})
+	go func() {
+		var first error
+		for batch := range work {
+			for _, ev := range batch {
+				if first == nil {
+					if first = score(ev); first != nil {
+						close(failed)
+					}
+				}
+			}
+		}
+		done <- first
+	}()
+	batch := make([]*scoring.Evidence, 0, pipelineBatch)
+	err := sc.stream(start, func(ev *scoring.Evidence) error {
+		batch = append(batch, ev)
+		if len(batch) < pipelineBatch {
+			return nil
+		}
+		select {
+		case work <- batch:
+		case <-failed:
+			return errors.New("scoring stopped")
+		}
+		batch = make([]*scoring.Evidence, 0, pipelineBatch)
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		work <- batch
+	}
+	close(work)
+	if serr := <-done; serr != nil {
+		return serr
+	}
+	return err
+}
+
+// prepare loads the configuration's tables the queries join: the harm
+// table and the fact codes.
+func (sc *scorer) prepare(cfg *scoring.Config) error {
+	for _, q := range []string{"CREATE OR REPLACE TABLE harm (code VARCHAR, days DOUBLE)", "CREATE OR REPLACE TABLE fact_codes (fact VARCHAR, code VARCHAR)"} {
+		if _, err := sc.conn.ExecContext(sc.ctx, q); err != nil {
+			return err
+		}
+	}
+	// Each table in one INSERT (a statement per row costs about half a
+	// millisecond each).
+	rows := map[string][][]any{}
+	codes := make([]string, 0, len(cfg.HarmTable))
+	for c := range cfg.HarmTable {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		rows["harm"] = append(rows["harm"], []any{c, cfg.HarmTable[c]})
+	}
+	for code, facts := range cfg.FactCodes() {
+		for _, f := range facts {
+			rows["fact_codes"] = append(rows["fact_codes"], []any{f, code})
+		}
+	}
+	for _, table := range []string{"harm", "fact_codes"} {
+		rs := rows[table]
+		if len(rs) == 0 {
+			continue
+		}
+		var args []any
+		tuples := make([]string, len(rs))
+		for i, r := range rs {
+			tuples[i] = "(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")"
+			args = append(args, r...)
+		}
+		if _, err := sc.conn.ExecContext(sc.ctx, "INSERT INTO "+table+" VALUES "+strings.Join(tuples, ", "), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+// run executes a scoring query (optionally prefixed, e.g. CREATE TABLE AS).
+func (sc *scorer) run(name, prefix string, asOf, start time.Time) error {
+	q, err := queries.Scoring(name)
+	if err != nil {
+		return err
+	}
+	args := []any{ts(asOf)}
+	if strings.Contains(q.SQL, "$2") {
+		args = append(args, ts(start))
+	}
+	if _, err := sc.conn.ExecContext(sc.ctx, prefix+q.SQL, args...); err != nil {
+		return fmt.Errorf("score: query %s: %w", q.Path, err)
+	}
+	return nil
+}
+
+// occurrenceDates fills a relationship's occurrence dates (explain's stage
+// history recounts them at each assessment date).
+func (sc *scorer) occurrenceDates(ev *scoring.Evidence, start time.Time) error {
+	if ev == nil {
+		return nil
+	}
+	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT reported_at FROM occurrences WHERE relationship_id = ?
+AND reported_at <= CAST(? AS TIMESTAMP) AND reported_at >= CAST(? AS TIMESTAMP) ORDER BY reported_at`, ev.RelationshipID, ts(sc.asOf), ts(start))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return err
+		}
+		ev.Occurrences = append(ev.Occurrences, t)
+	}
+	ev.Counts = nil
+	return rows.Err()
+}
+
+// offences lists every offence of the perpetrator counted in harm.
+func (sc *scorer) offences(ev *scoring.Evidence, start time.Time) error {
+	if ev == nil {
+		return nil
+	}
+	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT f.offence_id, f.offence_code, f.committed_at, coalesce(f.victim_id, ''), h.days
+FROM offences f LEFT JOIN harm h ON h.code = f.offence_code
+WHERE f.offender_id = ? AND f.committed_at <= CAST(? AS TIMESTAMP) AND f.committed_at >= CAST(? AS TIMESTAMP)
+ORDER BY f.committed_at, f.offence_id`, ev.PerpetratorID, ts(sc.asOf), ts(start))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o scoring.Offence
+		var days sql.NullFloat64
+		if err := rows.Scan(&o.OffenceID, &o.Code, &o.Date, &o.VictimID, &days); err != nil {
+			return err
+		}
+		o.Days, o.Scored = days.Float64, days.Valid
+		ev.Offences = append(ev.Offences, o)
+	}
+	return rows.Err()
+}

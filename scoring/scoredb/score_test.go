@@ -1,0 +1,450 @@
+package scoredb
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tau-da/tau/analytics/load"
+	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/golden"
+	"github.com/tau-da/tau/internal/period"
+	"github.com/tau-da/tau/internal/testwh"
+
+	"github.com/tau-da/tau/scoring"
+	"github.com/tau-da/tau/synth"
+)
+
+const scoreFixture = "../../testdata/score/sticky/extract"
+
+var fixtureAsOf = time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+
+func findScore(tb testing.TB, scores []scoring.Score, victim, perp string) scoring.Score {
+	tb.Helper()
+	for _, s := range scores {
+		if s.VictimID == victim && s.PerpetratorID == perp {
+			return s
+		}
+	}
+	tb.Fatalf("no score for %s-%s", victim, perp)
+	return scoring.Score{}
+}
+
+func item(s scoring.Score, id string) *scoring.ActiveItem {
+	for i := range s.ActiveItems {
+		if s.ActiveItems[i].Item == id {
+			return &s.ActiveItems[i]
+		}
+	}
+	return nil
+}
+
+// TestScoreFixture checks every sticky rule, the roll-up, the crosswalk and
+// the harm listing on the hand-made fixture (see its README), then compares
+// the whole score table with testdata/score/sticky/want.csv.
+func TestScoreFixture(t *testing.T) {
+	wh := t.TempDir()
+	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	run, err := evidenceRun(context.Background(), testwh.Session(t, wh), cfg, fixtureAsOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := findScore(t, run.Scores, "V1", "P1")
+	if q := item(v1, "Q18"); q == nil || q.Source.AssessmentID != "A1" {
+		t.Errorf("Q18 of V1-P1 = %+v, want active from A1 despite A2's no and A3's not known", q)
+	}
+	// Explain finds the later answers the sticky item is held against.
+	ex, _, err := Explain(context.Background(), testwh.Session(t, wh), cfg, fixtureAsOf, v1.RelationshipID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := item(*ex, "Q18"); q == nil || !q.Sticky || q.HeldAgainst == nil || q.HeldAgainst.AssessmentID != "A3" {
+		t.Errorf("explained Q18 of V1-P1 = %+v, want sticky, held against A3", q)
+	}
+	if ex.Total != v1.Total {
+		t.Errorf("explain total %v differs from the ranked list's %v", ex.Total, v1.Total)
+	}
+	if q := item(v1, "Q6"); q != nil {
+		t.Errorf("Q6 of V1-P1 active (%+v); its only yes (A1, 2022) is outside the 12-month window", q)
+	}
+	for _, id := range []string{"Q15", "Q4"} {
+		if q := item(v1, id); q == nil || q.Source.AssessmentID != "A3" {
+			t.Errorf("%s of V1-P1 = %+v, want yes from the latest assessment A3", id, q)
+		}
+	}
+	if q := item(v1, "Q17"); q != nil {
+		t.Errorf("Q17 active from a not-known answer: %+v", q)
+	}
+	if q := item(v1, "Q21"); q == nil || !q.FromOtherRelationship || q.Source.AssessmentID != "B1" {
+		t.Errorf("Q21 of V1-P1 = %+v, want rolled up from B1 (P1 with V2)", q)
+	}
+	if q := item(v1, "Q16"); q != nil {
+		t.Errorf("Q16 (a dyad item) rolled up from another relationship: %+v", q)
+	}
+	stage1 := false
+	for _, e := range v1.StageEvidence {
+		stage1 = stage1 || (e.Stage == 1 && strings.Contains(e.By, "Q16"))
+	}
+	if !stage1 {
+		t.Errorf("Q16 with V2 is not stage 1 evidence for V1-P1: %+v", v1.StageEvidence)
+	}
+	if len(v1.Unscored) != 1 || v1.Unscored[0] != "X01/01" {
+		t.Errorf("unscored codes = %v, want [X01/01]", v1.Unscored)
+	}
+	// F1 008/06 (10 days, 2022-03-01) + F2 008/67 (84) + F3 105/01 (1) + F4 unscored.
+	if v1.HarmCCHIDays != 95 {
+		t.Errorf("harm = %v CCHI days, want 95", v1.HarmCCHIDays)
+	}
+	hasC6 := false
+	for _, c := range v1.Clusters {
+		hasC6 = hasC6 || c == "C6"
+	}
+	if !hasC6 {
+		t.Errorf("V1-P1 clusters %v lack C6 (Q4 + Q15 and a CCB offence)", v1.Clusters)
+	}
+	v3 := findScore(t, run.Scores, "V3", "P2")
+	if q := item(v3, "Q18"); q == nil || q.Source.AssessmentID != "C1" {
+		t.Errorf("SafeLives Q15 in C1 should be police Q18 for V3-P2: %+v", q)
+	}
+	if q := item(v3, "Q6"); q == nil || q.Source.AssessmentID != "C1" {
+		t.Errorf("Q6 of V3-P2 = %+v, want active within 12 months of C1's yes", q)
+	}
+	if q := item(v3, "Q8"); q != nil {
+		t.Errorf("Q8 (current) active although the latest assessment said no: %+v", q)
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"rank", "victim", "perpetrator", "total", "band", "stage", "clusters", "items", "harm_days", "occ_lookback", "days_since_last"})
+	for _, s := range run.Scores {
+		w.Write([]string{fmt.Sprint(s.Rank), s.VictimID, s.PerpetratorID, fmt.Sprint(s.Total), s.Band, fmt.Sprint(s.Stage),
+			strings.Join(s.Clusters, " "), strings.Join(s.Items, " "), fmt.Sprint(s.HarmCCHIDays), fmt.Sprint(s.OccurrencesLookback), fmt.Sprint(s.DaysSinceLast)})
+	}
+	w.Flush()
+	golden.Check(t, "../../testdata/score/sticky/want.csv", b.String())
+}
+
+// TestItemHistoriesMatchGo: the item histories folded from the answer
+// sets (every relationship at once) equal the Go summary of each
+// relationship's raw answers (scoring.Summarise), item by item and answer by
+// answer, on every relationship of a small synthetic force.
+func TestItemHistoriesMatchGo(t *testing.T) {
+	ex := filepath.Join(t.TempDir(), "extract")
+	if _, err := synth.Write(ex, synth.Config{Relationships: 300, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	asOf := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+	run, err := evidenceRun(context.Background(), testwh.Session(t, wh), cfg, asOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, conflicts := 0, 0
+	for id, ev := range run.Evidence {
+		raw, err := History(context.Background(), testwh.Session(t, wh), cfg, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := scoring.Summarise(raw, period.EndOfDay(asOf))
+		if len(want) != len(ev.Items) {
+			t.Fatalf("%s: %d item histories folded, %d summarised", id, len(ev.Items), len(want))
+		}
+		for item, g := range want {
+			h := ev.Items[item]
+			if h == nil || !sameRef(h.FirstYes, g.FirstYes) || !sameRef(h.LastYes, g.LastYes) || !sameRef(h.Latest, g.Latest) || !sameRef(h.Conflict, g.Conflict) {
+				t.Fatalf("%s %s: folded %+v, summarised %+v", id, item, h, g)
+			}
+			if g.Conflict != nil {
+				conflicts++
+			}
+			checked++
+		}
+	}
+	if checked < 500 || conflicts < 10 {
+		t.Fatalf("compared only %d item histories (%d with a conflict)", checked, conflicts)
+	}
+}
+
+func sameRef(a, b *scoring.Ref) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.AssessmentID == b.AssessmentID && a.Date.Equal(b.Date) && a.Answer == b.Answer
+}
+
+// TestProtectedCharacteristicsNotInputs: permuting sex and ethnicity among
+// persons, and changing every birth year, leaves every score unchanged.
+func TestProtectedCharacteristicsNotInputs(t *testing.T) {
+	ex := filepath.Join(t.TempDir(), "extract")
+	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	score := func(dir string) map[string]float64 {
+		wh := t.TempDir()
+		testwh.Load(t, dir, wh, load.LoadOptions{})
+		run, err := Score(context.Background(), testwh.Session(t, wh), testwh.Config(t), asOf, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, s := range run.Scores {
+			out[s.RelationshipID] = s.Total
+		}
+		return out
+	}
+	before := score(ex)
+	// Rewrite persons.csv: sex and ethnicity rotated by one person, birth
+	// year set to 1940 (before every event, so no row is rejected).
+	f, _ := os.Open(filepath.Join(ex, "persons.csv"))
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(recs) - 1
+	perm := make([][]string, len(recs))
+	perm[0] = recs[0]
+	for i := 1; i <= n; i++ {
+		j := 1 + i%n
+		perm[i] = []string{recs[i][0], "1940", recs[j][2], recs[j][3], recs[i][4]}
+	}
+	out, _ := os.Create(filepath.Join(ex, "persons.csv"))
+	csv.NewWriter(out).WriteAll(perm)
+	out.Close()
+	after := score(ex)
+	if len(before) != len(after) || len(before) < 100 {
+		t.Fatalf("scored %d then %d relationships", len(before), len(after))
+	}
+	for id, v := range before {
+		if after[id] != v {
+			t.Fatalf("%s scored %v, then %v after permuting protected characteristics", id, v, after[id])
+		}
+	}
+}
+
+// TestScoreSnapshots: each as-of date and configuration gets a snapshot;
+// scoring the same date again replaces it; the results view reads them all.
+func TestScoreSnapshots(t *testing.T) {
+	wh := t.TempDir()
+	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	ctx := context.Background()
+	for _, d := range []time.Time{fixtureAsOf, fixtureAsOf.AddDate(0, -6, 0), fixtureAsOf} {
+		if _, err := Score(ctx, testwh.Session(t, wh), cfg, d, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps, _ := filepath.Glob(filepath.Join(wh, "results", "scores", "as_of=*", "config=*"))
+	if len(snaps) != 2 {
+		t.Fatalf("snapshots = %v, want two (one per as-of date)", snaps)
+	}
+	db, conn, err := testwh.Views(t, wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer conn.Close()
+	var dates, rows int
+	if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT as_of), count(*) FROM scores_scores").Scan(&dates, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if dates != 2 || rows < 4 {
+		t.Errorf("scores view: %d dates, %d rows", dates, rows)
+	}
+	var cfgHash string
+	conn.QueryRowContext(ctx, "SELECT any_value(config_hash) FROM scores_scores").Scan(&cfgHash)
+	if cfgHash != cfg.Hash {
+		t.Errorf("snapshot config hash %q, want %q", cfgHash, cfg.Hash)
+	}
+	var src int
+	conn.QueryRowContext(ctx, "SELECT count(*) FROM scores_items WHERE item = 'Q18' AND source_assessment_id = 'A1'").Scan(&src)
+	if src == 0 {
+		t.Error("the items snapshot does not record Q18's source A1")
+	}
+	var held int
+	conn.QueryRowContext(ctx, "SELECT count(*) FROM scores_items WHERE item = 'Q18' AND sticky AND held_against_answer IN ('no', 'not_known')").Scan(&held)
+	if held == 0 {
+		t.Error("the items snapshot does not record the later answer Q18's yes is held against")
+	}
+	_, _, err = Explain(ctx, testwh.Session(t, wh), cfg, fixtureAsOf, "r-nope")
+	if err == nil || !strings.Contains(err.Error(), "no occurrence or assessment") {
+		t.Errorf("explain of an unknown relationship: %v", err)
+	}
+	sort.Strings(snaps)
+}
+
+// TestSnapshotRanks: a written run, read back from its snapshot, gives the
+// same scores in the same order as a run ranked in memory (scoring.Rank),
+// on a small synthetic force with ties broken by relationship id.
+func TestSnapshotRanks(t *testing.T) {
+	ex := filepath.Join(t.TempDir(), "extract")
+	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	ctx := context.Background()
+	asOf := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+	mem, err := Score(ctx, testwh.Session(t, wh), cfg, asOf, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := Score(ctx, testwh.Session(t, wh), cfg, asOf, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written.Scores != nil || written.Count != len(mem.Scores) || written.Count < 100 {
+		t.Fatalf("written run holds %d scores in memory and counts %d; the run in memory has %d", len(written.Scores), written.Count, len(mem.Scores))
+	}
+	i := 0
+	err = written.Each(ctx, func(s *scoring.Score) error {
+		want := mem.Scores[i]
+		want.ActiveItems, want.ActiveClusters, want.StageEvidence = nil, nil, nil
+		if !reflect.DeepEqual(*s, want) {
+			return fmt.Errorf("rank %d: read back %+v, want %+v", i+1, *s, want)
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != len(mem.Scores) {
+		t.Fatalf("read back %d scores, want %d", i, len(mem.Scores))
+	}
+	for b, n := range mem.Bands {
+		if written.Bands[b] != n {
+			t.Errorf("band %s: %d written, %d in memory", b, written.Bands[b], n)
+		}
+	}
+	// Bulk runs hand item histories over by index, explaining runs as a
+	// map: the scores agree.
+	ex2, err := evidenceRun(ctx, testwh.Session(t, wh), cfg, asOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex2.Scores) != len(mem.Scores) {
+		t.Fatalf("%d scores explaining, %d in bulk", len(ex2.Scores), len(mem.Scores))
+	}
+	for i, s := range ex2.Scores {
+		b := mem.Scores[i]
+		if s.RelationshipID != b.RelationshipID || s.Total != b.Total || s.Stage != b.Stage || !slices.Equal(s.Items, b.Items) || !slices.Equal(s.Clusters, b.Clusters) {
+			t.Fatalf("rank %d: explaining %s %v %v %v, bulk %s %v %v %v", i+1, s.RelationshipID, s.Total, s.Items, s.Clusters, b.RelationshipID, b.Total, b.Items, b.Clusters)
+		}
+	}
+}
+
+// TestLegacySnapshotOpens: a warehouse whose score snapshots were written
+// before the item sources moved into the scores table (no item_sources
+// column, a separate items table) still opens, and a new snapshot beside
+// them gets its items view.
+func TestLegacySnapshotOpens(t *testing.T) {
+	wh := t.TempDir()
+	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
+	ctx := context.Background()
+	old := filepath.Join(wh, "results", "scores", "as_of=2020-01-01", "config=old")
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"COPY (SELECT 'r-1' AS relationship_id, TIMESTAMP '2020-01-01 23:59:59' AS as_of, 1 AS \"rank\", ['Q1'] AS items) TO '" + filepath.Join(old, "scores.parquet") + "' (FORMAT parquet)",
+		"COPY (SELECT 'r-1' AS relationship_id, 'Q1' AS item, 'A1' AS source_assessment_id) TO '" + filepath.Join(old, "items.parquet") + "' (FORMAT parquet)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	vdb, conn, err := testwh.Views(t, wh)
+	if err != nil {
+		t.Fatalf("a warehouse with a legacy snapshot: %v", err)
+	}
+	conn.Close()
+	vdb.Close()
+	if _, err := Score(ctx, testwh.Session(t, wh), testwh.Config(t), fixtureAsOf, true); err != nil {
+		t.Fatal(err)
+	}
+	vdb, conn, err = testwh.Views(t, wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vdb.Close()
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM scores_items WHERE item = 'Q18'").Scan(&n); err != nil || n == 0 {
+		t.Errorf("scores_items beside a legacy snapshot: %d rows for Q18, %v", n, err)
+	}
+}
+
+// TestOtherItemsFolded: an answer to an item outside the Q1..Q63 numbering
+// (a force's own instrument, mapped by the crosswalk) is read from the
+// answers themselves and folded like the rest: a yes to FV18, which the
+// configuration maps to Q18, makes Q18 active with that assessment as its
+// source.
+func TestOtherItemsFolded(t *testing.T) {
+	ex := t.TempDir()
+	src := filepath.Join(scoreFixture)
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := map[string]string{
+		"persons.csv":     "V9,1985,female,W1,N01\nP9,1984,male,W1,N01\n",
+		"occurrences.csv": "O99,2024-06-01,V9,P9,incident,\n",
+		"assessments.csv": "AX1,force_variant,2024-06-01,V9,P9,O99,standard\n",
+		"answers.csv":     "AX1,FV18,yes\nAX1,Q6,no\n",
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if add, ok := extra[e.Name()]; ok {
+			if !strings.HasSuffix(string(b), "\n") {
+				b = append(b, '\n')
+			}
+			b = append(b, add...)
+		}
+		if err := os.WriteFile(filepath.Join(ex, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toml, err := os.ReadFile(filepath.Join("..", "default.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml = append(toml, "\n[[instruments]]\nid = \"force_variant\"\nname = \"a force's own form\"\n\n  [[instruments.items]]\n  id = \"FV18\"\n  same_as = \"Q18\"\n"...)
+	cfg, err := scoring.Parse(toml, "force.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	run, err := evidenceRun(context.Background(), testwh.Session(t, wh), cfg, fixtureAsOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := findScore(t, run.Scores, "V9", "P9")
+	if q := item(s, "Q18"); q == nil || q.Source.AssessmentID != "AX1" {
+		t.Errorf("Q18 of V9-P9 = %+v, want active from AX1's FV18", q)
+	}
+	if q := item(s, "Q6"); q != nil {
+		t.Errorf("Q6 of V9-P9 is active (%+v): the force form's Q6 has no crosswalk entry", q)
+	}
+}
