@@ -84,6 +84,9 @@ func (a *Audit) Entries() ([]AuditEntry, error) {
 	return e, err
 }
 
+// Path is the audit log file.
+func (a *Audit) Path() string { return a.path }
+
 func readAudit(path string) ([]AuditEntry, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {

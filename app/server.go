@@ -24,16 +24,16 @@ import (
 // Session lifetimes: a working shift at most, and signed out after half an
 // hour without a request.
 const (
-	sessionMaxAge  = 8 * time.Hour
-	sessionIdleFor = 30 * time.Minute
+	SessionMaxAge  = 8 * time.Hour
+	SessionIdleFor = 30 * time.Minute
 )
 
 // Login rate limit per remote address: a burst of 5 attempts, then one
 // every 12 seconds (5 a minute), enough for typing mistakes and far too
 // slow for guessing.
 const (
-	loginBurst = 5
-	loginEvery = 12 * time.Second
+	LoginBurst = 5
+	LoginEvery = 12 * time.Second
 )
 
 // cookie names.
@@ -58,6 +58,8 @@ type Server struct {
 	mu     sync.Mutex
 	sess   map[string]*session
 	limits map[string]*rate.Limiter
+	// pruned is when expired sessions and idle limiters were last removed.
+	pruned time.Time
 	tmpl   *template.Template
 	mux    *http.ServeMux
 }
@@ -79,6 +81,14 @@ func NewServer(store Store, users map[string]User, audit *Audit, secure bool) *S
 	m.HandleFunc("GET /admin/audit", s.auth([]string{RoleAdmin}, s.auditPage))
 	s.mux = m
 	return s
+}
+
+// SetClock sets the clock sessions and rate limits are timed by (tests
+// move it forward instead of waiting).
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // ServeHTTP adds the security headers to every response.
@@ -130,15 +140,13 @@ func (s *Server) current(r *http.Request) *session {
 	if se == nil {
 		return nil
 	}
-	if now.Sub(se.created) > sessionMaxAge || now.Sub(se.lastSeen) > sessionIdleFor {
+	if se.expired(now) {
 		delete(s.sess, c.Value)
 		return nil
 	}
 	se.lastSeen = now
 	return se
 }
-
-type ctxKey struct{}
 
 // auth requires a session (and one of roles, when given) and a valid CSRF
 // token on every POST; anything else is refused and, for a signed-in user,
@@ -228,21 +236,52 @@ func safeNext(n string) string {
 	return n
 }
 
+// pruneEvery is how often the session and limiter maps are swept, so an app
+// that runs for weeks holds only live sessions and the addresses that
+// signed in lately.
+const pruneEvery = time.Minute
+
+// prune removes expired sessions and limiters that have refilled (an
+// address that has not tried to sign in for a while), at most once every
+// pruneEvery; s.mu must be held.
+func (s *Server) prune(now time.Time) {
+	if now.Sub(s.pruned) < pruneEvery {
+		return
+	}
+	s.pruned = now
+	for id, se := range s.sess {
+		if se.expired(now) {
+			delete(s.sess, id)
+		}
+	}
+	for addr, l := range s.limits {
+		if l.TokensAt(now) >= LoginBurst {
+			delete(s.limits, addr)
+		}
+	}
+}
+
+// expired reports whether a session is past its age or idle limit.
+func (se *session) expired(now time.Time) bool {
+	return now.Sub(se.created) > SessionMaxAge || now.Sub(se.lastSeen) > SessionIdleFor
+}
+
 func (s *Server) limiter(addr string) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.prune(s.now())
 	l := s.limits[addr]
 	if l == nil {
-		l = rate.NewLimiter(rate.Every(loginEvery), loginBurst)
+		l = rate.NewLimiter(rate.Every(LoginEvery), LoginBurst)
 		s.limits[addr] = l
 	}
 	return l
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter(remote(r)).Allow() {
+	if !s.limiter(remote(r)).AllowN(s.now(), 1) {
 		s.record(nil, "refused: login rate limit", r.PostFormValue("user"), r)
-		w.Header().Set("Retry-After", strconv.Itoa(int(loginEvery.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(int(LoginEvery.Seconds())))
 		http.Error(w, "too many sign-in attempts; wait a minute and try again", http.StatusTooManyRequests)
 		return
 	}
@@ -264,9 +303,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	id := token()
 	se := &session{user: u, csrf: token(), created: s.now(), lastSeen: s.now()}
 	s.mu.Lock()
+	s.prune(s.now())
 	s.sess[id] = se
 	s.mu.Unlock()
-	s.setCookie(w, sessionCookie, id, sessionMaxAge)
+	s.setCookie(w, sessionCookie, id, SessionMaxAge)
 	s.setCookie(w, loginCookie, "", -time.Second)
 	s.record(se, "login", "", r)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -290,14 +330,14 @@ var (
 	areaRe    = regexp.MustCompile(`^[A-Za-z0-9 _-]{0,32}$`)
 )
 
-// pageSize is the rows of the ranked list on one page.
-const pageSize = 100
+// PageSize is the rows of the ranked list on one page.
+const PageSize = 100
 
 // filter reads the list's filters, refusing anything malformed rather than
 // passing it on (values reach SQL only as bound parameters anyway).
 func filter(q url.Values) (Filter, error) {
 	f := Filter{Band: q.Get("band"), Cluster: q.Get("cluster"), Area: q.Get("area"), Serial: q.Get("serial") == "1", NoPlan: q.Get("noplan") == "1",
-		Sort: q.Get("sort"), Limit: pageSize}
+		Sort: q.Get("sort"), Limit: PageSize}
 	if !bandRe.MatchString(f.Band) || !clusterRe.MatchString(f.Cluster) || !areaRe.MatchString(f.Area) {
 		return f, errors.New("unknown filter value")
 	}
@@ -318,7 +358,7 @@ func filter(q url.Values) (Filter, error) {
 		if err != nil || n < 1 || n > 100000 {
 			return f, errors.New("bad page")
 		}
-		f.Offset = (n - 1) * pageSize
+		f.Offset = (n - 1) * PageSize
 	}
 	return f, nil
 }
@@ -351,7 +391,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
 		s.fail(w, se, err)
 		return
 	}
-	page := f.Offset/pageSize + 1
+	page := f.Offset/PageSize + 1
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(page+1))
 	data["L"], data["Page"], data["Next"] = l, page, ""

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
@@ -26,10 +28,15 @@ const (
 // Roles lists the roles.
 var Roles = []string{RoleAssessor, RoleAnalyst, RoleAdmin}
 
-// bcryptCost is the work factor for password hashes (bcrypt's default is
-// 10; 12 costs about a quarter of a second here, which slows guessing
-// without slowing a login noticeably).
-const bcryptCost = 12
+// DefaultPasswordCost is the bcrypt work factor for password hashes
+// (bcrypt's default is 10; 12 costs about a quarter of a second here, which
+// slows guessing without slowing a login noticeably).
+const DefaultPasswordCost = 12
+
+// PasswordCost is the work factor AddUser hashes with. Tests lower it to
+// bcrypt.MinCost so that making users costs them nothing; a hash keeps its
+// own cost, so a login checks each at the cost it was made with.
+var PasswordCost = DefaultPasswordCost
 
 // minPassword is the shortest password accepted (NCSC guidance favours
 // length over composition rules).
@@ -71,14 +78,7 @@ func LoadUsers(path string) (map[string]User, error) {
 	return out, nil
 }
 
-func validRole(r string) bool {
-	for _, x := range Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func validRole(r string) bool { return slices.Contains(Roles, r) }
 
 // AddUser creates or updates a user in the users file (created owner-only
 // when missing), hashing the password with bcrypt.
@@ -98,7 +98,7 @@ func AddUser(path, name, role, password string) error {
 			return fmt.Errorf("users add: %s: %w", path, err)
 		}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
 	if err != nil {
 		return err
 	}
@@ -126,13 +126,16 @@ func AddUser(path, name, role, password string) error {
 
 // dummyHash is compared against when the user name is unknown, so a
 // wrong name takes as long as a wrong password (no user enumeration by
-// timing).
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("tau-no-such-user-password"), bcryptCost)
+// timing). It is made on first use, at the cost users are hashed with.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("tau-no-such-user-password"), PasswordCost)
+	return h
+})
 
 // check verifies a password.
 func check(users map[string]User, name, password string) (User, bool) {
 	u, ok := users[name]
-	hash := dummyHash
+	hash := dummyHash()
 	if ok {
 		hash = []byte(u.PasswordHash)
 	}

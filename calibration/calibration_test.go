@@ -17,6 +17,7 @@ import (
 // 0.4) are ordered and (0.35 vs 0.4) is not: AUC 3/4 (the worked example of
 // the ROC curve in Fawcett 2006 uses the same counting). A tie counts half.
 func TestAUCByHand(t *testing.T) {
+	t.Parallel()
 	if got := AUC([]float64{0.1, 0.4, 0.35, 0.8}, []bool{false, false, true, true}); got != 0.75 {
 		t.Errorf("AUC = %v, want 0.75", got)
 	}
@@ -36,6 +37,7 @@ func TestAUCByHand(t *testing.T) {
 // sqrt(1/2 + 1/8 + 1/6 + 1/4) = 1.041 (Woolf's formula for a log odds
 // ratio, which the inverse information equals for a saturated model).
 func TestLogisticClosedForm(t *testing.T) {
+	t.Parallel()
 	var x [][]float64
 	var y []bool
 	for i := 0; i < 10; i++ {
@@ -59,6 +61,7 @@ func TestLogisticClosedForm(t *testing.T) {
 // here independently of the optimiser: sum(y - p) = 0 for the intercept
 // and sum((y - p) z_j) = l2 * w_j for each standardised coefficient.
 func TestLogisticPenaltyOptimality(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	var x [][]float64
 	var y []bool
@@ -102,6 +105,7 @@ func TestLogisticPenaltyOptimality(t *testing.T) {
 }
 
 func TestCalibrationSlope(t *testing.T) {
+	t.Parallel()
 	// Outcomes drawn from the predictions themselves: intercept near 0 and
 	// slope near 1. Predictions made twice as extreme on the logit scale:
 	// slope near 1/2 (overfitting shows as a slope below 1).
@@ -124,6 +128,7 @@ func TestCalibrationSlope(t *testing.T) {
 }
 
 func TestTopK(t *testing.T) {
+	t.Parallel()
 	// Two dates, k = 1: date 0's top is positive, date 1's is not; three
 	// positives in all: precision 1/2, recall 1/3.
 	scores := []float64{0.9, 0.1, 0.8, 0.7, 0.2}
@@ -168,6 +173,7 @@ func simulated(n int, effects map[string]float64, seed uint64) ([]Sample, []floa
 // probabilities, and the clusters with the largest true effects come out on
 // top.
 func TestRecoversKnownModel(t *testing.T) {
+	t.Parallel()
 	effects := map[string]float64{"C1": 1.6, "C2": 1.1, "C3": 0.6, "C4": 0.2, "C5": 0}
 	samples, truth := simulated(30000, effects, 11)
 	y := make([]bool, len(samples))
@@ -203,6 +209,7 @@ func TestRecoversKnownModel(t *testing.T) {
 // TestBadInput: no positive outcome, a constant feature, one class in a
 // fold's training set; and no NaN ever reaches the JSON.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	samples, _ := simulated(2000, map[string]float64{"C1": 1}, 5)
 	none := make([]Sample, len(samples))
 	copy(none, samples)
@@ -242,6 +249,7 @@ func TestBadInput(t *testing.T) {
 // TestROCByHand: scores {0.9, 0.8, 0.7, 0.6} with outcomes {1, 0, 1, 0}
 // give the curve (0,0), (0,0.5), (0.5,0.5), (0.5,1), (1,1).
 func TestROCByHand(t *testing.T) {
+	t.Parallel()
 	got := ROC([]float64{0.9, 0.8, 0.7, 0.6}, []bool{true, false, true, false})
 	want := []ROCPoint{{0, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, 1}, {1, 1}}
 	if len(got) != len(want) {

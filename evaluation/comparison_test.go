@@ -6,6 +6,7 @@ import (
 )
 
 func TestMatch(t *testing.T) {
+	t.Parallel()
 	treated := []Unit{{ID: "t1", Band: "red", Score: 50, Baseline: 6}, {ID: "t2", Band: "amber", Score: 35, Baseline: 3}, {ID: "t3", Band: "green", Score: 5, Baseline: 1}}
 	pool := []Unit{
 		{ID: "c1", Band: "red", Score: 49, Baseline: 6},
@@ -34,6 +35,7 @@ func TestMatch(t *testing.T) {
 // explains part of the fall, and the ratio of ratios is 0.4 (a 60%
 // reduction attributable to the plans, not the naive 80%).
 func TestDifferenceInDifferences(t *testing.T) {
+	t.Parallel()
 	treated := []Unit{{ID: "t", Baseline: 10, Followup: 2, BaselineDays: 90, FollowupDays: 90}}
 	matches := map[string][]Unit{"t": {
 		{ID: "a", Baseline: 12, Followup: 6, BaselineDays: 90, FollowupDays: 90},
@@ -64,6 +66,7 @@ func TestDifferenceInDifferences(t *testing.T) {
 // TestBalanceTable: identical groups have SMD 0; a shift of one pooled SD
 // has SMD 1.
 func TestBalanceTable(t *testing.T) {
+	t.Parallel()
 	treated := []Unit{{ID: "t1", Baseline: 4, Score: 10}, {ID: "t2", Baseline: 6, Score: 20}}
 	matches := map[string][]Unit{"t1": {{Baseline: 4, Score: 9}}, "t2": {{Baseline: 6, Score: 19}}}
 	b := BalanceTable(treated, matches)

@@ -19,6 +19,7 @@ func day(s string) time.Time {
 }
 
 func TestSpanDays(t *testing.T) {
+	t.Parallel()
 	// Calendar months: 3 months after 30 November 2023 is 1 March 2024
 	// (Go normalises 30 February), and a window's days are exact.
 	if got := (period.Months(3)).After(day("2024-01-01")); !got.Equal(day("2024-04-01")) {
@@ -31,6 +32,7 @@ func TestSpanDays(t *testing.T) {
 }
 
 func TestParseProjection(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		want Projection
@@ -57,6 +59,7 @@ func planSet() []PlanRecord {
 }
 
 func TestNewDesignWindowsAndExclusions(t *testing.T) {
+	t.Parallel()
 	d, err := NewDesign(planSet(), day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}})
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +82,7 @@ func TestNewDesignWindowsAndExclusions(t *testing.T) {
 }
 
 func TestNewDesignErrors(t *testing.T) {
+	t.Parallel()
 	end, from := day("2024-12-31"), day("2023-01-01")
 	tests := []struct {
 		name string
@@ -103,6 +107,7 @@ func TestNewDesignErrors(t *testing.T) {
 }
 
 func TestDipSampleReproducible(t *testing.T) {
+	t.Parallel()
 	var plans []PlanRecord
 	for i := 0; i < 50; i++ {
 		id := string(rune('a'+i/26)) + string(rune('a'+i%26))
@@ -138,6 +143,7 @@ func TestDipSampleReproducible(t *testing.T) {
 // not a comparison; one planned later is (risk-set matching); one with no
 // baseline incident is not.
 func TestShortlistRiskSet(t *testing.T) {
+	t.Parallel()
 	d, err := NewDesign(planSet()[:1], day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}})
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +197,7 @@ func dipData(t *testing.T, counts [][2]int) ([]PlanRecord, Data) {
 // TestEvaluateLevelByHand checks the totals against hand arithmetic: three
 // plans with 90-day windows, baselines 10, 4, 6 and follow-ups 0, 3, 9.
 func TestEvaluateLevelByHand(t *testing.T) {
+	t.Parallel()
 	plans, data := dipData(t, [][2]int{{10, 0}, {4, 3}, {6, 9}})
 	p := Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90), Followup: period.Days(90), Project: Projection{Kind: "level"},
 		HoursPerIncident: 3, HoursSource: "test", Replicates: 200, EngagedUplift: 2}
@@ -234,6 +241,7 @@ func TestEvaluateLevelByHand(t *testing.T) {
 // maximum-likelihood slope is 0 (the score equation sum T(y - mu) = 0 holds
 // at mu = y), so the trend projection equals the level one.
 func TestTrendFlatBaseline(t *testing.T) {
+	t.Parallel()
 	plans := []PlanRecord{{ID: "A", RelationshipID: "rA", Status: "finalised", Opened: day("2024-07-01"), Finalised: day("2024-07-31")}}
 	occ := Occurrences{}
 	for m := 1; m <= 6; m++ {
@@ -261,6 +269,7 @@ func TestTrendFlatBaseline(t *testing.T) {
 }
 
 func TestHoursHaveNoDefault(t *testing.T) {
+	t.Parallel()
 	plans, data := dipData(t, [][2]int{{5, 1}})
 	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90)})
 	if err != nil {
@@ -280,6 +289,7 @@ func TestHoursHaveNoDefault(t *testing.T) {
 // TestReportJSONContract checks the keys the JSON contract promises, and
 // that an undefined reduction is null rather than a failure.
 func TestReportJSONContract(t *testing.T) {
+	t.Parallel()
 	plans, data := dipData(t, [][2]int{{0, 0}, {5, 1}})
 	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90),
 		Project: Projection{Kind: "growth", Growth: 0.4}, HoursPerIncident: 2, HoursSource: "test", Replicates: 200})
@@ -328,6 +338,7 @@ func TestReportJSONContract(t *testing.T) {
 // TestBothDirections: a couple's occurrences with the roles reversed count
 // only when --both-directions is set.
 func TestBothDirections(t *testing.T) {
+	t.Parallel()
 	plans := []PlanRecord{{ID: "A", RelationshipID: "rVP", VictimID: "V", PerpetratorID: "P", Status: "finalised", Opened: day("2024-04-01"), Finalised: day("2024-04-30")}}
 	for _, both := range []bool{false, true} {
 		p := Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90), Project: Projection{Kind: "level"}, HoursPerIncident: 1, HoursSource: "test", Replicates: 200, BothDirections: both}

@@ -11,6 +11,7 @@ import (
 // (scoring-evaluation.md section 0, a plain-Python reimplementation of
 // statsmodels' exact-cond): the conclusion depends on the baseline window.
 func TestExactRateRatioPublished(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		baselineMonths float64
 		ratio, lo, hi  float64
@@ -44,6 +45,7 @@ func TestExactRateRatioPublished(t *testing.T) {
 // n = 4, p = 0.5, k = 0 the outcomes as unlikely as 0 are 0 and 4, so
 // p = 2/16.
 func TestBinomTwoSided(t *testing.T) {
+	t.Parallel()
 	if got := binomTwoSided(0, 4, 0.5); math.Abs(got-0.125) > 1e-12 {
 		t.Errorf("p = %v, want 0.125", got)
 	}
@@ -53,6 +55,7 @@ func TestBinomTwoSided(t *testing.T) {
 }
 
 func TestExactRateRatioErrors(t *testing.T) {
+	t.Parallel()
 	if _, err := ExactRateRatio(0, 3, 0, 3, 0.95); err != ErrNoEvents {
 		t.Errorf("no events: %v", err)
 	}
@@ -69,6 +72,7 @@ func TestExactRateRatioErrors(t *testing.T) {
 // before, a +40% "trends continued" projection (197), 23 observed, and
 // "over 2,000 hours" at 11.5 hours per prevented incident.
 func TestPublishedArithmetic(t *testing.T) {
+	t.Parallel()
 	proj := Projection{Kind: "growth", Growth: 0.40}
 	plans := []Plan{{ID: "all", Baseline: 141, BaselineDays: 91, FollowupDays: 91, Observed: 23, Expected: proj.Expected(141, 91, 91)}}
 	_, s := Summarise(plans, 11.5)
@@ -84,6 +88,7 @@ func TestPublishedArithmetic(t *testing.T) {
 }
 
 func TestReductionCategories(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		expected, observed float64
 		want               string

@@ -10,6 +10,7 @@ import (
 // score equation reduces to sum(y1) = sum(y0 + y1) * e^b / (1 + e^b), so
 // e^b = sum(y1) / sum(y0), and each level is ln(y0 + y1) - ln(1 + e^b).
 func TestFitTrendClosedForm(t *testing.T) {
+	t.Parallel()
 	series := []Series{
 		{PlanID: "a", Months: []Month{{0, 4, 1}, {1, 8, 1}}},
 		{PlanID: "b", Months: []Month{{0, 10, 1}, {1, 13, 1}}},
@@ -52,6 +53,7 @@ func TestFitTrendClosedForm(t *testing.T) {
 // plan's exposures by c leaves the slope and shifts that plan's level by
 // -ln(c), with the same expected counts per unit of exposure.
 func TestFitTrendExposure(t *testing.T) {
+	t.Parallel()
 	base := []Series{{PlanID: "a", Months: []Month{{0, 6, 1}, {1, 9, 1}, {2, 12, 1}}}, {PlanID: "b", Months: []Month{{0, 2, 1}, {1, 1, 1}, {2, 4, 1}}}}
 	scaled := []Series{{PlanID: "a", Months: []Month{{0, 6, 0.5}, {1, 9, 0.5}, {2, 12, 0.5}}}, base[1]}
 	f1, err := FitTrend(base)
@@ -71,6 +73,7 @@ func TestFitTrendExposure(t *testing.T) {
 }
 
 func TestFitTrendErrors(t *testing.T) {
+	t.Parallel()
 	for name, s := range map[string][]Series{
 		"empty":      nil,
 		"no events":  {{PlanID: "a", Months: []Month{{0, 0, 1}, {1, 0, 1}}}},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestBootstrapPrevented(t *testing.T) {
+	t.Parallel()
 	plans := []Plan{{Expected: 10, Observed: 2}, {Expected: 6, Observed: 6}, {Expected: 8, Observed: 1}, {Expected: 3, Observed: 4}}
 	a, err := BootstrapPrevented(plans, 2000, 0.95, 7)
 	if err != nil {
@@ -35,6 +36,7 @@ func TestBootstrapPrevented(t *testing.T) {
 // TestQuantile checks the type-7 rule on 1..5: the 25% quantile is 2 and
 // the 10% quantile 1.4 (R: quantile(1:5, c(.25, .1)) gives 2.0 and 1.4).
 func TestQuantile(t *testing.T) {
+	t.Parallel()
 	xs := []float64{1, 2, 3, 4, 5}
 	if q := Quantile(xs, 0.25); q != 2 {
 		t.Errorf("q25 = %v", q)
@@ -45,6 +47,7 @@ func TestQuantile(t *testing.T) {
 }
 
 func TestReportingSensitivity(t *testing.T) {
+	t.Parallel()
 	plans := []Plan{{Expected: 20, Observed: 6}, {Expected: 10, Observed: 4}}
 	engaged := []bool{true, false}
 	rows := ReportingSensitivity(plans, engaged, []float64{0.5, 1, 2})
@@ -64,6 +67,7 @@ func TestReportingSensitivity(t *testing.T) {
 }
 
 func TestSMSLevel(t *testing.T) {
+	t.Parallel()
 	if l, w := SMSLevel(false); l != 2 || !strings.Contains(w, "regression to the mean") {
 		t.Errorf("without comparison: %d %q", l, w)
 	}
@@ -73,6 +77,7 @@ func TestSMSLevel(t *testing.T) {
 }
 
 func TestTippingUpliftUndefined(t *testing.T) {
+	t.Parallel()
 	if u := TippingUplift([]Plan{{Expected: 5, Observed: 1}}, []bool{false}); !math.IsNaN(u) {
 		t.Errorf("no engaged incidents: %v, want NaN", u)
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormaliseAnswer(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string
@@ -28,6 +29,7 @@ func TestNormaliseAnswer(t *testing.T) {
 }
 
 func TestWideItemColumn(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string
@@ -48,6 +50,7 @@ func TestWideItemColumn(t *testing.T) {
 // (key "Jefe", data "what do ya want for nothing?"), whose HMAC-SHA-256 is
 // 5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843.
 func TestPseudonymiseRFC4231(t *testing.T) {
+	t.Parallel()
 	got := Pseudonymise([]byte("Jefe"), "what do ya want for nothing?")
 	if want := "5bdcc146bf60754e6a042426"; got != want {
 		t.Errorf("Pseudonymise = %s, want %s (first 24 hex digits of RFC 4231 case 2)", got, want)
@@ -56,6 +59,7 @@ func TestPseudonymiseRFC4231(t *testing.T) {
 
 // TestRelationshipID: stable, ordered, unambiguous.
 func TestRelationshipID(t *testing.T) {
+	t.Parallel()
 	a := RelationshipID("V1", "P1")
 	if a != RelationshipID("V1", "P1") {
 		t.Error("not stable")
@@ -77,6 +81,7 @@ func TestRelationshipID(t *testing.T) {
 
 // TestContract: keys and references point at real columns and files.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, f := range Files {
 		for _, k := range f.Key {

@@ -52,6 +52,7 @@ func example(t *testing.T) *Notebook {
 // TestParseGolden dumps the parsed example: every cell's kind, name, line
 // and spec.
 func TestParseGolden(t *testing.T) {
+	t.Parallel()
 	nb := example(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, "title=%q audience=%q params=%v not_counts=%v\n", nb.Title, nb.Audience, nb.Params, nb.NotCounts)
@@ -68,6 +69,7 @@ func TestParseGolden(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	front := "+++\ntitle = \"T\"\n+++\n"
 	tests := []struct {
 		name, src, want string
@@ -132,6 +134,7 @@ func mainPart(html []byte) string {
 // TestRenderGolden renders the example against fixed results; parameters
 // are passed as bound values, with --param overriding the default.
 func TestRenderGolden(t *testing.T) {
+	t.Parallel()
 	f := &fake{results: map[string]*Result{"plans": plansResult(3, 12, 40)}}
 	html, err := Render(context.Background(), example(t), f, Options{Params: map[string]string{"top": "10"}, Now: fixedTime, Provenance: []Fact{{"warehouse generation", "g1"}}})
 	if err != nil {
@@ -152,6 +155,7 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
+	t.Parallel()
 	front := "+++\ntitle = \"T\"\n[params]\nn = 1\n+++\n```sql a\nSELECT $n\n```\n"
 	tests := []struct {
 		name, src string
@@ -185,6 +189,7 @@ func TestRenderErrors(t *testing.T) {
 // count in a column takes the next smallest with it (complementary
 // suppression), and integers that are not counts (stage) are left alone.
 func TestSuppression(t *testing.T) {
+	t.Parallel()
 	f := &fake{results: map[string]*Result{"plans": plansResult(3, 12, 40, 7)}}
 	nb := example(t)
 	html, err := Render(context.Background(), nb, f, Options{SuppressBelow: 5, Now: fixedTime})
@@ -239,6 +244,7 @@ func TestSuppression(t *testing.T) {
 }
 
 func TestExternalReferences(t *testing.T) {
+	t.Parallel()
 	page := []byte(`<img src="https://x.example/a.png"><a href="#top">top</a><a download="a.csv" href="data:text/csv;base64,QQ==">d</a>` +
 		`<link href="//cdn.example/s.css"><style>@import url("http://e.example/f.css");</style><svg xmlns="http://www.w3.org/2000/svg"></svg>`)
 	got := ExternalReferences(page)
@@ -254,6 +260,7 @@ func TestExternalReferences(t *testing.T) {
 // TestReadmeExampleParses keeps the format documentation honest: the
 // complete example in notebooks/README.md parses.
 func TestReadmeExampleParses(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +287,7 @@ func TestReadmeExampleParses(t *testing.T) {
 // TestShippedNotebooksParse: every shipped notebook parses (rendering them
 // needs the warehouse: cmd/tau's TestReportsOnSyntheticForce does that).
 func TestShippedNotebooksParse(t *testing.T) {
+	t.Parallel()
 	names := Shipped()
 	if len(names) != 5 {
 		t.Errorf("shipped %v", names)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	full := "-- name: n\n-- purpose: p\n-- inputs: i\n-- outputs: o\n-- source: s\n-- severity: warn\nSELECT 1\n"
 	tests := []struct {
 		name    string
@@ -38,6 +39,7 @@ func TestParse(t *testing.T) {
 
 // TestChecksHaveHeaders proves every shipped check parses, with a severity.
 func TestChecksHaveHeaders(t *testing.T) {
+	t.Parallel()
 	cs, err := Checks()
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +57,7 @@ func TestChecksHaveHeaders(t *testing.T) {
 // TestScoringAndWarehouseHaveHeaders proves every scoring query and every
 // query that derives a warehouse table parses, with its header.
 func TestScoringAndWarehouseHaveHeaders(t *testing.T) {
+	t.Parallel()
 	for _, d := range []string{"scoring", "warehouse"} {
 		fs, err := dir(d)
 		if err != nil {

@@ -41,6 +41,7 @@ func evidence(asOf string, raw ...RawAnswer) *Evidence {
 }
 
 func TestStickyRules(t *testing.T) {
+	t.Parallel()
 	s := NewScorer(mustDefault(t))
 	tests := []struct {
 		name       string
@@ -113,6 +114,7 @@ func TestStickyRules(t *testing.T) {
 }
 
 func TestRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		rule  string
 		true_ []string
@@ -155,6 +157,7 @@ func TestRules(t *testing.T) {
 // TestClusterC1 checks the trigger cluster leg by leg: separation within the
 // window, a control item, and violence from an item or an offence.
 func TestClusterC1(t *testing.T) {
+	t.Parallel()
 	s := NewScorer(mustDefault(t))
 	ev := evidence("2024-06-30", ans("A1", "2023-01-01", "Q18", "yes"), ans("A2", "2024-03-01", "Q6", "yes"),
 		ans("A2", "2024-03-01", "Q15", "yes"), ans("A3", "2024-05-01", "Q18", "no"))
@@ -191,6 +194,7 @@ func TestClusterC1(t *testing.T) {
 
 // TestScoreArithmetic recomputes one score by hand from the configuration.
 func TestScoreArithmetic(t *testing.T) {
+	t.Parallel()
 	cfg := mustDefault(t)
 	s := NewScorer(cfg)
 	ev := evidence("2024-06-30", ans("A1", "2024-06-01", "Q18", "yes"), ans("A1", "2024-06-01", "Q17", "yes"))
@@ -216,6 +220,7 @@ func TestScoreArithmetic(t *testing.T) {
 }
 
 func TestRankDeterministic(t *testing.T) {
+	t.Parallel()
 	scores := []Score{{RelationshipID: "b", Total: 10}, {RelationshipID: "a", Total: 10}, {RelationshipID: "c", Total: 12}}
 	Rank(scores)
 	got := []string{scores[0].RelationshipID, scores[1].RelationshipID, scores[2].RelationshipID}
@@ -225,6 +230,7 @@ func TestRankDeterministic(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	t.Parallel()
 	c := mustDefault(t)
 	if len(c.Clusters) != 17 {
 		t.Errorf("%d clusters, want the 17 of the default library", len(c.Clusters))

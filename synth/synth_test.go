@@ -54,6 +54,7 @@ func readCSV(tb testing.TB, path string) []map[string]string {
 // TestDeterministic: the same seed gives byte-identical files whatever the
 // number of workers; another seed gives different files.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	a := write(t, Config{Relationships: 3000, Seed: 7, Workers: 1})
 	b := write(t, Config{Relationships: 3000, Seed: 7, Workers: 4})
 	c := write(t, Config{Relationships: 3000, Seed: 8, Workers: 2})
@@ -75,6 +76,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestStructure checks the structure the rest of the toolkit is tested on.
 func TestStructure(t *testing.T) {
+	t.Parallel()
 	dir := write(t, Config{Relationships: 5000, Seed: 3})
 	persons := map[string]map[string]string{}
 	for _, p := range readCSV(t, filepath.Join(dir, "persons.csv")) {
@@ -222,6 +224,7 @@ func TestStructure(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	to := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
 	for _, c := range []Config{
 		{Relationships: 0, From: to.AddDate(-1, 0, 0), To: to},

@@ -27,19 +27,16 @@ func TestLoadGolden(t *testing.T) { eachAnswerPath(t, testLoadGolden) }
 // eachAnswerPath runs a test twice: as a load would (the golden extract's
 // first answers are not canonical, so they are normalised as read), and with
 // the answers written as read and normalised afterwards from the table.
-func eachAnswerPath(t *testing.T, test func(*testing.T)) {
+func eachAnswerPath(t *testing.T, test func(*testing.T, LoadOptions)) {
 	t.Helper()
-	t.Run("sniffed", test)
-	t.Run("as-read", func(t *testing.T) {
-		defer func(n int) { answerSniffRows = n }(answerSniffRows)
-		answerSniffRows = 0
-		test(t)
-	})
+	t.Parallel()
+	t.Run("sniffed", func(t *testing.T) { t.Parallel(); test(t, LoadOptions{}) })
+	t.Run("as-read", func(t *testing.T) { t.Parallel(); test(t, LoadOptions{asRead: true}) })
 }
 
-func testLoadGolden(t *testing.T) {
+func testLoadGolden(t *testing.T, base LoadOptions) {
 	wh := t.TempDir()
-	m := mustLoad(t, goldenExtract, wh, LoadOptions{})
+	m := mustLoad(t, goldenExtract, wh, base)
 	for _, f := range m.Files {
 		if !f.Reconciles() {
 			t.Errorf("%s: read %d != loaded %d + rejected %d + duplicates %d", f.Name, f.Read, f.Loaded, f.Rejected, f.Duplicates)
@@ -61,21 +58,22 @@ func testLoadGolden(t *testing.T) {
 // names the error it must cause or the rejects it must produce.
 func TestLoadBadInput(t *testing.T) { eachAnswerPath(t, testLoadBadInput) }
 
-func testLoadBadInput(t *testing.T) {
+func testLoadBadInput(t *testing.T, base LoadOptions) {
 	cases, err := filepath.Glob("../../testdata/load/bad/*")
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no cases: %v", err)
 	}
 	for _, dir := range cases {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			ex, c := caseExtract(t, dir)
 			wh := t.TempDir()
 			var before string
 			if c.KeepsPrevious {
-				mustLoad(t, goldenExtract, wh, LoadOptions{})
+				mustLoad(t, goldenExtract, wh, base)
 				before = dumpTables(t, wh)
 			}
-			m, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: wh, MaxRejectRate: c.MaxRejectRate})
+			m, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: wh, MaxRejectRate: c.MaxRejectRate, asRead: base.asRead})
 			if c.WantError != "" {
 				if err == nil || !strings.Contains(err.Error(), c.WantError) {
 					t.Fatalf("error = %v, want one containing %q", err, c.WantError)
@@ -127,16 +125,17 @@ func checkKeys(t *testing.T, kind string, got, want []string) {
 // answers (q1..q27 columns of assessments.csv) and Parquet files.
 func TestLoadFormats(t *testing.T) { eachAnswerPath(t, testLoadFormats) }
 
-func testLoadFormats(t *testing.T) {
+func testLoadFormats(t *testing.T, base LoadOptions) {
 	cases, _ := filepath.Glob("../../testdata/load/formats/*")
 	for _, dir := range cases {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			ex, c := caseExtract(t, dir)
 			if c.ToParquet {
 				toParquet(t, ex)
 			}
 			wh := t.TempDir()
-			m := mustLoad(t, ex, wh, LoadOptions{})
+			m := mustLoad(t, ex, wh, base)
 			for _, f := range m.Files {
 				if f.Rejected != 0 || !f.Reconciles() {
 					t.Errorf("%s: %+v", f.Name, f)
@@ -185,6 +184,7 @@ func toParquet(tb testing.TB, dir string) {
 // TestLoadTwiceSameContent: the same extract loaded twice gives the same
 // tables, and the earlier generation is replaced, not mixed in.
 func TestLoadTwiceSameContent(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	m1 := mustLoad(t, goldenExtract, wh, LoadOptions{})
 	first := dumpTables(t, wh)
@@ -206,6 +206,7 @@ func TestLoadTwiceSameContent(t *testing.T) {
 // TestConcurrentLoadRefused: while one load holds the warehouse, a second
 // is refused with ErrLocked and changes nothing.
 func TestConcurrentLoadRefused(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	held, err := analytics.Begin(wh, time.Now())
 	if err != nil {
@@ -224,6 +225,7 @@ func TestConcurrentLoadRefused(t *testing.T) {
 // TestWarehouseOwnerOnly: every file and folder of the warehouse is
 // readable by its owner only.
 func TestWarehouseOwnerOnly(t *testing.T) {
+	t.Parallel()
 	wh := filepath.Join(t.TempDir(), "wh")
 	mustLoad(t, goldenExtract, wh, LoadOptions{})
 	n := 0
@@ -245,6 +247,7 @@ func TestWarehouseOwnerOnly(t *testing.T) {
 // TestPseudonymise: with a key, every id is replaced by its HMAC, the
 // relationship ids follow, and no raw id is left in any warehouse file.
 func TestPseudonymise(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	key := []byte("a test key that is long enough")
 	m := mustLoad(t, goldenExtract, wh, LoadOptions{PseudonymiseKey: key})
@@ -287,6 +290,7 @@ func TestPseudonymise(t *testing.T) {
 // TestRelationshipIDSQLMatchesGo: the warehouse's relationship ids are the
 // ones extract.RelationshipID computes.
 func TestRelationshipIDSQLMatchesGo(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	mustLoad(t, goldenExtract, wh, LoadOptions{})
 	db, err := analytics.OpenReadOnly(wh)
@@ -308,6 +312,7 @@ func TestRelationshipIDSQLMatchesGo(t *testing.T) {
 // TestChecks: the golden extract passes every error check, and a warehouse
 // with a self-relationship fails relationship_not_self.
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	mustLoad(t, goldenExtract, wh, LoadOptions{})
 	res, err := analytics.RunChecks(context.Background(), wh)

@@ -645,8 +645,9 @@ FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.f
 // normalising each row (135 million rows nationally); a force whose export
 // spells answers Y or N is seen at once and normalised as it is read. Either
 // way the written table is checked afterwards, so a late odd row is still
-// normalised. A variable so that tests can force the as-read path (0).
-var answerSniffRows = 10000
+// normalised. (LoadOptions.asRead, for tests, skips the look and writes
+// them as read.)
+const answerSniffRows = 10000
 
 // answerOdd holds the SQL tests, on columns assessment_id, item and answer,
 // that a row is not already as normalising would leave it (canonical: an
@@ -671,7 +672,7 @@ func (l *loader) answersLookCanonical(s *source) (bool, error) {
 	if l.opt.PseudonymiseKey != nil || s.wide {
 		return false, nil
 	}
-	if answerSniffRows == 0 {
+	if l.opt.asRead {
 		return true, nil
 	}
 	var odd int64

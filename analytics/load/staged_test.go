@@ -10,6 +10,7 @@ import (
 // for every value: NULL, empty, spaces, each ASCII control character at
 // either end, and the Unicode spaces trim also removes.
 func TestStagedText(t *testing.T) {
+	t.Parallel()
 	db, err := sqlOpen()
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,7 @@ func BenchmarkAppPages(b *testing.B) {
 // TestAppStoreFollowsLoads: the app reads the warehouse while a new load
 // replaces it, then follows the new generation.
 func TestAppStoreFollowsLoads(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	fixture := filepath.Join("..", "..", "testdata", "score", "sticky", "extract")
 	testwh.Load(t, fixture, wh, load.LoadOptions{})

@@ -64,6 +64,7 @@ func trueRisk(t *testing.T, extract string) map[string][]float64 {
 // model cannot reach it here; calibration.TestRecoversKnownModel checks the
 // fit itself against a known model over observed features.
 func TestCalibrateSynthTruth(t *testing.T) {
+	t.Parallel()
 	extract, wh := testwh.SyntheticForce(t)
 	run, err := Calibrate(context.Background(), testwh.Session(t, wh), testwh.Config(t), CalibrationOptions{Params: calibration.Params{L2: 1, Items: true, Replicates: 100}}, "test", false)
 	if err != nil {
@@ -178,6 +179,7 @@ func truncate(t *testing.T, src, dst string, day time.Time) {
 // recorded after it: samples from the whole warehouse equal, feature for
 // feature, those from a warehouse loaded from the extract cut at that date.
 func TestCalibrationNoLeakage(t *testing.T) {
+	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
 	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 12}); err != nil {
 		t.Fatal(err)
@@ -217,6 +219,7 @@ func TestCalibrationNoLeakage(t *testing.T) {
 // TestCalibrateHorizonPastEnd: a horizon running past the extract's end is
 // refused with the last date that would fit.
 func TestCalibrateHorizonPastEnd(t *testing.T) {
+	t.Parallel()
 	_, wh := testwh.SyntheticForce(t)
 	opt := CalibrationOptions{To: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
 	_, err := Calibrate(context.Background(), testwh.Session(t, wh), testwh.Config(t), opt, "test", false)

@@ -15,6 +15,7 @@ import (
 // by side, a proposed weights file that tau score accepts as it is, the
 // model card, the exported design matrix and the bad inputs.
 func TestCalibrateCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
 	if out, err := run(t, "synth", "--out", ex, "--relationships", "1500", "--seed", "4"); err != nil {

@@ -14,6 +14,7 @@ const dipFixture = "../../testdata/evaluate/dip_sample_2024/extract"
 // TestEvaluateCLI runs the published arithmetic through the command: the
 // table, the JSON contract, the exported series and the bad inputs.
 func TestEvaluateCLI(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	if out, err := run(t, "load", dipFixture, "--warehouse", wh); err != nil {
 		t.Fatalf("load: %v\n%s", err, out)

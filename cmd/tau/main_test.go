@@ -10,9 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tau-da/tau/app"
+
 	"github.com/tau-da/tau/internal/testwh"
 	"github.com/tau-da/tau/scoring/scoredb"
 )
+
+// TestMain hashes the tests' app passwords at bcrypt's least cost.
+func TestMain(m *testing.M) {
+	app.PasswordCost = bcrypt.MinCost
+	os.Exit(m.Run())
+}
 
 // run executes tau with args in-process and returns its output and error.
 func run(t *testing.T, args ...string) (string, error) {
@@ -39,6 +49,7 @@ func exitCode(err error) int {
 
 // TestDemoEndToEnd runs the README's first command on a small force.
 func TestDemoEndToEnd(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, err := run(t, "demo", "--out", dir, "--relationships", "800", "--seed", "2")
 	if err != nil {
@@ -92,6 +103,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"synth", "load", "check", "score", "explain", "evaluate", "calibrate", "notebook", "report", "serve", "demo", "bench"} {
 		out, err := run(t, cmd, "--help")
 		if err != nil {
@@ -106,6 +118,7 @@ func TestHelpHasExamples(t *testing.T) {
 // TestScoreAndExplainCLI scores the fixture in every format and explains a
 // relationship with a sticky item.
 func TestScoreAndExplainCLI(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	if out, err := run(t, "load", "../../testdata/score/sticky/extract", "--warehouse", wh); err != nil {
 		t.Fatalf("load: %v\n%s", err, out)
@@ -155,6 +168,7 @@ func TestScoreAndExplainCLI(t *testing.T) {
 // relationships were scored equals the CSV read back from the snapshot, on
 // a small synthetic force (ranks, quoting and every value).
 func TestScoreCSVRowsMatchSnapshot(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
 	if out, err := run(t, "synth", "--out", ex, "--relationships", "500", "--seed", "3"); err != nil {

@@ -37,6 +37,7 @@ func chromium(t *testing.T) string {
 // anything outside itself; and the impact report, opened in headless
 // Chromium, draws a page with content on it.
 func TestReportsOnSyntheticForce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, err := run(t, "demo", "--out", dir, "--relationships", "1500", "--seed", "3")
 	if err != nil {

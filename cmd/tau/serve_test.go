@@ -70,6 +70,7 @@ func appFixture(t *testing.T) (string, *scoring.Config, string) {
 // $TAU_TEST_ARTEFACTS (or the test's temporary folder) and are checked for
 // content.
 func TestAppInChromium(t *testing.T) {
+	t.Parallel()
 	bin := chromium(t)
 	if bin == "" {
 		t.Skip("no chromium (install Debian's chromium package)")
@@ -196,6 +197,7 @@ func TestAppInChromium(t *testing.T) {
 }
 
 func TestUsersAddCLI(t *testing.T) {
+	t.Parallel()
 	users := filepath.Join(t.TempDir(), "users.toml")
 	root := newRootCmd()
 	var out bytes.Buffer

@@ -34,6 +34,7 @@ func publishedParams() evaluation.Params {
 // before, 197 expected, 23 observed, six plans at 100%, four at 40-<90%,
 // over 2,000 hours; and the run is written to the warehouse tables.
 func TestEvaluatePublishedFixture(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
 	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), publishedParams(), "test", true)
@@ -87,6 +88,7 @@ func TestEvaluatePublishedFixture(t *testing.T) {
 // TestEvaluateExclusions: with --pmps all the open plan and the one whose
 // follow-up passes the extract's end are listed with their reasons.
 func TestEvaluateExclusions(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
 	p := publishedParams()
@@ -111,6 +113,7 @@ func TestEvaluateExclusions(t *testing.T) {
 // near the true effect, while the naive before/after (plans are opened
 // after spikes) overstates it.
 func TestEvaluateSynthTruth(t *testing.T) {
+	t.Parallel()
 	ex, wh := testwh.SyntheticForce(t)
 	var truth struct {
 		PlanEffect      float64 `json:"plan_effect"`
@@ -146,6 +149,7 @@ func TestEvaluateSynthTruth(t *testing.T) {
 // TestEvaluateSeriesExport: the exported monthly series re-creates each
 // plan's expected count (the fitted values summed over follow-up months).
 func TestEvaluateSeriesExport(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
 	p := publishedParams()

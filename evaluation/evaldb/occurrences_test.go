@@ -15,6 +15,7 @@ import (
 // values, the same as a plain query (run with and without the
 // duckdb_arrow tag: .ci/run does both).
 func TestBulkOccurrences(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
 	db, conn, err := testwh.Views(t, wh)

@@ -11,6 +11,7 @@ import (
 // TestFormattedRowsAcrossChunks: rows kept in chunks come back whole and
 // in the order asked, including rows on both sides of a chunk boundary.
 func TestFormattedRowsAcrossChunks(t *testing.T) {
+	t.Parallel()
 	var f formattedRows
 	format := func(b []byte, s *scoring.Score) []byte {
 		return fmt.Appendf(b, "%s,%0120d\n", s.RelationshipID, s.Rank)

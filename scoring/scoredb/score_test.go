@@ -51,6 +51,7 @@ func item(s scoring.Score, id string) *scoring.ActiveItem {
 // the harm listing on the hand-made fixture (see its README), then compares
 // the whole score table with testdata/score/sticky/want.csv.
 func TestScoreFixture(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
 	cfg := testwh.Config(t)
@@ -137,6 +138,7 @@ func TestScoreFixture(t *testing.T) {
 // relationship's raw answers (scoring.Summarise), item by item and answer by
 // answer, on every relationship of a small synthetic force.
 func TestItemHistoriesMatchGo(t *testing.T) {
+	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
 	if _, err := synth.Write(ex, synth.Config{Relationships: 300, Seed: 5}); err != nil {
 		t.Fatal(err)
@@ -185,6 +187,7 @@ func sameRef(a, b *scoring.Ref) bool {
 // TestProtectedCharacteristicsNotInputs: permuting sex and ethnicity among
 // persons, and changing every birth year, leaves every score unchanged.
 func TestProtectedCharacteristicsNotInputs(t *testing.T) {
+	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
 	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 9}); err != nil {
 		t.Fatal(err)
@@ -236,6 +239,7 @@ func TestProtectedCharacteristicsNotInputs(t *testing.T) {
 // TestScoreSnapshots: each as-of date and configuration gets a snapshot;
 // scoring the same date again replaces it; the results view reads them all.
 func TestScoreSnapshots(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
 	cfg := testwh.Config(t)
@@ -288,6 +292,7 @@ func TestScoreSnapshots(t *testing.T) {
 // same scores in the same order as a run ranked in memory (scoring.Rank),
 // on a small synthetic force with ties broken by relationship id.
 func TestSnapshotRanks(t *testing.T) {
+	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
 	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 11}); err != nil {
 		t.Fatal(err)
@@ -351,6 +356,7 @@ func TestSnapshotRanks(t *testing.T) {
 // column, a separate items table) still opens, and a new snapshot beside
 // them gets its items view.
 func TestLegacySnapshotOpens(t *testing.T) {
+	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, scoreFixture, wh, load.LoadOptions{})
 	ctx := context.Background()
@@ -398,6 +404,7 @@ func TestLegacySnapshotOpens(t *testing.T) {
 // configuration maps to Q18, makes Q18 active with that assessment as its
 // source.
 func TestOtherItemsFolded(t *testing.T) {
+	t.Parallel()
 	ex := t.TempDir()
 	src := filepath.Join(scoreFixture)
 	entries, err := os.ReadDir(src)
