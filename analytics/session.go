@@ -30,6 +30,9 @@ type Warehouse struct {
 // Open returns a handle on the warehouse in dir; it fails with an error
 // wrapping ErrNoWarehouse when dir holds no loaded warehouse.
 func Open(dir string) (*Warehouse, error) {
+	if dir == "" {
+		return nil, ErrNoFolder
+	}
 	w := &Warehouse{dir: dir}
 	if _, err := w.Generation(); err != nil {
 		return nil, err

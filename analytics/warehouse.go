@@ -26,7 +26,10 @@ const (
 )
 
 // ErrNoWarehouse is returned when a folder holds no loaded warehouse.
-var ErrNoWarehouse = errors.New("no warehouse here")
+var ErrNoWarehouse = errors.New("no loaded warehouse here")
+
+// ErrNoFolder is returned when no warehouse folder was given.
+var ErrNoFolder = errors.New("no warehouse folder given")
 
 // ErrLocked is returned when another load holds the warehouse.
 var ErrLocked = errors.New("another load is running on this warehouse")
@@ -36,7 +39,7 @@ func Generation(dir string) (string, error) {
 	target, err := os.Readlink(filepath.Join(dir, currentLink))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("open warehouse %s: %w; run `tau load EXTRACT_DIR --warehouse %s` first", dir, ErrNoWarehouse, dir)
+			return "", fmt.Errorf("open warehouse %s: %w", dir, ErrNoWarehouse)
 		}
 		return "", fmt.Errorf("open warehouse %s: %w", dir, err)
 	}
@@ -44,15 +47,6 @@ func Generation(dir string) (string, error) {
 		target = filepath.Join(dir, target)
 	}
 	return target, nil
-}
-
-// TablePath returns the Parquet file of a table in the current generation.
-func TablePath(dir, table string) (string, error) {
-	gen, err := Generation(dir)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(gen, tablesDir, table+".parquet"), nil
 }
 
 // OpenReadOnly opens the current generation's DuckDB database read-only, so
@@ -79,7 +73,7 @@ func lock(dir string) (release func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock warehouse %s: %w; wait for it to finish and try again", dir, ErrLocked)
+			return nil, fmt.Errorf("lock warehouse %s: %w", dir, ErrLocked)
 		}
 		return nil, fmt.Errorf("lock warehouse %s: %w", dir, err)
 	}

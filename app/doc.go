@@ -6,6 +6,7 @@
 // a file with bcrypt-hashed passwords and roles, sessions with expiry,
 // CSRF tokens on every form, security headers, rate-limited login, and an
 // append-only audit log of every view of a relationship. Data comes
-// through the Store interface (package analytics implements it over
-// DuckDB), so the access rules are tested without a warehouse.
+// through the Store interface (app/appdb implements it over the warehouse;
+// app/apptest holds one in memory), so the access rules are tested without
+// a warehouse. It is pure Go and may import notebooks.
 package app

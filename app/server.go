@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,6 +83,10 @@ func NewServer(store Store, users map[string]User, audit *Audit, secure bool) *S
 	s.mux = m
 	return s
 }
+
+// ErrNeedsTLS is returned when the app is asked to listen beyond this
+// machine without a certificate.
+var ErrNeedsTLS = errors.New("serving the force's most sensitive data beyond this machine needs TLS")
 
 // SetClock sets the clock sessions and rate limits are timed by (tests
 // move it forward instead of waiting).
@@ -167,7 +172,7 @@ func (s *Server) auth(roles []string, h func(http.ResponseWriter, *http.Request,
 			http.Error(w, "the form has expired or did not come from this app; reload the page and try again", http.StatusForbidden)
 			return
 		}
-		if roles != nil && !contains(roles, se.user.Role) {
+		if roles != nil && !slices.Contains(roles, se.user.Role) {
 			s.record(se, "refused: role", r.URL.Path, r)
 			w.WriteHeader(http.StatusForbidden)
 			s.render(w, "error", se, map[string]any{"Title": "Not for your role", "Message": "Your role (" + se.user.Role + ") cannot see person-level pages. Analysts see aggregates only."})
@@ -180,15 +185,6 @@ func (s *Server) auth(roles []string, h func(http.ResponseWriter, *http.Request,
 func validCSRF(r *http.Request, want string) bool {
 	got := r.PostFormValue("csrf")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) record(se *session, action, target string, r *http.Request) {
@@ -503,13 +499,13 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, se *session) 
 func Serve(ctx context.Context, addr, certFile, keyFile string, h http.Handler) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("serve: --addr %s: %w", addr, err)
+		return fmt.Errorf("serve: address %s: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
 	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
 	tls := certFile != "" && keyFile != ""
 	if !loopback && !tls {
-		return fmt.Errorf("serve: %s is not a loopback address; serving the force's most sensitive data beyond this machine needs TLS: give --tls-cert and --tls-key", addr)
+		return fmt.Errorf("serve: %s is not a loopback address: %w", addr, ErrNeedsTLS)
 	}
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {

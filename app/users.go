@@ -55,25 +55,36 @@ type usersFile struct {
 
 var userNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
+// UsersFileError is a users file that cannot be used: missing, unreadable,
+// or with no valid user.
+type UsersFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *UsersFileError) Error() string { return fmt.Sprintf("users file %s: %v", e.Path, e.Err) }
+
+func (e *UsersFileError) Unwrap() error { return e.Err }
+
 // LoadUsers reads the users file (TOML: [[users]] with name, role and a
 // bcrypt password_hash).
 func LoadUsers(path string) (map[string]User, error) {
 	var f usersFile
 	if _, err := toml.DecodeFile(path, &f); err != nil {
-		return nil, fmt.Errorf("users file %s: %w; create it with tau users add NAME --role ROLE --users %s", path, err, path)
+		return nil, &UsersFileError{Path: path, Err: err}
 	}
 	out := map[string]User{}
 	for _, u := range f.Users {
 		if !validRole(u.Role) {
-			return nil, fmt.Errorf("users file %s: user %s has role %q; use assessor, analyst or admin", path, u.Name, u.Role)
+			return nil, &UsersFileError{Path: path, Err: fmt.Errorf("user %s has role %q; use assessor, analyst or admin", u.Name, u.Role)}
 		}
 		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
-			return nil, fmt.Errorf("users file %s: user %s has no valid bcrypt hash; set the password with tau users add", path, u.Name)
+			return nil, &UsersFileError{Path: path, Err: fmt.Errorf("user %s has no valid bcrypt hash", u.Name)}
 		}
 		out[u.Name] = u
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("users file %s has no users; add one with tau users add NAME --role admin --users %s", path, path)
+		return nil, &UsersFileError{Path: path, Err: errors.New("no users")}
 	}
 	return out, nil
 }

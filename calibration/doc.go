@@ -2,9 +2,10 @@
 // serious harm, fits cluster weights to a force's own outcomes, checks the
 // result for every group, and proposes a new weights file.
 //
-// It is pure Go (statistics with gonum): the warehouse side (scoring every
-// relationship at a series of as-of dates, reading the outcomes after each)
-// lives in package analytics. The methods follow the standard references
+// It is pure Go (statistics with gonum) and may import evaluation,
+// internal/period and internal/param; its store, calibration/caldb,
+// scores every relationship at a series of as-of dates and reads the
+// outcomes after each. The methods follow the standard references
 // for validating clinical and criminal-justice risk tools: L2-penalised
 // logistic regression (le Cessie & van Houwelingen 1992), exact ROC AUC as
 // the Mann-Whitney statistic (Hanley & McNeil 1982), the Brier score (Brier

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tau-da/tau/internal/param"
+
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -49,12 +51,19 @@ const gradTolerance = 1e-8
 // variation cannot be fitted and is an error naming it (the caller drops
 // it with a warning).
 func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, error) {
+	return fitLogistic(x, y, names, l2, nil)
+}
+
+// fitLogistic is FitLogistic with an optional offset: a known term added to
+// each row's linear predictor (nil: none), as the calibration intercept
+// needs (logit P(y) = a + logit(p)).
+func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []float64) (*Fit, error) {
 	n := len(x)
 	if n == 0 {
 		return nil, errors.New("calibrate: no samples to fit")
 	}
 	if l2 < 0 {
-		return nil, errors.New("calibrate: --l2 must be zero or more")
+		return nil, fmt.Errorf("calibrate: %w", param.Errorf("l2", "", "must be zero or more"))
 	}
 	p := len(x[0])
 	mean, sd := make([]float64, p), make([]float64, p)
@@ -98,6 +107,9 @@ func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, err
 		}
 		for i, zi := range z {
 			eta := b[0]
+			if offset != nil {
+				eta += offset[i]
+			}
 			for j, v := range zi {
 				eta += b[j+1] * v
 			}
@@ -153,10 +165,13 @@ func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, err
 	q := p + 1
 	acc := make([]float64, q*q)
 	row := make([]float64, q)
-	for _, zi := range z {
+	for i, zi := range z {
 		row[0] = 1
 		copy(row[1:], zi)
 		eta := 0.0
+		if offset != nil {
+			eta = offset[i]
+		}
 		for k, v := range row {
 			eta += b[k] * v
 		}

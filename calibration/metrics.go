@@ -117,60 +117,29 @@ func logit(p float64) float64 {
 
 // Calibration returns the calibration intercept (calibration-in-the-large:
 // a in logit P(y) = a + logit(p)) and slope (b in logit P(y) = a' +
-// b*logit(p)), each by Newton's method on the logistic likelihood (Cox
-// 1958; Van Calster et al. 2019, BMC Medicine 17:230). A perfectly
-// calibrated model has intercept 0 and slope 1; a slope below 1 means
-// predictions too extreme (overfitting).
+// b*logit(p)), each the maximum-likelihood logistic fit (FitLogistic,
+// unpenalised; the intercept with logit(p) as an offset) (Cox 1958; Van
+// Calster et al. 2019, BMC Medicine 17:230). A perfectly calibrated model
+// has intercept 0 and slope 1; a slope below 1 means predictions too
+// extreme (overfitting). Either is NaN when it cannot be fitted (every
+// outcome the same, or every prediction).
 func Calibration(p []float64, y []bool) (intercept, slope float64) {
 	lp := make([]float64, len(p))
+	none := make([][]float64, len(p))
+	one := make([][]float64, len(p))
 	for i, v := range p {
 		lp[i] = logit(v)
+		none[i] = []float64{}
+		one[i] = []float64{lp[i]}
 	}
-	// Intercept with offset lp.
-	a := 0.0
-	for it := 0; it < 50; it++ {
-		var g, h float64
-		for i, o := range lp {
-			m := sigmoid(a + o)
-			g += b2f(y[i]) - m
-			h += m * (1 - m)
-		}
-		if h == 0 {
-			return math.NaN(), math.NaN()
-		}
-		step := g / h
-		a += step
-		if math.Abs(step) < 1e-10 {
-			break
-		}
+	intercept, slope = math.NaN(), math.NaN()
+	if f, err := fitLogistic(none, y, nil, 0, lp); err == nil {
+		intercept = f.Intercept
 	}
-	// Intercept and slope together.
-	c0, c1 := 0.0, 1.0
-	for it := 0; it < 100; it++ {
-		var g0, g1, h00, h01, h11 float64
-		for i, o := range lp {
-			m := sigmoid(c0 + c1*o)
-			r := b2f(y[i]) - m
-			w := m * (1 - m)
-			g0 += r
-			g1 += r * o
-			h00 += w
-			h01 += w * o
-			h11 += w * o * o
-		}
-		det := h00*h11 - h01*h01
-		if det <= 0 {
-			return a, math.NaN()
-		}
-		d0 := (h11*g0 - h01*g1) / det
-		d1 := (h00*g1 - h01*g0) / det
-		c0 += d0
-		c1 += d1
-		if math.Abs(d0)+math.Abs(d1) < 1e-10 {
-			break
-		}
+	if f, err := fitLogistic(one, y, []string{"logit(p)"}, 0, nil); err == nil {
+		slope = f.Coef[0]
 	}
-	return a, c1
+	return intercept, slope
 }
 
 func b2f(b bool) float64 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/param"
+
 	"github.com/tau-da/tau/internal/period"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -216,10 +218,10 @@ const fnrGap = 0.10
 func Run(samples []Sample, p Params) (*Report, error) {
 	p.Defaults()
 	if len(samples) == 0 {
-		return nil, errors.New("calibrate: no samples; widen --from/--to")
+		return nil, errors.New("calibrate: no samples; widen the as-of dates")
 	}
 	if p.Folds < 2 {
-		return nil, errors.New("calibrate: --folds must be 2 or more")
+		return nil, fmt.Errorf("calibrate: %w", param.Errorf("folds", "", "must be 2 or more"))
 	}
 	rep := &Report{Params: p, Samples: len(samples), Warnings: []string{}, Dropped: []string{}}
 	y := make([]bool, len(samples))
@@ -237,7 +239,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	}
 	rep.Relationships = len(rels)
 	if rep.Positives == 0 {
-		return nil, fmt.Errorf("calibrate: no positive outcome in %d samples; choose a longer --horizon, a wider outcome (--outcome revictimisation) or more as-of dates", len(samples))
+		return nil, fmt.Errorf("calibrate: no positive outcome in %d samples; choose a longer horizon, a wider outcome (revictimisation) or more as-of dates", len(samples))
 	}
 	if rep.Positives == len(samples) {
 		return nil, fmt.Errorf("calibrate: every one of %d samples has the outcome; nothing separates them", len(samples))
@@ -266,7 +268,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	}
 	rep.separation(full, names, y)
 	if epv := float64(rep.Positives) / float64(len(names)); epv < minEventsPerVariable {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d positive outcomes for %d features (%.1f per feature, under the %d of Peduzzi et al. 1996): the fitted model is likely to overfit; raise --l2, drop --items or add as-of dates",
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d positive outcomes for %d features (%.1f per feature, under the %d of Peduzzi et al. 1996): the fitted model is likely to overfit; raise the penalty (l2), leave the items out or add as-of dates",
 			rep.Positives, len(names), epv, minEventsPerVariable))
 	}
 	fit, err := FitLogistic(full, y, names, p.L2)
@@ -300,7 +302,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 			continue
 		}
 		if err := predict(full, names, y, base, train, test, p.L2, oof); err != nil {
-			return nil, fmt.Errorf("calibrate: fold %d of %d: %w; use fewer --folds or more as-of dates", f+1, p.Folds, err)
+			return nil, fmt.Errorf("calibrate: fold %d of %d: %w; use fewer folds or more as-of dates", f+1, p.Folds, err)
 		}
 	}
 	rep.OutOfFold = oof

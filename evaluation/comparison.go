@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Unit is a relationship in a before/after comparison: counts in its
@@ -84,20 +86,17 @@ func Match(treated []Unit, pools map[string][]Unit, k int) (matches map[string][
 	return matches, unmatched, nil
 }
 
+// sd is the sample standard deviation (n-1) of f over the units; 0 for
+// fewer than two.
 func sd(us []Unit, f func(Unit) float64) float64 {
 	if len(us) < 2 {
 		return 0
 	}
-	mean := 0.0
-	for _, u := range us {
-		mean += f(u)
+	xs := make([]float64, len(us))
+	for i, u := range us {
+		xs[i] = f(u)
 	}
-	mean /= float64(len(us))
-	ss := 0.0
-	for _, u := range us {
-		ss += (f(u) - mean) * (f(u) - mean)
-	}
-	return math.Sqrt(ss / float64(len(us)-1))
+	return stat.StdDev(xs, nil)
 }
 
 // DiD is the difference-in-differences estimate on the log rate scale: the
@@ -196,28 +195,11 @@ func BalanceTable(treated []Unit, matches map[string][]Unit) []Balance {
 	return out
 }
 
-// meanVar returns the weighted mean and variance (weights nil = equal).
+// meanVar returns the weighted mean and (population) variance (weights
+// nil = equal).
 func meanVar(xs, w []float64) (float64, float64) {
 	if len(xs) == 0 {
 		return 0, 0
 	}
-	sw, m := 0.0, 0.0
-	for i, x := range xs {
-		wi := 1.0
-		if w != nil {
-			wi = w[i]
-		}
-		sw += wi
-		m += wi * x
-	}
-	m /= sw
-	v := 0.0
-	for i, x := range xs {
-		wi := 1.0
-		if w != nil {
-			wi = w[i]
-		}
-		v += wi * (x - m) * (x - m)
-	}
-	return m, v / sw
+	return stat.PopMeanVariance(xs, w)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/param"
+
 	"github.com/tau-da/tau/internal/period"
 )
 
@@ -37,13 +39,13 @@ type Selection struct {
 	DipSample int `json:"dip_sample,omitempty"`
 }
 
-// ParseSelection reads the --pmps value: all, finalised or a list of ids.
+// ParseSelection reads a plan selection: all, finalised or a list of ids.
 func ParseSelection(s string) (Selection, error) {
 	switch s = strings.TrimSpace(s); s {
 	case "all", "finalised":
 		return Selection{Mode: s}, nil
 	case "":
-		return Selection{}, errors.New("--pmps: give all, finalised or a comma-separated list of plan ids")
+		return Selection{}, param.Errorf("pmps", "", "give all, finalised or a comma-separated list of plan ids")
 	}
 	var ids []string
 	for _, id := range strings.Split(s, ",") {
@@ -121,11 +123,11 @@ func ParseProjection(s string) (Projection, error) {
 	case strings.HasPrefix(s, "growth:"):
 		g, err := strconv.ParseFloat(strings.TrimPrefix(s, "growth:"), 64)
 		if err != nil || g <= -1 {
-			return Projection{}, fmt.Errorf("--projection %s: the growth must be a proportion above -1, such as growth:0.40 for +40%%", s)
+			return Projection{}, param.Errorf("projection", s, "the growth must be a proportion above -1, such as growth:0.40 for +40%%")
 		}
 		return Projection{Kind: "growth", Growth: g}, nil
 	}
-	return Projection{}, fmt.Errorf("--projection %s: use trend, level or growth:G (such as growth:0.40)", s)
+	return Projection{}, param.Errorf("projection", s, "use trend, level or growth:G (such as growth:0.40)")
 }
 
 // ErrSampleTooLarge is returned when a dip sample asks for more plans than
@@ -215,17 +217,17 @@ func NewDesign(plans []PlanRecord, extractEnd, dataFrom time.Time, p Params) (*D
 		}
 	case "ids":
 		if len(p.IDs) == 0 {
-			return nil, errors.New("evaluate: --pmps names no plan; give all, finalised or plan ids separated by commas")
+			return nil, fmt.Errorf("evaluate: %w", param.Errorf("pmps", "", "names no plan; give all, finalised or plan ids separated by commas"))
 		}
 		for _, id := range p.IDs {
 			r, ok := byID[id]
 			if !ok {
-				return nil, fmt.Errorf("evaluate: plan %s is not in the warehouse's pmps table; check the id (tau evaluate --pmps all lists the plans that can be evaluated)", id)
+				return nil, fmt.Errorf("evaluate: %w", param.Errorf("pmps", id, "no such plan in the warehouse's pmps table; check the id"))
 			}
 			chosen = append(chosen, r)
 		}
 	default:
-		return nil, fmt.Errorf("evaluate: --pmps %s: use all, finalised or plan ids", p.Mode)
+		return nil, fmt.Errorf("evaluate: %w", param.Errorf("pmps", p.Mode, "use all, finalised or plan ids"))
 	}
 	sort.Slice(chosen, func(i, j int) bool { return chosen[i].ID < chosen[j].ID })
 	var eligible []PlanWindows
@@ -248,18 +250,18 @@ func NewDesign(plans []PlanRecord, extractEnd, dataFrom time.Time, p Params) (*D
 	}
 	d.Eligible = len(eligible)
 	if len(eligible) == 0 {
-		msg := fmt.Sprintf("evaluate: no plan to evaluate: %d selected by --pmps %s", len(chosen), p.Mode)
+		msg := fmt.Sprintf("evaluate: no plan to evaluate: %d selected (%s)", len(chosen), p.Mode)
 		if !p.FinalisedFrom.IsZero() || !p.FinalisedTo.IsZero() {
 			msg += fmt.Sprintf(" between %s and %s", fmtDay(p.FinalisedFrom), fmtDay(p.FinalisedTo))
 		}
 		if len(d.Excluded) > 0 {
 			msg += fmt.Sprintf(", %d excluded (first: %s %s)", len(d.Excluded), d.Excluded[0].PMPID, d.Excluded[0].Reason)
 		}
-		return nil, errors.New(msg + "; widen the dates, shorten --followup or load a later extract")
+		return nil, errors.New(msg + "; widen the dates, shorten the follow-up window or load a later extract")
 	}
 	if p.DipSample > 0 {
 		if p.DipSample > len(eligible) {
-			return nil, fmt.Errorf("evaluate: a dip sample of %d was asked for but only %d plans are eligible; ask for %d or fewer, or widen --finalised-from/--finalised-to: %w", p.DipSample, len(eligible), len(eligible), ErrSampleTooLarge)
+			return nil, fmt.Errorf("evaluate: a dip sample of %d was asked for but only %d plans are eligible; ask for %d or fewer, or widen the finalised dates: %w", p.DipSample, len(eligible), len(eligible), ErrSampleTooLarge)
 		}
 		// A simple random sample without replacement: a seeded shuffle of
 		// the eligible plans in id order, the first N kept.
@@ -285,10 +287,10 @@ func (d *Design) unevaluable(w PlanWindows) string {
 	case w.Finalised.IsZero():
 		return "has no finalised date (status " + orDash(w.Status) + "), so its follow-up window cannot be placed; leave it out or wait until it is finalised"
 	case w.Followup.To.After(d.ExtractEnd.AddDate(0, 0, 1)):
-		return fmt.Sprintf("has a follow-up window running to %s, past the extract's end on %s; shorten --followup or load a later extract",
+		return fmt.Sprintf("has a follow-up window running to %s, past the extract's end on %s; shorten the follow-up window or load a later extract",
 			fmtDay(w.Followup.To.AddDate(0, 0, -1)), fmtDay(d.ExtractEnd))
 	case !d.DataFrom.IsZero() && w.Baseline.From.Before(d.DataFrom):
-		return fmt.Sprintf("has a baseline window starting %s, before the extract's first occurrence on %s; shorten --baseline",
+		return fmt.Sprintf("has a baseline window starting %s, before the extract's first occurrence on %s; shorten the baseline window",
 			fmtDay(w.Baseline.From), fmtDay(d.DataFrom))
 	}
 	return ""

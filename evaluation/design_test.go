@@ -90,9 +90,9 @@ func TestNewDesignErrors(t *testing.T) {
 		want string
 	}{
 		{"plan with no finalised date", Params{Selection: Selection{Mode: "ids", IDs: []string{"B"}}}, "plan B has no finalised date"},
-		{"follow-up past the extract", Params{Selection: Selection{Mode: "ids", IDs: []string{"C"}}}, "past the extract's end on 2024-12-31; shorten --followup"},
+		{"follow-up past the extract", Params{Selection: Selection{Mode: "ids", IDs: []string{"C"}}}, "past the extract's end on 2024-12-31; shorten the follow-up window"},
 		{"baseline before the data", Params{Selection: Selection{Mode: "ids", IDs: []string{"A"}}, Baseline: period.Years(2)}, "before the extract's first occurrence"},
-		{"unknown id", Params{Selection: Selection{Mode: "ids", IDs: []string{"Z"}}}, "plan Z is not in the warehouse"},
+		{"unknown id", Params{Selection: Selection{Mode: "ids", IDs: []string{"Z"}}}, "pmps Z: no such plan in the warehouse"},
 		{"empty selection", Params{Selection: Selection{Mode: "finalised", FinalisedFrom: day("2025-01-01")}}, "no plan to evaluate"},
 		{"sample larger than the eligible set", Params{Selection: Selection{Mode: "all", DipSample: 5}}, "a dip sample of 5 was asked for but only 1 plans are eligible"},
 	}

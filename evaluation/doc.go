@@ -5,7 +5,7 @@
 // conditional confidence interval, so the before and after windows can never
 // be compared as if they were the same length.
 //
-// This package is pure Go (statistics with gonum). The warehouse side (the
-// counts per plan, the comparison group, writing runs back) comes with the
-// evaluation command.
+// This package is pure Go (statistics with gonum); it may import
+// internal/period and internal/param. Its store, evaluation/evaldb, reads
+// the warehouse and writes runs back.
 package evaluation

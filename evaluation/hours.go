@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tau-da/tau/internal/param"
 )
 
 // HoursPreset is a named number of police hours per DA incident with its
@@ -31,10 +33,10 @@ func ParseHours(s, source string) (float64, string, error) {
 	}
 	h, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(h > 0) {
-		return 0, "", fmt.Errorf("--hours-per-incident %s: give a positive number of hours with --hours-source, or a preset: %s", s, PresetList())
+		return 0, "", param.Errorf("hours_per_incident", s, "give a positive number of hours with its source, or a preset: %s", PresetList())
 	}
 	if strings.TrimSpace(source) == "" {
-		return 0, "", fmt.Errorf("--hours-per-incident %s: say where the figure comes from with --hours-source (it is printed beside every hours figure)", s)
+		return 0, "", param.Errorf("hours_source", "", "say where the figure of %s hours per incident comes from (it is printed beside every hours figure)", s)
 	}
 	return h, source, nil
 }

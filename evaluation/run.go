@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tau-da/tau/internal/param"
+
 	"github.com/tau-da/tau/internal/period"
 )
 
@@ -167,10 +169,10 @@ const balancedSMD = 0.25
 func Evaluate(d *Design, data Data) (*Report, error) {
 	p := d.Params
 	if !(p.HoursPerIncident > 0) {
-		return nil, errors.New("evaluate: hours per incident has no default; give --hours-per-incident with its source, such as 3.35 (Kent, physical response to a DA incident) or a preset (tau evaluate --help lists them)")
+		return nil, fmt.Errorf("evaluate: %w", param.Errorf("hours_per_incident", "", "has no default; give it with its source, such as 3.35 (Kent, physical response to a DA incident), or a preset: %s", PresetList()))
 	}
 	if !(p.EngagedUplift > 0) {
-		return nil, errors.New("evaluate: --engaged-reporting-uplift must be above 0 (1 = engaged victims report as often as others)")
+		return nil, fmt.Errorf("evaluate: %w", param.Errorf("engaged_uplift", "", "must be above 0 (1 = engaged victims report as often as others)"))
 	}
 	rep := &Report{Excluded: d.Excluded, Warnings: []string{}}
 	if rep.Excluded == nil {

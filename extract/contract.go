@@ -73,6 +73,28 @@ type File struct {
 	Doc string
 }
 
+// Referenced reports whether a column of any file of the contract must
+// match this file's key (the loader keeps its keys for those checks).
+func Referenced(name string) bool {
+	for _, f := range Files {
+		for _, c := range f.Columns {
+			if c.Ref == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasRelationship reports whether the file's rows each name one
+// relationship: a victim and a perpetrator (the loader derives their
+// relationship_id).
+func (f File) HasRelationship() bool {
+	_, v := f.Column("victim_id")
+	_, p := f.Column("perpetrator_id")
+	return v && p
+}
+
 // Column returns the named column and whether the file has it.
 func (f File) Column(name string) (Column, bool) {
 	for _, c := range f.Columns {

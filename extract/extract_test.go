@@ -140,3 +140,24 @@ func FuzzNormaliseAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestDerivedRoles: which files are referenced and which name a
+// relationship follow from the contract.
+func TestDerivedRoles(t *testing.T) {
+	t.Parallel()
+	var referenced, relationships []string
+	for _, f := range Files {
+		if Referenced(f.Name) {
+			referenced = append(referenced, f.Name)
+		}
+		if f.HasRelationship() {
+			relationships = append(relationships, f.Name)
+		}
+	}
+	if got := strings.Join(referenced, ","); got != "persons,assessments,pmps" {
+		t.Errorf("referenced files %s", got)
+	}
+	if got := strings.Join(relationships, ","); got != "occurrences,assessments,pmps" {
+		t.Errorf("files naming a relationship %s", got)
+	}
+}

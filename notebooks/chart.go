@@ -27,7 +27,6 @@ type series struct {
 	name string
 	x    []float64
 	y    []float64
-	cat  []string // category labels (bar charts)
 }
 
 // ChartSVG draws a chart cell's result as SVG (gonum/plot) and returns it

@@ -165,8 +165,8 @@ func TestRenderErrors(t *testing.T) {
 		{"bad sql", "+++\ntitle = \"T\"\n+++\n```sql missing\nSELECT\n```\n", nil, "x.md:4: cell missing: sql: Catalog Error"},
 		{"unknown column", front + "```chart c\ndata = \"a\"\ntype = \"line\"\nx = \"nope\"\ny = [\"observed\"]\n```\n", nil, "x.md:9: cell c: x column \"nope\" is not in the result a"},
 		{"unknown inline result", front + "Value {{b.observed}}\n", nil, "x.md:9: {{b.observed}}: no sql cell named b"},
-		{"unknown param", front, map[string]string{"m": "2"}, "--param m: the notebook has no such parameter (it has: n)"},
-		{"param of the wrong type", front, map[string]string{"n": "two"}, "--param n=two: want a whole number"},
+		{"unknown param", front, map[string]string{"m": "2"}, "param m: the notebook has no such parameter (it has: n)"},
+		{"param of the wrong type", front, map[string]string{"n": "two"}, "param n=two: want a whole number"},
 		{"undeclared parameter", "+++\ntitle = \"T\"\n+++\n```sql a\nSELECT $x\n```\n", nil, "x.md:4: cell a: $x is not a parameter"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/internal/param"
+
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -104,25 +106,25 @@ func mergeParams(defaults map[string]any, over map[string]string) (map[string]an
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			return nil, fmt.Errorf("--param %s: the notebook has no such parameter (it has: %s)", k, strings.Join(names, ", "))
+			return nil, param.Errorf("param", k, "the notebook has no such parameter (it has: %s)", strings.Join(names, ", "))
 		}
 		switch def.(type) {
 		case int64:
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("--param %s=%s: want a whole number", k, s)
+				return nil, param.Errorf("param", k+"="+s, "want a whole number")
 			}
 			out[k] = n
 		case float64:
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, fmt.Errorf("--param %s=%s: want a number", k, s)
+				return nil, param.Errorf("param", k+"="+s, "want a number")
 			}
 			out[k] = f
 		case bool:
 			b, err := strconv.ParseBool(s)
 			if err != nil {
-				return nil, fmt.Errorf("--param %s=%s: want true or false", k, s)
+				return nil, param.Errorf("param", k+"="+s, "want true or false")
 			}
 			out[k] = b
 		default:

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed checks/*.sql scoring/*.sql warehouse/*.sql
+//go:embed checks/*.sql scoring/*.sql warehouse/*.sql app/*.sql evaluation/*.sql calibration/*.sql
 var files embed.FS
 
 // File is one embedded SQL file with its header.
@@ -73,24 +73,40 @@ func Parse(p string, text string) (File, error) {
 // Checks returns the data checks, sorted by name.
 func Checks() ([]File, error) { return dir("checks") }
 
-// Scoring returns the named scoring query (scoring/NAME.sql).
-func Scoring(name string) (File, error) {
-	b, err := files.ReadFile("scoring/" + name + ".sql")
+// Areas are the folders of queries, one per feature (checks are read with
+// Checks).
+var Areas = []string{"warehouse", "scoring", "evaluation", "calibration", "app"}
+
+// Get returns the named query of an area (AREA/NAME.sql).
+func Get(area, name string) (File, error) {
+	p := area + "/" + name + ".sql"
+	b, err := files.ReadFile(p)
 	if err != nil {
-		return File{}, fmt.Errorf("queries: no scoring query %q", name)
+		return File{}, fmt.Errorf("queries: no %s query %q", area, name)
 	}
-	return Parse("scoring/"+name+".sql", string(b))
+	return Parse(p, string(b))
 }
+
+// Must returns the SQL of the named query of an area. The files are
+// embedded and every one is parsed by the package's tests, so a missing or
+// malformed one is a programming error: it panics.
+func Must(area, name string) string {
+	f, err := Get(area, name)
+	if err != nil {
+		panic(err)
+	}
+	return f.SQL
+}
+
+// Scoring returns the named scoring query (scoring/NAME.sql).
+func Scoring(name string) (File, error) { return Get("scoring", name) }
 
 // Warehouse returns the named query that derives a warehouse table at load
 // (warehouse/NAME.sql).
-func Warehouse(name string) (File, error) {
-	b, err := files.ReadFile("warehouse/" + name + ".sql")
-	if err != nil {
-		return File{}, fmt.Errorf("queries: no warehouse query %q", name)
-	}
-	return Parse("warehouse/"+name+".sql", string(b))
-}
+func Warehouse(name string) (File, error) { return Get("warehouse", name) }
+
+// Area returns every query of an area, sorted by name.
+func Area(area string) ([]File, error) { return dir(area) }
 
 func dir(d string) ([]File, error) {
 	entries, err := fs.ReadDir(files, d)

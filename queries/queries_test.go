@@ -1,6 +1,9 @@
 package queries
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,11 +57,12 @@ func TestChecksHaveHeaders(t *testing.T) {
 	}
 }
 
-// TestScoringAndWarehouseHaveHeaders proves every scoring query and every
-// query that derives a warehouse table parses, with its header.
+// TestScoringAndWarehouseHaveHeaders proves every query of every area
+// parses, with its header, and that no folder of SQL files is left out of
+// the embedded areas.
 func TestScoringAndWarehouseHaveHeaders(t *testing.T) {
 	t.Parallel()
-	for _, d := range []string{"scoring", "warehouse"} {
+	for _, d := range Areas {
 		fs, err := dir(d)
 		if err != nil {
 			t.Fatalf("%s: %v", d, err)
@@ -75,4 +79,31 @@ func TestScoringAndWarehouseHaveHeaders(t *testing.T) {
 	if _, err := Warehouse("answer_sets"); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestEveryFolderEmbedded: each folder of .sql files beside the package is
+// an area (or checks), so none is left unembedded and unparsed.
+func TestEveryFolderEmbedded(t *testing.T) {
+	t.Parallel()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if sqls, _ := filepath.Glob(filepath.Join(e.Name(), "*.sql")); len(sqls) > 0 && e.Name() != "checks" && !slices.Contains(Areas, e.Name()) {
+			t.Errorf("folder %s holds SQL but is not in Areas", e.Name())
+		}
+	}
+	if got := Must("app", "list"); !strings.Contains(got, "scores_scores") {
+		t.Errorf("Must(app, list) = %q", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Must of a missing query did not panic")
+		}
+	}()
+	Must("app", "no_such_query")
 }

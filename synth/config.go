@@ -3,6 +3,8 @@ package synth
 import (
 	"fmt"
 	"time"
+
+	"github.com/tau-da/tau/internal/param"
 )
 
 // DefaultRelationships is the size of one force: about 20,000 relationships
@@ -50,10 +52,10 @@ func (c *Config) Defaults() {
 // Validate reports settings that cannot produce an extract.
 func (c Config) Validate() error {
 	if c.Relationships < 1 {
-		return fmt.Errorf("synth: --relationships must be at least 1, got %d", c.Relationships)
+		return fmt.Errorf("synth: %w", param.Errorf("relationships", fmt.Sprint(c.Relationships), "must be at least 1"))
 	}
 	if !c.From.Before(c.To) {
-		return fmt.Errorf("synth: --from %s must be before --to %s", c.From.Format("2006-01-02"), c.To.Format("2006-01-02"))
+		return fmt.Errorf("synth: %w", param.Errorf("from", c.From.Format("2006-01-02"), "must be before the end date %s", c.To.Format("2006-01-02")))
 	}
 	if c.To.Sub(c.From) < 90*24*time.Hour {
 		return fmt.Errorf("synth: the period %s to %s is shorter than 90 days; give at least a quarter", c.From.Format("2006-01-02"), c.To.Format("2006-01-02"))

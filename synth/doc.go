@@ -21,5 +21,6 @@
 //
 // Output is deterministic for a seed and streams to disk, so a national
 // extract (2,000,000 relationships) fits in a small, fixed amount of memory.
-// No real person is represented; every id and date is made up.
+// No real person is represented; every id and date is made up. It is pure
+// Go and may import extract and internal/param.
 package synth

@@ -226,7 +226,7 @@ func (g *generator) group(idx, nVictims int, bufs *buffers) {
 			if c.start >= g.months {
 				c.start = g.months - 1
 			}
-			c.end = minInt(c.start+3, g.months)
+			c.end = min(c.start+3, g.months)
 			c.lambda0, c.trajectory, c.growth = 1.2, "decay", -1.0
 			counters = append(counters, c)
 		}
@@ -282,7 +282,7 @@ func outcome(r rng) string {
 // traits draws a relationship's latent traits.
 func (g *generator) traits(d *dyad, r rng, serial bool) {
 	d.start = r.IntN(g.months)
-	d.end = minInt(g.months, d.start+6+r.IntN(72))
+	d.end = min(g.months, d.start+6+r.IntN(72))
 	d.cc = r.bernoulli(0.35 + 0.15*b2f(serial))
 	d.violence = r.bernoulli(0.4 + 0.2*b2f(d.cc))
 	d.sex = r.bernoulli(0.06 + 0.08*b2f(d.cc))
@@ -326,7 +326,7 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 	d.engaged = make([]bool, g.months+1)
 	// Background engagement unrelated to plans (4% of victims).
 	if !d.counter && r.bernoulli(0.04) {
-		s := d.start + r.IntN(maxInt(1, d.end-d.start))
+		s := d.start + r.IntN(max(1, d.end-d.start))
 		g.engage(d, r, bufs, s, "other")
 	}
 	var counts []int
@@ -636,18 +636,4 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func minInt(a, b int) int {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }

@@ -56,7 +56,7 @@ type RejectRateError struct {
 
 func (e *RejectRateError) Error() string {
 	return fmt.Sprintf("load %s: %.2f%% of rows rejected, over the limit of %.2f%%; the warehouse was not changed. "+
-		"See %s for each rejected row with its line and reason, fix the extract, or raise --max-reject-rate",
+		"see %s for each rejected row with its line and reason, and fix the extract",
 		e.File, 100*e.Rate, 100*e.Max, filepath.Join(e.FailedDir, "rejects.csv"))
 }
 
@@ -75,7 +75,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		opt.Threads = runtime.NumCPU()
 	}
 	if opt.Warehouse == "" {
-		return nil, errors.New("load: no warehouse folder; pass --warehouse DIR or set TAU_WAREHOUSE")
+		return nil, fmt.Errorf("load: %w", analytics.ErrNoFolder)
 	}
 	build, err := analytics.Begin(opt.Warehouse, start)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/tau-da/tau/queries"
 	"sort"
 	"sync"
 	"time"
@@ -84,16 +85,9 @@ func (s *Store) conn(ctx context.Context) (*sql.DB, error) {
 	return sess.DB, nil
 }
 
-// listSQL selects the latest snapshot's rows with their plan flag and
-// area; filters are bound parameters.
-const listSQL = `WITH s AS (SELECT * FROM scores_scores WHERE config_hash = $cfg AND as_of = $asof),
-pl AS (SELECT DISTINCT relationship_id FROM pmps)
-SELECT s."rank", s.relationship_id, s.victim_id, s.perpetrator_id, s.band, s.stage, s.total_score, s.cluster_score, s.harm_score,
-       s.recency_frequency_score, s.clusters, s.occurrences_90d, s.days_since_last_occurrence, s.pct_occurrences_last_90d, s.serial,
-       pl.relationship_id IS NOT NULL AS has_plan, coalesce(p.area, '') AS area, count(*) OVER () AS total
-FROM s LEFT JOIN pl USING (relationship_id) LEFT JOIN persons p ON p.person_id = s.victim_id
-WHERE ($band = '' OR s.band = $band) AND ($stage = 0 OR s.stage = $stage) AND ($cluster = '' OR list_contains(s.clusters, $cluster))
-  AND (NOT $serial OR s.serial) AND (NOT $noplan OR pl.relationship_id IS NULL) AND ($area = '' OR p.area = $area) AND ($rel = '' OR s.relationship_id = $rel)`
+// listSQL selects the latest snapshot's rows (queries/app/list.sql);
+// filters are bound parameters.
+var listSQL = queries.Must("app", "list")
 
 var listOrder = map[string]string{
 	"": `s."rank"`, "rank": `s."rank"`, "stage": `s.stage DESC, s."rank"`,
@@ -211,9 +205,7 @@ func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship,
 	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
 	// The snapshot keeps each item's source and the later answer a sticky
 	// yes is held against; the words come from the configuration.
-	err = each(ctx, db, `SELECT item, source_assessment_id, coalesce(source_relationship_id, ''), source_date, sticky,
-  from_other_relationship, coalesce(held_against_assessment_id, ''), coalesce(held_against_answer, ''), held_against_date
-FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof ORDER BY item`, snap, func(rs *sql.Rows) error {
+	err = each(ctx, db, queries.Must("app", "items"), snap, func(rs *sql.Rows) error {
 		var it app.Item
 		var held sql.NullTime
 		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
@@ -288,8 +280,7 @@ FROM scores_items WHERE relationship_id = $rel AND config = $cfg AND as_of = $as
 		return rel.Clusters[i].ID < rel.Clusters[j].ID
 	})
 	start := period.EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
-	err = each(ctx, db, `SELECT offence_id, offence_code, committed_at FROM offences WHERE offender_id = $perp AND committed_at >= $start AND committed_at <= $end
-ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", period.EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
+	err = each(ctx, db, queries.Must("app", "offences"), []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", period.EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
 		var o app.Offence
 		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
 			return err
@@ -305,12 +296,7 @@ ORDER BY committed_at`, []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Name
 	if err != nil {
 		return nil, err
 	}
-	err = each(ctx, db, `SELECT reported_at, 'incident', kind || coalesce(' ' || offence_code, '') FROM occurrences WHERE relationship_id = $rel
-UNION ALL SELECT completed_at, 'assessment', instrument || ', officer grade ' || coalesce(officer_grade, 'none') FROM assessments WHERE relationship_id = $rel
-UNION ALL SELECT as_of::TIMESTAMP, 'stage', 'stage ' || stage || ', band ' || band FROM scores_scores WHERE relationship_id = $rel AND config_hash = $cfg
-UNION ALL SELECT opened_at, 'plan', 'plan ' || pmp_id || ' opened' FROM pmps WHERE relationship_id = $rel
-UNION ALL SELECT finalised_at, 'plan', 'plan ' || pmp_id || ' finalised' FROM pmps WHERE relationship_id = $rel AND finalised_at IS NOT NULL
-ORDER BY 1, 2`, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
+	err = each(ctx, db, queries.Must("app", "events"), []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
 		var e app.Event
 		if err := rs.Scan(&e.At, &e.Lane, &e.Detail); err != nil {
 			return err
@@ -447,9 +433,7 @@ func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	var naive, did, lo, hi sql.NullFloat64
 	var warnings []any
 	var bw, fw string
-	err = db.QueryRowContext(ctx, `SELECT run_id, generated_at, projection, baseline_window, followup_window, hours_source, pmps, baseline_total, observed_total,
-  sms_level, expected_total, prevented, reduction_pct, hours_saved, hours_per_incident, naive_reduction_pct, did_reduction_pct, did_lower, did_upper, warnings
-FROM evaluations_runs ORDER BY generated_at DESC, run_id DESC LIMIT 1`).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
+	err = db.QueryRowContext(ctx, queries.Must("app", "evaluation")).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
 		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.ErrNotFound

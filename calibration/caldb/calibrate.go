@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tau-da/tau/queries"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,12 +132,12 @@ func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.C
 		opt.To = lastOK
 	}
 	if h := opt.Horizon.After(period.Day(opt.To)); h.After(end) {
-		return nil, nil, fmt.Errorf("calibrate: the %s outcome window after the last as-of date (%s) runs to %s, past the extract's end on %s; set --to on or before %s, or shorten --horizon",
+		return nil, nil, fmt.Errorf("calibrate: the %s outcome window after the last as-of date (%s) runs to %s, past the extract's end on %s; end the as-of dates on or before %s, or shorten the horizon",
 			opt.Horizon, opt.To.Format("2006-01-02"), h.Format("2006-01-02"), end.Format("2006-01-02"), lastOK.Format("2006-01-02"))
 	}
 	dates := CalibrationDates(opt.From, opt.To, opt.Every)
 	if len(dates) == 0 {
-		return nil, nil, fmt.Errorf("calibrate: no as-of date between %s and %s every %s; widen --from/--to", opt.From.Format("2006-01-02"), opt.To.Format("2006-01-02"), opt.Every)
+		return nil, nil, fmt.Errorf("calibrate: no as-of date between %s and %s every %s; widen the dates", opt.From.Format("2006-01-02"), opt.To.Format("2006-01-02"), opt.Every)
 	}
 	events, err := outcomeEvents(ctx, conn, cfg, opt)
 	if err != nil {
@@ -191,8 +192,7 @@ func outcomeEvents(ctx context.Context, conn *sql.Conn, cfg *scoring.Config, opt
 		for c := range serious {
 			codes = append(codes, c)
 		}
-		rows, err = conn.QueryContext(ctx, `SELECT victim_id || chr(31) || offender_id, committed_at FROM offences
-WHERE victim_id IS NOT NULL AND offence_code IN (SELECT unnest(string_split(?, ',')))`, strings.Join(codes, ","))
+		rows, err = conn.QueryContext(ctx, queries.Must("calibration", "serious_harm"), strings.Join(codes, ","))
 	}
 	if err != nil {
 		return nil, err

@@ -223,7 +223,7 @@ func TestCalibrateHorizonPastEnd(t *testing.T) {
 	_, wh := testwh.SyntheticForce(t)
 	opt := CalibrationOptions{To: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
 	_, err := Calibrate(context.Background(), testwh.Session(t, wh), testwh.Config(t), opt, "test", false)
-	if err == nil || !strings.Contains(err.Error(), "past the extract's end on 2025-12-31; set --to on or before 2024-12-31") {
+	if err == nil || !strings.Contains(err.Error(), "past the extract's end on 2025-12-31; end the as-of dates on or before 2024-12-31") {
 		t.Errorf("error %v", err)
 	}
 }

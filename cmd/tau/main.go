@@ -1,7 +1,10 @@
 // Command tau is the command-line interface of tau, a toolkit for police
 // domestic-abuse threat assessment: it loads a force's record extracts into a
-// validated warehouse, writes synthetic forces for tests and demos, and runs
-// data checks (later: scoring, evaluation, calibration and reports).
+// validated warehouse, checks it, scores and explains every relationship,
+// evaluates problem-management plans, calibrates the score's weights,
+// renders notebooks and reports, serves the assessors' app, and writes
+// synthetic forces for tests and demos. It is the only package that turns
+// errors into the hints a user sees (which flag or command to use).
 //
 // Run `tau --help` for the commands and `tau demo` for a first run on
 // synthetic data.
@@ -17,6 +20,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+
+	"github.com/tau-da/tau/analytics"
 
 	"github.com/spf13/cobra"
 )
@@ -141,6 +146,7 @@ all in one folder. Real extracts follow the contract in the README.`,
 		return &exitError{exitUsage, fmt.Errorf("%s: %w; see `%s --help`", c.CommandPath(), err, c.CommandPath())}
 	})
 	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd())
+	hintAll(root)
 	return root
 }
 
@@ -151,7 +157,7 @@ func warehouseFlag(c *cobra.Command, dst *string) {
 
 func requireWarehouse(dir string) error {
 	if dir == "" {
-		return &exitError{exitUsage, errors.New("no warehouse folder; pass --warehouse DIR or set TAU_WAREHOUSE")}
+		return &exitError{exitUsage, analytics.ErrNoFolder}
 	}
 	return nil
 }

@@ -84,6 +84,8 @@ func TestErrors(t *testing.T) {
 		{"bad rate", []string{"load", extract, "--warehouse", t.TempDir(), "--max-reject-rate", "2"}, nil, exitUsage, "not a share"},
 		{"check before load", []string{"check", "--warehouse", t.TempDir()}, nil, exitFailure, "run `tau load"},
 		{"bad synth dates", []string{"synth", "--out", t.TempDir(), "--from", "2025-01-01", "--to", "2024-01-01"}, nil, exitUsage, "must be before"},
+		{"parameter named by its flag", []string{"synth", "--out", t.TempDir(), "--relationships=-1"}, nil, exitUsage, "--relationships -1: must be at least 1"},
+		{"score before load", []string{"score", "--warehouse", filepath.Join(extract, "no-warehouse")}, nil, exitFailure, "run `tau load EXTRACT_DIR --warehouse " + filepath.Join(extract, "no-warehouse") + "` first"},
 		{"warehouse from env", []string{"load", extract}, map[string]string{"TAU_WAREHOUSE": t.TempDir()}, 0, ""},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/tau-da/tau/queries"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,10 @@ import (
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/scoring"
 )
+
+// ErrNoPlans is returned when the warehouse has no pmps table (the
+// extract had no pmps.csv).
+var ErrNoPlans = errors.New("the warehouse has no problem-management plans (the extract had no pmps.csv)")
 
 // EvaluationRun is an evaluation's report and where it was written.
 type EvaluationRun struct {
@@ -36,18 +42,15 @@ type EvaluationRun struct {
 func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, p evaluation.Params, toolVersion string, write bool) (*EvaluationRun, error) {
 	man, db, conn, dir := sess.Manifest, sess.DB, sess.Conn, sess.Warehouse().Dir()
 	have := map[string]bool{}
-	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables")
-	if err != nil {
-		return nil, err
+	for _, t := range []string{"pmps", "engagement"} {
+		ok, err := sess.HasTable(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate %s: %w", dir, err)
+		}
+		have[t] = ok
 	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		have[n] = true
-	}
-	rows.Close()
 	if !have["pmps"] {
-		return nil, fmt.Errorf("evaluate %s: the warehouse has no pmps table (the extract had no pmps.csv); load an extract with the plans", dir)
+		return nil, fmt.Errorf("evaluate %s: %w", dir, ErrNoPlans)
 	}
 	plans, err := readPlans(ctx, conn)
 	if err != nil {
@@ -106,8 +109,7 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 }
 
 func readPlans(ctx context.Context, conn *sql.Conn) ([]evaluation.PlanRecord, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT pmp_id, relationship_id, victim_id, perpetrator_id, opened_at, finalised_at, coalesce(status, '')
-FROM pmps ORDER BY pmp_id`)
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "plans"))
 	if err != nil {
 		return nil, err
 	}
@@ -168,12 +170,7 @@ func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engageme
 // opened (in either direction; zero if never): the comparison pool, from
 // which each plan takes those not yet planned at its opening.
 func readPool(ctx context.Context, conn *sql.Conn) ([]evaluation.Candidate, error) {
-	rows, err := conn.QueryContext(ctx, `WITH first_plan AS (
-  SELECT least(victim_id, perpetrator_id) AS a, greatest(victim_id, perpetrator_id) AS b, min(opened_at) AS opened_at
-  FROM pmps GROUP BY ALL)
-SELECT r.relationship_id, r.victim_id, r.perpetrator_id, f.opened_at FROM relationships r
-LEFT JOIN first_plan f ON f.a = least(r.victim_id, r.perpetrator_id) AND f.b = greatest(r.victim_id, r.perpetrator_id)
-ORDER BY r.relationship_id`)
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "pool"))
 	if err != nil {
 		return nil, err
 	}

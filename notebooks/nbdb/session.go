@@ -56,7 +56,10 @@ func (s *Session) Query(ctx context.Context, name, query string, args map[string
 	}
 	q := strings.TrimRight(strings.TrimSpace(query), ";")
 	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", duckdb.Ident(name), q), named...); err != nil {
-		return nil, fmt.Errorf("sql: %w%s", err, missingResultsHint(err))
+		if kind := missingResults(err); kind != "" {
+			return nil, &MissingResultsError{Kind: kind, Err: err}
+		}
+		return nil, fmt.Errorf("sql: %w", err)
 	}
 	rows, err := s.conn.QueryContext(ctx, "SELECT * FROM "+duckdb.Ident(name))
 	if err != nil {
@@ -91,19 +94,34 @@ func (s *Session) Query(ctx context.Context, name, query string, args map[string
 	return res, rows.Err()
 }
 
-// resultsCommands says which command writes each kind of results table.
-var resultsCommands = map[string]string{"scores_": "tau score", "evaluations_": "tau evaluate", "calibrations_": "tau calibrate"}
+// resultsKinds are the kinds of results table, by the prefix of their
+// names.
+var resultsKinds = []string{"scores", "evaluations", "calibrations"}
 
-// missingResultsHint turns "table calibrations_runs does not exist" into
-// what to run first.
-func missingResultsHint(err error) string {
+// MissingResultsError is a notebook query over results of a kind the
+// warehouse does not hold yet (no run of that kind was written).
+type MissingResultsError struct {
+	// Kind is scores, evaluations or calibrations.
+	Kind string
+	Err  error
+}
+
+func (e *MissingResultsError) Error() string {
+	return fmt.Sprintf("sql: the warehouse has no %s results yet: %v", e.Kind, e.Err)
+}
+
+func (e *MissingResultsError) Unwrap() error { return e.Err }
+
+// missingResults returns the kind of results a "table ... does not exist"
+// error names, or "".
+func missingResults(err error) string {
 	msg := err.Error()
 	if !strings.Contains(msg, "does not exist") {
 		return ""
 	}
-	for prefix, cmd := range resultsCommands {
-		if strings.Contains(msg, "name "+prefix) {
-			return fmt.Sprintf("; the warehouse has no %s results yet: run %s on it first", strings.TrimSuffix(prefix, "_"), cmd)
+	for _, kind := range resultsKinds {
+		if strings.Contains(msg, "name "+kind+"_") {
+			return kind
 		}
 	}
 	return ""

@@ -2,6 +2,7 @@ package scoredb
 
 import (
 	"context"
+	"github.com/tau-da/tau/queries"
 
 	"github.com/tau-da/tau/analytics"
 )
@@ -11,7 +12,6 @@ import (
 // assessments. It returns the number of groups.
 func ScoreReference(ctx context.Context, sess *analytics.Session) (int64, error) {
 	var n int64
-	err := sess.Conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT s.relationship_id, n.item, count(*) AS answers
-FROM answers n JOIN assessments s USING (assessment_id) GROUP BY ALL)`).Scan(&n)
+	err := sess.Conn.QueryRowContext(ctx, queries.Must("scoring", "reference")).Scan(&n)
 	return n, err
 }

@@ -125,7 +125,7 @@ func Explain(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, 
 		return nil, nil, err
 	}
 	if len(run.Scores) == 0 {
-		return nil, nil, fmt.Errorf("explain %s: %w: it has no occurrence or assessment in the %d years to %s; try an earlier --as-of",
+		return nil, nil, fmt.Errorf("explain %s: %w: it has no occurrence or assessment in the %d years to %s",
 			relationshipID, ErrNotInScope, cfg.Score.LookbackYears, asOf.Format("2006-01-02"))
 	}
 	return &run.Scores[0], run.Evidence[relationshipID], nil
@@ -134,8 +134,7 @@ func Explain(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, 
 // History returns a relationship's raw answers (mapped to canonical items)
 // and assessment dates, for the stage-over-time view of explain.
 func History(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, relationshipID string) ([]scoring.RawAnswer, error) {
-	rows, err := sess.Conn.QueryContext(ctx, `SELECT s.assessment_id, s.completed_at, s.instrument, n.item, n.answer
-FROM answers n JOIN assessments s USING (assessment_id) WHERE s.relationship_id = ? ORDER BY s.completed_at, s.assessment_id`, relationshipID)
+	rows, err := sess.Conn.QueryContext(ctx, queries.Must("scoring", "history"), relationshipID)
 	if err != nil {
 		return nil, err
 	}
@@ -353,8 +352,7 @@ func (sc *scorer) occurrenceDates(ev *scoring.Evidence, start time.Time) error {
 	if ev == nil {
 		return nil
 	}
-	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT reported_at FROM occurrences WHERE relationship_id = ?
-AND reported_at <= CAST(? AS TIMESTAMP) AND reported_at >= CAST(? AS TIMESTAMP) ORDER BY reported_at`, ev.RelationshipID, ts(sc.asOf), ts(start))
+	rows, err := sc.conn.QueryContext(sc.ctx, queries.Must("scoring", "occurrence_dates"), ev.RelationshipID, ts(sc.asOf), ts(start))
 	if err != nil {
 		return err
 	}
@@ -375,10 +373,7 @@ func (sc *scorer) offences(ev *scoring.Evidence, start time.Time) error {
 	if ev == nil {
 		return nil
 	}
-	rows, err := sc.conn.QueryContext(sc.ctx, `SELECT f.offence_id, f.offence_code, f.committed_at, coalesce(f.victim_id, ''), h.days
-FROM offences f LEFT JOIN harm h ON h.code = f.offence_code
-WHERE f.offender_id = ? AND f.committed_at <= CAST(? AS TIMESTAMP) AND f.committed_at >= CAST(? AS TIMESTAMP)
-ORDER BY f.committed_at, f.offence_id`, ev.PerpetratorID, ts(sc.asOf), ts(start))
+	rows, err := sc.conn.QueryContext(sc.ctx, queries.Must("scoring", "offences"), ev.PerpetratorID, ts(sc.asOf), ts(start))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,130 @@
+package load
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tau-da/tau/analytics"
+
+	"github.com/tau-da/tau/internal/duckdb"
+)
+
+// fixRejectLines fills in the line number of each rejected CSV record by
+// reading the file in Go (DuckDB numbers records, not lines; quoted line
+// breaks, blank lines and unreadable lines make the two differ).
+func (l *loader) fixRejectLines(srcs []*source) error {
+	for _, s := range srcs {
+		if s.format != "csv" {
+			continue
+		}
+		rows, err := l.conn.QueryContext(l.ctx, "SELECT DISTINCT record FROM rejects WHERE file = ? AND line IS NULL", displayName(s))
+		if err != nil {
+			return fmt.Errorf("load: locate rejects: %w", err)
+		}
+		want := map[int64]bool{}
+		for rows.Next() {
+			var r int64
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return fmt.Errorf("load: locate rejects: %w", err)
+			}
+			want[r] = true
+		}
+		rows.Close()
+		if len(want) == 0 {
+			continue
+		}
+		lines, err := csvLines(s.path, len(s.header), want)
+		if err != nil && len(lines) == 0 {
+			continue // records keep their record number; the line stays unknown
+		}
+		tmp := filepath.Join(l.build.Dir, ".lines-"+s.spec.Name+".csv")
+		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("load: locate rejects: %w", err)
+		}
+		w := bufio.NewWriter(f)
+		fmt.Fprintln(w, "record,line")
+		for r, ln := range lines {
+			fmt.Fprintf(w, "%d,%d\n", r, ln)
+		}
+		w.Flush()
+		f.Close()
+		err = l.exec(fmt.Sprintf(`UPDATE rejects SET line = m.line FROM read_csv(%s, columns = {'record': 'BIGINT', 'line': 'BIGINT'}, header = true, auto_detect = false) AS m
+WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`, duckdb.Quote(tmp), duckdb.Quote(displayName(s))))
+		os.Remove(tmp)
+		if err != nil {
+			return fmt.Errorf("load: locate rejects: %w", err)
+		}
+	}
+	return nil
+}
+
+// relationships writes one row per ordered (victim, perpetrator) pair seen in
+// occurrences, assessments or plans.
+func (l *loader) relationships() (int64, error) {
+	t := func(name string) string { return duckdb.Quote(l.build.TablePath(name)) }
+	// Each row is flagged by the file it came from as true or NULL and
+	// counted with count(flag): half the cost of summing 1s and 0s, which
+	// DuckDB adds up in 128 bits (measured on 12 million rows: 1.8 s
+	// against 3.4 s).
+	q := fmt.Sprintf(`SELECT relationship_id, any_value(victim_id) AS victim_id, any_value(perpetrator_id) AS perpetrator_id,
+  min(seen_at) AS first_seen, max(seen_at) AS last_seen,
+  count(o) AS occurrences, count(a) AS assessments, count(p) AS pmps
+FROM (
+  SELECT relationship_id, victim_id, perpetrator_id, reported_at AS seen_at, true AS o, NULL::BOOLEAN AS a, NULL::BOOLEAN AS p FROM read_parquet(%s)
+  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, completed_at, NULL, true, NULL FROM read_parquet(%s)
+  UNION ALL SELECT relationship_id, victim_id, perpetrator_id, opened_at, NULL, NULL, true FROM read_parquet(%s)
+) GROUP BY relationship_id ORDER BY relationship_id`, t("occurrences"), t("assessments"), t("pmps"))
+	if err := l.copyOut("relationships", q); err != nil {
+		return 0, err
+	}
+	return l.count("SELECT count(*) FROM read_parquet(" + t("relationships") + ")")
+}
+
+// writeManifest stores the manifest as two warehouse tables.
+func (l *loader) writeManifest(m *analytics.Manifest) error {
+	stmts := []string{
+		`CREATE OR REPLACE TEMP TABLE load_manifest (generation VARCHAR, extract_dir VARCHAR, extract_date TIMESTAMP, loaded_at TIMESTAMP,
+  tool_version VARCHAR, pseudonymised BOOLEAN, key_fingerprint VARCHAR, max_reject_rate DOUBLE, relationships BIGINT)`,
+		`CREATE OR REPLACE TEMP TABLE load_files (generation VARCHAR, file VARCHAR, path VARCHAR, format VARCHAR, wide BOOLEAN, sha256 VARCHAR,
+  bytes BIGINT, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, rows_duplicate BIGINT)`,
+	}
+	for _, s := range stmts {
+		if err := l.exec(s); err != nil {
+			return fmt.Errorf("load: write manifest: %w", err)
+		}
+	}
+	if err := l.exec("INSERT INTO load_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", m.Generation, m.ExtractDir, m.ExtractDate,
+		m.LoadedAt, m.ToolVersion, m.Pseudonymised, m.KeyFingerprint, m.MaxRejectRate, m.Relationships); err != nil {
+		return fmt.Errorf("load: write manifest: %w", err)
+	}
+	for _, f := range m.Files {
+		if err := l.exec("INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", m.Generation, f.Name, f.Path, f.Format, f.Wide,
+			f.SHA256, f.Bytes, f.Read, f.Loaded, f.Rejected, f.Duplicates); err != nil {
+			return fmt.Errorf("load: write manifest: %w", err)
+		}
+	}
+	if err := l.copyOut("load_manifest", "SELECT * FROM load_manifest"); err != nil {
+		return err
+	}
+	return l.copyOut("load_files", "SELECT * FROM load_files ORDER BY file")
+}
+
+// writeViews creates the generation's DuckDB database with one view per
+// Parquet table.
+func (l *loader) writeViews() error {
+	db := l.build.DatabasePath()
+	if err := l.exec("ATTACH " + duckdb.Quote(db) + " AS wh"); err != nil {
+		return fmt.Errorf("load: create %s: %w", db, err)
+	}
+	for _, t := range l.tables {
+		p := l.build.TablePath(t)
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE VIEW wh.main.%s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(t), duckdb.Quote(p))); err != nil {
+			return fmt.Errorf("load: create view %s: %w", t, err)
+		}
+	}
+	return l.exec("DETACH wh")
+}

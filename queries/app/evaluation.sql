@@ -1,0 +1,8 @@
+-- name: evaluation
+-- purpose: the latest evaluation run's summary for the app's evaluation page
+-- inputs: evaluations_runs
+-- outputs: one row: run_id, generated_at, projection, baseline_window, followup_window, hours_source, pmps, baseline_total, observed_total, sms_level, expected_total, prevented, reduction_pct, hours_saved, hours_per_incident, naive_reduction_pct, did_reduction_pct, did_lower, did_upper, warnings
+-- source: tau evaluate's runs table (evaluation/evaldb)
+SELECT run_id, generated_at, projection, baseline_window, followup_window, hours_source, pmps, baseline_total, observed_total,
+  sms_level, expected_total, prevented, reduction_pct, hours_saved, hours_per_incident, naive_reduction_pct, did_reduction_pct, did_lower, did_upper, warnings
+FROM evaluations_runs ORDER BY generated_at DESC, run_id DESC LIMIT 1

@@ -1,0 +1,1 @@
+DELETE FROM answers WHERE assessment_id = 'A2';

@@ -1,0 +1,1 @@
+DELETE FROM offences WHERE occurrence_id = 'O2';

@@ -1,0 +1,1 @@
+INSERT INTO pmps SELECT * FROM pmps WHERE pmp_id = 'M1';
