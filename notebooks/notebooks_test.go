@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,26 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./notebooks -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from what was rendered (run go test ./notebooks -update after checking the change):\n%s", path, got)
-	}
-}
 
 func example(t *testing.T) *Notebook {
 	t.Helper()
@@ -65,7 +47,7 @@ func TestParseGolden(t *testing.T) {
 			fmt.Fprintf(&b, "  spec %+v\n", c.Spec)
 		}
 	}
-	golden(t, filepath.Join("..", "testdata", "notebooks", "example", "parsed.txt"), b.String())
+	golden.Check(t, filepath.Join("..", "testdata", "notebooks", "example", "parsed.txt"), b.String())
 }
 
 func TestParseErrors(t *testing.T) {
@@ -143,7 +125,7 @@ func TestRenderGolden(t *testing.T) {
 	if got := f.args["plans"]; got["top"] != int64(10) || got["area"] != "north" {
 		t.Errorf("bound parameters %v, want top=10 (overridden, as a number) and area=north", got)
 	}
-	golden(t, filepath.Join("..", "testdata", "notebooks", "example", "main.html"), mainPart(html))
+	golden.Check(t, filepath.Join("..", "testdata", "notebooks", "example", "main.html"), mainPart(html))
 	for _, want := range []string{"<!DOCTYPE html>", "<title>Example</title>", "<dt>warehouse generation</dt><dd>g1</dd>", "<dt>parameters</dt><dd>area = north, top = 10</dd>", "@media print"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("page lacks %q", want)

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,8 +51,10 @@ func (l *loader) fixRejectLines(srcs []*source) error {
 		for r, ln := range lines {
 			fmt.Fprintf(w, "%d,%d\n", r, ln)
 		}
-		w.Flush()
-		f.Close()
+		if err := errors.Join(w.Flush(), f.Close()); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("load: locate rejects: %w", err)
+		}
 		err = l.exec(fmt.Sprintf(`UPDATE rejects SET line = m.line FROM read_csv(%s, columns = {'record': 'BIGINT', 'line': 'BIGINT'}, header = true, auto_detect = false) AS m
 WHERE rejects.file = %s AND rejects.record = m.record AND rejects.line IS NULL`, duckdb.Quote(tmp), duckdb.Quote(displayName(s))))
 		os.Remove(tmp)

@@ -100,7 +100,7 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 	}
 	run, err := scoreRun(ctx, sess, cfg, asOf, "", sink, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("score: %w", err)
 	}
 	if opt.Write {
 		started := time.Now()
@@ -122,7 +122,7 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 func Explain(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, relationshipID string) (*scoring.Score, *scoring.Evidence, error) {
 	run, err := evidenceRun(ctx, sess, cfg, asOf, relationshipID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("explain %s: %w", relationshipID, err)
 	}
 	if len(run.Scores) == 0 {
 		return nil, nil, fmt.Errorf("explain %s: %w: it has no occurrence or assessment in the %d years to %s",
@@ -172,7 +172,7 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	var err error
 	sc := &scorer{ctx: ctx, db: db, conn: conn, s: scoring.NewScorer(cfg), asOf: asOf}
 	if err := sc.prepare(cfg); err != nil {
-		return nil, fmt.Errorf("score: %w", err)
+		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	start := sc.s.LookbackStart(asOf)
 	step("prepare configuration tables")
@@ -341,7 +341,7 @@ func (sc *scorer) run(name, prefix string, asOf, start time.Time) error {
 		args = append(args, ts(start))
 	}
 	if _, err := sc.conn.ExecContext(sc.ctx, prefix+q.SQL, args...); err != nil {
-		return fmt.Errorf("score: query %s: %w", q.Path, err)
+		return fmt.Errorf("query %s: %w", q.Path, err)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func (sc *scorer) open(name string, start time.Time) (*cursor, error) {
 	}
 	rows, err := duckdb.Query(sc.ctx, sc.db, q.SQL, args...)
 	if err != nil {
-		return nil, fmt.Errorf("score: query %s: %w", q.Path, err)
+		return nil, fmt.Errorf("query %s: %w", q.Path, err)
 	}
 	c := &cursor{name: q.Path, rows: rows, t0: time.Now()}
 	err = c.next()
@@ -50,7 +50,7 @@ func (c *cursor) next() error {
 	c.ok = c.rows.Next()
 	if !c.ok {
 		if err := c.rows.Err(); err != nil {
-			return fmt.Errorf("score: query %s: %w", c.name, err)
+			return fmt.Errorf("query %s: %w", c.name, err)
 		}
 		if duckdb.Tracing {
 			fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(c.t0).Seconds()*1000, c.name, c.n)
@@ -95,7 +95,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 	folder := scoring.NewFolder(sc.s.Config())
 	var hasOthers bool
 	if err := sc.conn.QueryRowContext(sc.ctx, "SELECT count(*) > 0 FROM answer_sets WHERE other > 0").Scan(&hasOthers); err != nil {
-		return fmt.Errorf("score: read answer sets: %w", err)
+		return fmt.Errorf("read answer sets: %w", err)
 	}
 	names := []string{"relationship_base", "assessment_answers", "perpetrator_harm", "perpetrator_facts"}
 	if hasOthers {
