@@ -6,6 +6,6 @@
 // sets, and writes a new warehouse generation through analytics.Begin, made
 // current only when the whole load succeeded.
 //
-// It may import analytics, extract, queries and internal/duckdb; nothing
-// else of tau's.
+// It may import analytics, extract, queries, internal/duckdb and
+// internal/period; nothing else of tau's.
 package load

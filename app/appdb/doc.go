@@ -4,6 +4,5 @@
 // and turns them into the app's view models. It opens a new session when a
 // load switches the warehouse to a new generation.
 //
-// It may import analytics, app, scoring, internal/duckdb and
-// internal/period.
+// It may import analytics, app, scoring, queries and internal/period.
 package appdb

@@ -5,6 +5,6 @@
 // fairness table, runs package calibration and writes the run to the
 // warehouse's results.
 //
-// It may import analytics, calibration, scoring, scoring/scoredb and
-// internal/period.
+// It may import analytics, calibration, scoring, scoring/scoredb, queries
+// and internal/period.
 package caldb

@@ -4,6 +4,6 @@
 // and writes the run to the warehouse's results (runs, pmps, reporting,
 // matches and series tables).
 //
-// It may import analytics, evaluation, scoring, scoring/scoredb,
+// It may import analytics, evaluation, scoring, scoring/scoredb, queries,
 // internal/duckdb and internal/period.
 package evaldb
