@@ -315,3 +315,39 @@ func TestUsersFile(t *testing.T) {
 		t.Errorf("users file mode %v", fi.Mode().Perm())
 	}
 }
+
+// TestEvaluationHeadline: the evaluation page leads with the primary
+// estimate in words, and the unit's own arithmetic comes after it,
+// labelled, with a rise said as "more", never as a negative reduction.
+func TestEvaluationHeadline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.store.Eval = &app.Evaluation{RunID: "run-1", Generated: apptest.Day0, Plans: 19, Projection: "level", Windows: "3m / 3m",
+		Baseline: 141, Expected: 141, Observed: 160, ReductionPct: -13.5, HoursPerIncident: 3.35, HoursSource: "Kent", SMSLevel: 3,
+		Headline: app.Headline{Available: true, Change: "a reduction of 25%", Interval: "a reduction of 12% to 36%",
+			Sentence: "Against matched comparisons, the 19 plans were followed by an estimated reduction of 25% in reported incidents.",
+			Estimand: "the effect of the plans on reported incidents", Method: "difference in differences", Prevented: 27, PreventedLo: 13, PreventedHi: 39, Hours: 90, HoursLo: 44, HoursHi: 131}}
+	c := h.newClient()
+	h.login(c, "alice")
+	code, page := h.get(c, "/evaluation")
+	if code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	head, unit := strings.Index(page, "What the plans achieved"), strings.Index(page, "<h2>The unit's method")
+	if head < 0 || unit < 0 || head > unit {
+		t.Fatalf("the headline (at %d) must come before the unit's method (at %d):\n%s", head, unit, page)
+	}
+	for _, want := range []string{"a reduction of 25%", "interval: a reduction of 12% to 36%", "about 27 fewer", "between 13 and 39 fewer", "13.5% more"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "-13.5%") {
+		t.Error("a rise is shown as a negative reduction")
+	}
+	// The unit's figures are not in the headline's boxes.
+	boxes := page[head:unit]
+	if strings.Contains(boxes, "141") || strings.Contains(boxes, "160") {
+		t.Error("the unit's before/after counts appear among the headline figures")
+	}
+}

@@ -133,6 +133,19 @@ type Evaluation struct {
 	HoursPerIncident, NaivePct, DiDPct, DiDLo, DiDHi float64
 	HasComparison                                    bool
 	Warnings                                         []string
+	// Headline is the most defensible estimate, which the page leads with.
+	Headline Headline
+}
+
+// Headline is an evaluation's primary estimate as the page shows it: the
+// change and its interval in words, prevented incidents and police hours
+// with their intervals, what is estimated and how.
+type Headline struct {
+	Available                           bool
+	Change, Interval, Sentence          string
+	Estimand, Method                    string
+	Prevented, PreventedLo, PreventedHi float64
+	Hours, HoursLo, HoursHi             float64
 }
 
 // Store is the app's read-only view of the warehouse.

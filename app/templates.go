@@ -38,7 +38,34 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"num":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	"num": func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	// fewerCount says incidents prevented as they read right: "about 27
+	// fewer", "about 2 more" (never a negative number prevented).
+	"fewerCount": func(n float64) string {
+		if n < 0 {
+			return fmt.Sprintf("about %.0f more", -n)
+		}
+		return fmt.Sprintf("about %.0f fewer", n)
+	},
+	// rangeCount says an interval of incidents or hours prevented:
+	// "between 13 and 39 fewer", "from 14 more to 11 fewer".
+	"rangeCount": func(lo, hi float64) string {
+		switch {
+		case lo >= 0:
+			return fmt.Sprintf("between %.0f and %.0f fewer", lo, hi)
+		case hi <= 0:
+			return fmt.Sprintf("between %.0f and %.0f more", -hi, -lo)
+		}
+		return fmt.Sprintf("from %.0f more to %.0f fewer", -lo, hi)
+	},
+	// fewer says a reduction in percent as it reads right: "15.0% fewer",
+	// "15.0% more" (never a negative reduction).
+	"fewer": func(pct float64) string {
+		if pct < 0 {
+			return fmt.Sprintf("%.1f%% more", -pct)
+		}
+		return fmt.Sprintf("%.1f%% fewer", pct)
+	},
 	"join":     func(xs []string) string { return strings.Join(xs, " ") },
 	"eqs":      func(a, b string) bool { return a == b },
 	"eqi":      func(a, b int) bool { return a == b },
@@ -60,7 +87,7 @@ tr.red td:first-child{border-left:8px solid #b00020}tr.red{background:#fde8e8}tr
 form.filters{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin-bottom:1rem}form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .scroll{overflow-x:auto}.muted{color:#5a5a5a}.card{border:1px solid #ddd;padding:.6rem 1rem;margin:.6rem 0}
 .sections{display:flex;gap:1rem;flex-wrap:wrap}.sections div{border-left:4px solid #8a1c1c;padding:.3rem .8rem;background:#f7f5f5}
-.sections b{display:block;font-size:1.5rem}svg{max-width:100%;height:auto}
+.sections b{display:block;font-size:1.5rem}.sections small{display:block;color:#5a5a5a}svg{max-width:100%;height:auto}
 .warning{border-left:4px solid #b00020;padding:.4rem .8rem;background:#fde8e8}
 @media print{nav,.noprint{display:none}main{padding:0;max-width:none}body{font-size:10pt}.card,table,svg{break-inside:avoid}}
 </style></head><body>
@@ -146,11 +173,21 @@ form.filters{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin-bottom
 {{template "foot"}}{{end}}
 
 {{define "evaluation"}}{{template "head" .}}{{with .E}}<h1>Latest evaluation</h1>
-<p class="muted">Run {{.RunID}}, {{day .Generated}}: {{.Plans}} plans, windows {{.Windows}}, projection {{.Projection}}.</p>
-<div class="sections"><div>baseline<b>{{.Baseline}}</b></div><div>expected<b>{{num .Expected}}</b></div><div>observed<b>{{.Observed}}</b></div><div>reduction<b>{{num .ReductionPct}}%</b></div><div>hours saved<b>{{num .HoursSaved}}</b></div></div>
-<p>Hours at {{num .HoursPerIncident}} per incident ({{.HoursSource}}).</p>
-{{if .HasComparison}}<p>Naive before/after reduction {{num .NaivePct}}%; after the comparison group (difference in differences) {{num .DiDPct}}% (interval {{num .DiDLo}}% to {{num .DiDHi}}%).</p>{{end}}
+<p class="muted">Run {{.RunID}}, {{day .Generated}}: {{.Plans}} plans, windows {{.Windows}}.</p>
+<h2>What the plans achieved</h2>
+{{with .Headline}}{{if .Available}}<div class="sections headline"><div>reported incidents<b>{{.Change}}</b><small>interval: {{.Interval}}</small></div>
+<div>reported incidents than without the plans<b>{{fewerCount .Prevented}}</b><small>{{rangeCount .PreventedLo .PreventedHi}}</small></div>
+<div>police hours than without the plans<b>{{fewerCount .Hours}}</b><small>{{rangeCount .HoursLo .HoursHi}}</small></div></div>
+<p>{{.Sentence}}</p>
+<p class="muted">What is estimated: {{.Estimand}}. How: {{.Method}}.</p>
+{{else if .Sentence}}<p class="warning">{{.Sentence}}</p>{{else}}<p class="warning">This run was written before tau led with the comparison-group estimate; evaluate again to see it.</p>{{end}}{{end}}
 <p>Maryland Scientific Methods Scale level <strong>{{.SMSLevel}}</strong>.</p>
+<h2>The unit's method</h2>
+<p class="muted">The unit's own before/after arithmetic ({{.Projection}} projection): no comparison group, so plans opened after a peak show a fall on their own (regression to the mean). Shown for comparison with the unit's reports, not as the estimate.</p>
+<table><tbody><tr><th>incidents before (baseline)</th><td>{{.Baseline}}</td></tr><tr><th>expected after, by the projection</th><td>{{num .Expected}}</td></tr>
+<tr><th>observed after (follow-up)</th><td>{{.Observed}}</td></tr><tr><th>change against the projection</th><td>{{fewer .ReductionPct}}</td></tr>
+<tr><th>hours at {{.HoursPerIncident}} per incident ({{.HoursSource}})</th><td>{{num .HoursSaved}}</td></tr>
+{{if .HasComparison}}<tr><th>naive before/after, same plans</th><td>{{fewer .NaivePct}}</td></tr>{{end}}</tbody></table>
 {{range .Warnings}}<p class="warning">{{.}}</p>{{end}}{{end}}{{template "foot"}}{{end}}
 
 {{define "audit"}}{{template "head" .}}<h1>Audit log</h1>

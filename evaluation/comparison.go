@@ -21,11 +21,17 @@ type Unit struct {
 	// counts the 90 days before opening (inside the baseline).
 	Baseline, Recent, Followup int
 	BaselineDays, FollowupDays float64
-	// Engaged says the victim was engaged with an agency during follow-up.
-	Engaged bool
-	// PlannedLater marks a comparison whose couple got a plan during the
-	// follow-up window (its follow-up is cut there).
+	// Engaged says the victim was engaged with an agency during follow-up,
+	// and EngagedShare for what fraction of its days.
+	Engaged      bool
+	EngagedShare float64
+	// Key is the unit's occurrence key (Params.Key).
+	Key string
+	// PlannedLater marks a comparison whose couple got a plan of its own
+	// during the follow-up window, opened on PlanOpened (it stays a
+	// comparison; the censored sensitivity cuts its follow-up there).
 	PlannedLater bool
+	PlanOpened   time.Time
 }
 
 // Match pairs each treated unit with up to k comparison units from its own
@@ -106,6 +112,9 @@ func sd(us []Unit, f func(Unit) float64) float64 {
 // comparisons; 1 - Ratio is the reduction attributable to the plans under
 // the design's assumptions (parallel trends, comparable groups).
 type DiD struct {
+	// TreatedFollowup is the plans' follow-up incidents (adjusted for the
+	// reporting uplift), from which the prevented incidents follow.
+	TreatedFollowup float64 `json:"treated_followup"`
 	TreatedRatio    float64 `json:"treated_rate_ratio"`
 	ComparisonRatio float64 `json:"comparison_rate_ratio"`
 	Ratio           float64 `json:"ratio_of_ratios"`
@@ -140,7 +149,7 @@ func DifferenceInDifferences(treated []Unit, matches map[string][]Unit, uplift f
 	if tb == 0 || cb == 0 || te == 0 || tfe == 0 {
 		return DiD{}, errors.New("evaluation: no matched plans with baseline incidents; the comparison cannot be made")
 	}
-	d := DiD{TreatedRatio: (tf / tfe) / (tb / te), ComparisonRatio: (cf / cfe) / (cb / ce)}
+	d := DiD{TreatedFollowup: tf, TreatedRatio: (tf / tfe) / (tb / te), ComparisonRatio: (cf / cfe) / (cb / ce)}
 	if d.ComparisonRatio == 0 {
 		return d, errors.New("evaluation: the comparison group had no follow-up incidents; the ratio of ratios is undefined")
 	}
@@ -148,6 +157,11 @@ func DifferenceInDifferences(treated []Unit, matches map[string][]Unit, uplift f
 	d.Reduction = 1 - d.Ratio
 	return d, nil
 }
+
+// Prevented is the incidents the plans prevented under the estimate: the
+// plans' follow-up incidents had they fallen only as their comparisons did
+// (TreatedFollowup / Ratio), less those observed.
+func (d DiD) Prevented() float64 { return d.TreatedFollowup * (1/d.Ratio - 1) }
 
 // Balance is the standardised mean difference of a covariate between the
 // plans and their matched comparisons (Austin 2009: below 0.1 is usually

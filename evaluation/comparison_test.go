@@ -56,7 +56,7 @@ func TestDifferenceInDifferences(t *testing.T) {
 	// (not engaged), so the treated ratio halves to 0.1 and the ratio of
 	// ratios to 0.2.
 	engaged := []Unit{treated[0]}
-	engaged[0].Engaged = true
+	engaged[0].Engaged, engaged[0].EngagedShare = true, 1
 	d, err = DifferenceInDifferences(engaged, matches, 2)
 	if err != nil || math.Abs(d.Ratio-0.2) > 1e-12 {
 		t.Errorf("engaged DiD = %+v, %v; want ratio 0.2", d, err)

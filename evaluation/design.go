@@ -98,7 +98,9 @@ func (p *Params) Defaults() {
 		p.Followup = period.Months(3)
 	}
 	if p.Project.Kind == "" {
-		p.Project.Kind = "trend"
+		// The unit's method projects the baseline level: the trend
+		// carries a pre-plan spike forward (research notes, section 7).
+		p.Project.Kind = "level"
 	}
 	if p.EngagedUplift == 0 {
 		p.EngagedUplift = 1

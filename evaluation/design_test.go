@@ -249,7 +249,7 @@ func TestTrendFlatBaseline(t *testing.T) {
 		occ.Add("rA", time.Date(2024, time.Month(m), 20, 0, 0, 0, 0, time.UTC))
 	}
 	occ.Sort()
-	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Months(6), HoursPerIncident: 1, HoursSource: "test", Replicates: 200})
+	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), Params{Selection: Selection{Mode: "all"}, Baseline: period.Months(6), HoursPerIncident: 1, HoursSource: "test", Replicates: 200, Project: Projection{Kind: "trend"}})
 	if err != nil {
 		t.Fatal(err)
 	}

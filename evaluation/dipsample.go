@@ -104,9 +104,11 @@ type Plan struct {
 	Reduction      float64 `json:"-"`
 	ReductionPct   Number  `json:"reduction_pct"`
 	Category       string  `json:"category"`
-	// Engaged says the victim was engaged with an agency during follow-up;
-	// AdjustedObserved divides such a plan's count by the uplift.
+	// Engaged says the victim was engaged with an agency during follow-up,
+	// EngagedShare for what fraction of its days; AdjustedObserved takes the
+	// reporting uplift out of that part of the count (Adjust).
 	Engaged          bool     `json:"engaged"`
+	EngagedShare     float64  `json:"engaged_share"`
 	Agencies         []string `json:"engaged_agencies"`
 	AdjustedObserved float64  `json:"adjusted_observed"`
 }

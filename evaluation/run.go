@@ -99,19 +99,27 @@ type MatchRow struct {
 	Followup       int     `json:"followup_count"`
 	Engaged        bool    `json:"engaged"`
 	// PlannedLater says the comparison's couple got a plan of its own
-	// during the follow-up window: its follow-up is cut at that plan.
+	// during the follow-up window (it stays a comparison: intention to
+	// treat).
 	PlannedLater bool `json:"planned_later"`
 }
 
 // ComparisonResult is the comparison group and the difference in
 // differences.
 type ComparisonResult struct {
-	Method       string     `json:"method"`
-	Pool         int        `json:"pool"`
-	PerPlan      int        `json:"comparisons_per_plan"`
-	Matched      int        `json:"matched_plans"`
-	Unmatched    []string   `json:"unmatched_pmps"`
-	PlannedLater int        `json:"comparisons_planned_later"`
+	Method       string   `json:"method"`
+	Pool         int      `json:"pool"`
+	PerPlan      int      `json:"comparisons_per_plan"`
+	Matched      int      `json:"matched_plans"`
+	Unmatched    []string `json:"unmatched_pmps"`
+	PlannedLater int      `json:"comparisons_planned_later"`
+	// CensoredReduction is the sensitivity with each comparison's
+	// follow-up cut at a plan of its own (percent; NaN if undefined).
+	CensoredReduction Number `json:"censored_did_reduction_pct"`
+	// Prevented is the incidents the plans prevented under the difference
+	// in differences, with its bootstrap interval.
+	Prevented    Interval   `json:"prevented"`
+	Reuse        Reuse      `json:"reuse"`
 	Naive        float64    `json:"naive_reduction_pct"`
 	DiD          DiD        `json:"difference_in_differences"`
 	DiDReduction Interval   `json:"did_reduction_pct"`
@@ -123,6 +131,9 @@ type ComparisonResult struct {
 // Report is an evaluation run's results: the JSON contract of tau evaluate
 // and the rows of its warehouse tables.
 type Report struct {
+	// Headline is the most defensible estimate, which every output leads
+	// with; the rest is the unit's method and the sensitivities.
+	Headline    Headline          `json:"headline"`
 	Parameters  Parameters        `json:"parameters"`
 	PMPs        []Plan            `json:"pmps"`
 	Summary     Summary           `json:"summary"`
@@ -183,7 +194,7 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 		rep.Parameters.SampleIDs = []string{}
 	}
 	plans := make([]Plan, len(d.Plans))
-	engaged := make([]bool, len(d.Plans))
+	shares := make([]float64, len(d.Plans))
 	for i, w := range d.Plans {
 		pl := Plan{ID: w.ID, RelationshipID: w.RelationshipID, Opened: fmtDay(w.Opened), Finalised: fmtDay(w.Finalised),
 			BaselineWindow: w.Baseline, FollowupWindow: w.Followup,
@@ -191,14 +202,12 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 			BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
 		pl.Agencies = data.Engagements.During(w.VictimID, w.Followup)
 		pl.Engaged = len(pl.Agencies) > 0
-		engaged[i] = pl.Engaged
+		pl.EngagedShare = data.Engagements.Share(w.VictimID, w.Followup)
+		shares[i] = pl.EngagedShare
 		if pl.Agencies == nil {
 			pl.Agencies = []string{}
 		}
-		pl.AdjustedObserved = float64(pl.Observed)
-		if pl.Engaged {
-			pl.AdjustedObserved /= p.EngagedUplift
-		}
+		pl.AdjustedObserved = Adjust(float64(pl.Observed), pl.EngagedShare, p.EngagedUplift)
 		plans[i] = pl
 	}
 	if err := rep.project(d, data, plans); err != nil {
@@ -218,13 +227,13 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 	if err := rep.uncertainty(d); err != nil {
 		return nil, err
 	}
-	rep.Reporting = Reporting{Rows: ReportingSensitivity(rep.PMPs, engaged, reportingUplifts)}
-	for _, e := range engaged {
-		if e {
+	rep.Reporting = Reporting{Rows: ReportingSensitivity(rep.PMPs, shares, reportingUplifts)}
+	for _, pl := range rep.PMPs {
+		if pl.Engaged {
 			rep.Reporting.EngagedPlans++
 		}
 	}
-	if t := TippingUplift(rep.PMPs, engaged); !math.IsNaN(t) {
+	if t := TippingUplift(rep.PMPs, shares); !math.IsNaN(t) {
 		rep.Reporting.TippingUplift = &t
 	}
 	comparable := false
@@ -240,6 +249,7 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 			}
 		}
 	}
+	rep.Headline = headline(p, len(rep.PMPs), rep.Comparison)
 	var warning string
 	rep.SMSLevel, warning = SMSLevel(comparable)
 	if warning != "" {
@@ -387,26 +397,25 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 		// The plan's unit goes by the plan's id: its pool and matches are
 		// keyed by plan.
 		t := d.unit(data, w, w.ID, w.VictimID, w.Key, own)
-		t.Followup, t.Engaged = plans[i].Observed, plans[i].Engaged
+		t.Followup, t.Engaged, t.EngagedShare = plans[i].Observed, plans[i].Engaged, plans[i].EngagedShare
 		treated = append(treated, t)
 		for _, c := range shortlist[w.ID] {
 			sc, ok := scores[c.RelationshipID]
 			if !ok {
 				continue
 			}
+			// Eligibility is decided at the plan's opening from what was
+			// known then (risk-set matching; Li, Propert and Rosenbaum
+			// 2001, JASA 96: 870-882): a relationship not yet planned
+			// stays a comparison over the whole follow-up even if it gets
+			// a plan of its own later (intention to treat); its later plan
+			// is recorded, and its follow-up cut there for the censored
+			// sensitivity.
 			key := p.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
 			u := d.unit(data, w, c.RelationshipID, c.VictimID, key, sc)
 			u.PlannedLater = !c.PlanOpened.IsZero() && c.PlanOpened.Before(w.Followup.To)
 			if u.PlannedLater {
-				// Censored at its own plan: only its time without a plan
-				// counts. One planned before the follow-up begins has no
-				// such time and cannot stand for this plan.
-				end := period.Day(c.PlanOpened)
-				if !end.After(w.Followup.From) {
-					continue
-				}
-				f := Span{From: w.Followup.From, To: end}
-				u.Followup, u.FollowupDays = data.Occurrences.Count(key, f), f.Days()
+				u.PlanOpened = period.Day(c.PlanOpened)
 			}
 			pools[w.ID] = append(pools[w.ID], u)
 		}
@@ -419,11 +428,12 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	censored := censor(d, data, matches)
 	c := &ComparisonResult{
 		Method: fmt.Sprintf("each plan matched with replacement to up to %d relationships without a plan at its opening: same band, nearest on baseline count, "+
 			"count in the %d days before opening and score, all as at the end of the month before the plan opened (shortlist of %d nearest on the counts); "+
-			"risk-set matching: relationships not yet planned at the plan's opening, their follow-up cut where a plan of their own begins; "+
-			"difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
+			"risk-set matching on what was known at the opening (Li, Propert and Rosenbaum 2001): a comparison that gets a plan of its own later stays a comparison "+
+			"over the whole follow-up (intention to treat); difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
 		Pool: len(data.Pool), PerPlan: p.ComparisonsPerPlan, Matched: len(treated) - len(unmatched), Unmatched: unmatched, DiD: did,
 		Balance: BalanceTable(treated, matches),
 	}
@@ -433,11 +443,18 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	// The naive before/after is the plans' own rate ratio over the same
 	// matched plans, which the difference in differences already holds.
 	c.Naive = 100 * (1 - did.TreatedRatio)
-	iv, err := BootstrapDiD(treated, matches, p.EngagedUplift, p.Replicates, p.Level, p.Seed)
+	iv, prevented, err := BootstrapDiD(treated, matches, p.EngagedUplift, p.Replicates, p.Level, p.Seed)
 	if err != nil {
 		return nil, err
 	}
+	c.Prevented = prevented
 	c.DiDReduction = Interval{Estimate: 100 * did.Reduction, Lower: 100 * iv.Lower, Upper: 100 * iv.Upper, Level: iv.Level}
+	if cd, err := DifferenceInDifferences(treated, censored, p.EngagedUplift); err == nil {
+		c.CensoredReduction = Number(100 * cd.Reduction)
+	} else {
+		c.CensoredReduction = Number(math.NaN())
+	}
+	c.Reuse = reuse(matches)
 	c.Comparable = len(unmatched) == 0
 	for _, b := range c.Balance {
 		if math.Abs(b.SMD) > balancedSMD {
@@ -456,11 +473,75 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	return c, nil
 }
 
+// censor returns the matches with each comparison that got a plan of its
+// own during the follow-up cut at that plan (only its time without a plan
+// counts; one planned before the follow-up began drops out): the censored
+// sensitivity beside the intention-to-treat primary.
+func censor(d *Design, data Data, matches map[string][]Unit) map[string][]Unit {
+	windows := map[string]PlanWindows{}
+	for _, w := range d.Plans {
+		windows[w.ID] = w
+	}
+	out := make(map[string][]Unit, len(matches))
+	for id, ms := range matches {
+		w := windows[id]
+		for _, u := range ms {
+			if u.PlannedLater {
+				if !u.PlanOpened.After(w.Followup.From) {
+					continue
+				}
+				f := Span{From: w.Followup.From, To: u.PlanOpened}
+				u.Followup, u.FollowupDays = data.Occurrences.Count(u.Key, f), f.Days()
+			}
+			out[id] = append(out[id], u)
+		}
+	}
+	return out
+}
+
+// Reuse says how often matching with replacement used the same
+// comparison for more than one plan.
+type Reuse struct {
+	// Matches is the number of (plan, comparison) pairs and Distinct the
+	// number of different comparisons among them.
+	Matches  int `json:"matches"`
+	Distinct int `json:"distinct_comparisons"`
+	// Reused is the share of matches whose comparison serves another plan
+	// too; Max the most plans one comparison serves.
+	Reused float64 `json:"reused_share"`
+	Max    int     `json:"max_plans_per_comparison"`
+}
+
+// reuse counts the reuse of comparisons across plans.
+func reuse(matches map[string][]Unit) Reuse {
+	n := map[string]int{}
+	var r Reuse
+	for _, ms := range matches {
+		for _, u := range ms {
+			n[u.ID]++
+			r.Matches++
+		}
+	}
+	r.Distinct = len(n)
+	reused := 0
+	for _, k := range n {
+		r.Max = max(r.Max, k)
+		if k > 1 {
+			reused += k
+		}
+	}
+	if r.Matches > 0 {
+		r.Reused = float64(reused) / float64(r.Matches)
+	}
+	return r
+}
+
 // unit counts a relationship over a plan's windows.
 func (d *Design) unit(data Data, w PlanWindows, id, victim, key string, sc Scored) Unit {
-	return Unit{ID: id, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
+	return Unit{ID: id, Key: key, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
 		Baseline: data.Occurrences.Count(key, w.Baseline), Recent: data.Occurrences.Count(key, w.Recent),
 		Followup: data.Occurrences.Count(key, w.Followup), Engaged: len(data.Engagements.During(victim, w.Followup)) > 0,
+		EngagedShare: data.Engagements.Share(victim, w.Followup),
 		BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
 }
 
@@ -520,11 +601,10 @@ func absInt(x int) int {
 	return x
 }
 
+// adjusted is a unit's follow-up count with the reporting uplift taken
+// out pro rata (Adjust).
 func adjusted(u Unit, uplift float64) float64 {
-	if u.Engaged {
-		return float64(u.Followup) / uplift
-	}
-	return float64(u.Followup)
+	return Adjust(float64(u.Followup), u.EngagedShare, uplift)
 }
 
 // pct turns a reduction into a percentage (NaN stays NaN).

@@ -8,10 +8,12 @@ import (
 	"text/tabwriter"
 )
 
-// WriteText writes the report as the short table a person reads at a
-// glance: the plans (up to maxPlans rows), the totals with their
-// uncertainty, hours across a range, the reporting sensitivity, the
-// comparison, the design's level and every warning.
+// WriteText writes the report as a person reads it at a glance: the
+// headline (the most defensible estimate, in words) first, then the
+// comparison it comes from, then the unit's own method, labelled (the
+// plans, up to maxPlans rows, the totals with their uncertainty, hours
+// across a range), the reporting sensitivity, the design's level and every
+// warning.
 func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	p := r.Parameters
 	s := r.Summary
@@ -20,7 +22,7 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	if p.Mode == "ids" {
 		sel = strings.Join(p.IDs, ",")
 	}
-	fmt.Fprintf(&b, "evaluation of %d plans (--pmps %s", s.Plans, sel)
+	fmt.Fprintf(&b, "evaluation of %d plans (selection: %s", s.Plans, sel)
 	if p.DipSample > 0 {
 		fmt.Fprintf(&b, ", dip sample of %d from %d eligible, seed %d", p.DipSample, p.Eligible, p.Seed)
 	}
@@ -29,13 +31,21 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		fmt.Fprintf(&b, "plans drawn: %s\n", strings.Join(p.SampleIDs, ", "))
 	}
 	fmt.Fprintf(&b, "windows: baseline %s before opening, follow-up %s after finalisation; extract ends %s\n", p.Baseline, p.Followup, p.ExtractEnd)
+	h := r.Headline
+	b.WriteString("\nWHAT THE PLANS ACHIEVED (the primary estimate)\n")
+	fmt.Fprintf(&b, "  %s\n", h.Sentence)
+	fmt.Fprintf(&b, "  estimand: %s\n  method: %s\n", h.Estimand, h.Method)
+	if c := r.Comparison; c != nil {
+		writeComparison(&b, c, s.Plans)
+	}
+	b.WriteString("\nTHE UNIT'S METHOD (its own before/after arithmetic: no comparison group, so not the estimate above)\n")
 	fmt.Fprintf(&b, "projection: %s\n", s.Projection)
 	if r.Trend != nil {
 		fmt.Fprintf(&b, "  fitted common slope %+.3f per month (SE %.3f) over %d baseline months\n", r.Trend.Slope, r.Trend.SlopeSE, r.Trend.Months)
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "plan\tbaseline\texpected\tobserved\treduction\tcategory\tengaged\t")
+	fmt.Fprintln(tw, "plan\tbaseline\texpected\tobserved\tchange\tcategory\tengaged\t")
 	for i, pl := range r.PMPs {
 		if maxPlans > 0 && i >= maxPlans {
 			fmt.Fprintf(tw, "... %d more\t\t\t\t\t\t\t\n", len(r.PMPs)-maxPlans)
@@ -45,9 +55,9 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		if pl.Engaged {
 			eng = strings.Join(pl.Agencies, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t\n", pl.ID, pl.Baseline, pl.Expected, pl.Observed, fmtPct(float64(pl.ReductionPct)), pl.Category, eng)
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%s\t%s\t%s\t\n", pl.ID, pl.Baseline, pl.Expected, pl.Observed, fmtChange(float64(pl.ReductionPct)), pl.Category, eng)
 	}
-	fmt.Fprintf(tw, "total\t%d\t%.1f\t%d\t%s\t\t\t\n", s.BaselineTotal, s.ExpectedTotal, s.ObservedTotal, fmtPct(float64(s.ReductionPct)))
+	fmt.Fprintf(tw, "total\t%d\t%.1f\t%d\t%s\t\t\t\n", s.BaselineTotal, s.ExpectedTotal, s.ObservedTotal, fmtChange(float64(s.ReductionPct)))
 	tw.Flush()
 	var cats []string
 	for _, c := range Categories {
@@ -64,34 +74,22 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	}
 	fmt.Fprintf(&b, "  across 2-12 h per incident: %s\n", strings.Join(hr, ", "))
 	if rr := s.RateRatio; rr != nil {
-		fmt.Fprintf(&b, "rate ratio, follow-up over baseline per day: %.3f (%.0f%% exact CI %.3f to %.3f, p = %.2g)\n", rr.Ratio, 100*rr.Level, rr.Lower, rr.Upper, rr.P)
+		fmt.Fprintf(&b, "rate ratio, follow-up over baseline per day: %.3f (%.0f%% exact interval %.3f to %.3f, which assumes Poisson counts)\n", rr.Ratio, 100*rr.Level, rr.Lower, rr.Upper)
 	}
 	rep := r.Reporting
-	fmt.Fprintf(&b, "\nengaged victims (an agency during follow-up): %d of %d plans; their counts divided by the reporting uplift:\n", rep.EngagedPlans, s.Plans)
+	fmt.Fprintf(&b, "\nengaged victims (an agency during follow-up): %d of %d plans; the reporting uplift taken out of the engaged part of each follow-up:\n", rep.EngagedPlans, s.Plans)
 	var rows []string
 	for _, row := range rep.Rows {
-		rows = append(rows, fmt.Sprintf("%g: %s", row.Uplift, fmtPct(float64(row.ReductionPct))))
+		rows = append(rows, fmt.Sprintf("%g: %s", row.Uplift, fmtChange(float64(row.ReductionPct))))
 	}
-	fmt.Fprintf(&b, "  reduction at uplift %s\n", strings.Join(rows, ", "))
+	fmt.Fprintf(&b, "  against the projection, at uplift %s\n", strings.Join(rows, ", "))
 	if rep.TippingUplift != nil {
 		fmt.Fprintf(&b, "  tipping point: the reduction disappears only if engaged victims reported %.2f times as often as others\n", *rep.TippingUplift)
 	} else {
 		fmt.Fprintf(&b, "  tipping point: none (no engaged victim had a follow-up incident, or there is no reduction to erase)\n")
 	}
 	if s.EngagedUplift != 1 {
-		fmt.Fprintf(&b, "  at the uplift given (%g): %.1f observed after adjustment, reduction %s\n", s.EngagedUplift, s.AdjustedObserved, fmtPct(float64(s.AdjustedReductionPct)))
-	}
-	if c := r.Comparison; c != nil {
-		fmt.Fprintf(&b, "\ncomparison group (against regression to the mean): %d of %d plans matched, %d comparisons each, pool %d\n", c.Matched, s.Plans, c.PerPlan, c.Pool)
-		fmt.Fprintf(&b, "  comparisons: relationships not yet planned when the plan opened (%d of the matches got a plan during follow-up and count only until it)\n", c.PlannedLater)
-		fmt.Fprintf(&b, "  naive before/after reduction (rates per day): %.0f%%\n", c.Naive)
-		fmt.Fprintf(&b, "  comparisons' own change: rate ratio %.3f (they fell too, without a plan)\n", c.DiD.ComparisonRatio)
-		fmt.Fprintf(&b, "  difference in differences: %.0f%% reduction (%.0f%% bootstrap %.0f%% to %.0f%%)\n", c.DiDReduction.Estimate, 100*c.DiDReduction.Level, c.DiDReduction.Lower, c.DiDReduction.Upper)
-		var bal []string
-		for _, x := range c.Balance {
-			bal = append(bal, fmt.Sprintf("%s %.2f vs %.2f (SMD %+.2f)", x.Covariate, x.TreatedMean, x.ComparisonMean, x.SMD))
-		}
-		fmt.Fprintf(&b, "  balance, plans vs comparisons: %s\n", strings.Join(bal, "; "))
+		fmt.Fprintf(&b, "  at the uplift given (%g): %.1f observed after adjustment, %s against the projection\n", s.EngagedUplift, s.AdjustedObserved, fmtChange(float64(s.AdjustedReductionPct)))
 	}
 	fmt.Fprintf(&b, "\nMaryland Scientific Methods Scale level: %d\n", r.SMSLevel)
 	if len(r.Warnings) > 0 {
@@ -104,9 +102,31 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	return err
 }
 
-func fmtPct(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "n/a"
+// writeComparison writes the comparison the headline comes from, with its
+// sensitivities.
+func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
+	fmt.Fprintf(b, "  comparison group (against regression to the mean): %d of %d plans matched, up to %d comparisons each, pool %d\n", c.Matched, plans, c.PerPlan, c.Pool)
+	fmt.Fprintf(b, "    comparisons: relationships not yet planned when the plan opened; %d of the matches got a plan of their own during follow-up and stay comparisons (intention to treat)\n", c.PlannedLater)
+	fmt.Fprintf(b, "    %d matches use %d different relationships; %.0f%% of matches share their comparison with another plan (at most %d plans to one)\n",
+		c.Reuse.Matches, c.Reuse.Distinct, 100*c.Reuse.Reused, c.Reuse.Max)
+	fmt.Fprintf(b, "    comparisons' own change: rate ratio %.3f (they changed too, without a plan)\n", c.DiD.ComparisonRatio)
+	fmt.Fprintf(b, "    sensitivity, comparisons cut at a plan of their own: %s\n", ChangeWords(float64(c.CensoredReduction)/100))
+	fmt.Fprintf(b, "    the naive before/after over the same plans (no comparison): %s\n", ChangeWords(c.Naive/100))
+	var bal []string
+	for _, x := range c.Balance {
+		bal = append(bal, fmt.Sprintf("%s %.2f vs %.2f (SMD %+.2f)", x.Covariate, x.TreatedMean, x.ComparisonMean, x.SMD))
 	}
-	return fmt.Sprintf("%.0f%%", x)
+	fmt.Fprintf(b, "    balance, plans vs comparisons: %s\n", strings.Join(bal, "; "))
+}
+
+// fmtChange writes a reduction in percent as it reads right: "30% fewer",
+// "429% more".
+func fmtChange(x float64) string {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "n/a"
+	case x < 0:
+		return fmt.Sprintf("%.0f%% more", -x)
+	}
+	return fmt.Sprintf("%.0f%% fewer", x)
 }

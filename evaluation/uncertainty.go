@@ -68,53 +68,75 @@ type ReportingRow struct {
 	ReductionPct     Number  `json:"reduction_pct"`
 }
 
-// ReportingSensitivity adjusts the observed follow-up counts of plans whose
-// victim was engaged with an agency during follow-up, dividing them by each
-// uplift (engaged victims report more, so their counts overstate what
-// happened; an uplift below 1 means they reported less), and recomputes the
-// totals. engaged[i] says whether plans[i]'s victim was engaged.
-func ReportingSensitivity(plans []Plan, engaged []bool, uplifts []float64) []ReportingRow {
-	expected, plain, eng := engagementTotals(plans, engaged)
+// Adjust returns a follow-up count with the reporting uplift taken out of
+// the part of the follow-up in which the victim was engaged (share, 0 to
+// 1): engaged victims report uplift times as often, so the count is divided
+// by the follow-up's mean reporting factor, 1 - share + share*uplift (pro
+// rata by days; an uplift below 1 means engaged victims reported less).
+func Adjust(count, share, uplift float64) float64 { return count / (1 - share + share*uplift) }
+
+// ReportingSensitivity adjusts the observed follow-up counts by each
+// uplift, pro rata by the engaged share of each plan's follow-up
+// (shares[i] is plans[i]'s), and recomputes the totals.
+func ReportingSensitivity(plans []Plan, shares []float64, uplifts []float64) []ReportingRow {
+	expected := 0.0
+	for _, p := range plans {
+		expected += p.Expected
+	}
 	out := make([]ReportingRow, len(uplifts))
 	for i, u := range uplifts {
-		obs := plain + eng/u
+		obs := adjustedTotal(plans, shares, u)
 		red, _ := Reduction(expected, obs)
 		out[i] = ReportingRow{Uplift: u, AdjustedObserved: obs, Prevented: expected - obs, Reduction: red, ReductionPct: Number(100 * red)}
 	}
 	return out
 }
 
-// engagementTotals sums the expected counts and splits the observed ones
-// into plans whose victim was engaged and the others.
-func engagementTotals(plans []Plan, engaged []bool) (expected, plain, eng float64) {
+// adjustedTotal sums the plans' observed counts adjusted at uplift u.
+func adjustedTotal(plans []Plan, shares []float64, u float64) float64 {
+	obs := 0.0
 	for i, p := range plans {
-		expected += p.Expected
-		if engaged[i] {
-			eng += float64(p.Observed)
-		} else {
-			plain += float64(p.Observed)
-		}
+		obs += Adjust(float64(p.Observed), shares[i], u)
 	}
-	return expected, plain, eng
+	return obs
 }
 
+// tippingRange bounds the uplifts searched for a tipping point: from a
+// thousandth to a thousand times as often.
+const tippingLow, tippingHigh = 1e-3, 1e3
+
 // TippingUplift returns the reporting uplift of engaged victims at which the
-// measured reduction disappears (adjusted observed = expected): with plain
-// and engaged observed counts, eng/u = expected - plain, so
-// u = eng / (expected - plain). A value below 1 means engaged victims would
-// have had to report that much less than others for the plans to have
-// achieved nothing. It is NaN when no uplift can erase the reduction: no
-// engaged victim had an incident, or the non-engaged counts alone already
-// reach the expected count (no reduction to erase).
-func TippingUplift(plans []Plan, engaged []bool) float64 {
-	expected, plain, eng := engagementTotals(plans, engaged)
-	if plain >= expected {
+// measured reduction disappears (adjusted observed = expected), found by
+// bisection: the adjusted total falls as the uplift rises. A value below 1
+// means engaged victims would have had to report that much less than others
+// for the plans to have achieved nothing. It is NaN when no uplift can
+// erase the reduction: no engaged victim had an incident, or the counts
+// outside engagement alone already reach the expected count.
+func TippingUplift(plans []Plan, shares []float64) float64 {
+	expected := 0.0
+	for _, p := range plans {
+		expected += p.Expected
+	}
+	return tipping(func(u float64) float64 { return adjustedTotal(plans, shares, u) - expected })
+}
+
+// tipping finds u in the tipping range where f(u) = 0 for an f that falls
+// as u rises; NaN when it does not cross zero there.
+func tipping(f func(u float64) float64) float64 {
+	lo, hi := tippingLow, tippingHigh
+	if f(lo) < 0 || f(hi) > 0 || f(lo) == f(hi) {
 		return math.NaN()
 	}
-	if eng == 0 {
-		return math.NaN()
+	// Bisect on the log scale: 80 halvings take the range to 1e-20 of it.
+	for range 80 {
+		mid := math.Sqrt(lo * hi)
+		if f(mid) > 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
 	}
-	return eng / (expected - plain)
+	return math.Sqrt(lo * hi)
 }
 
 // SMSLevel rates the design on the Maryland Scientific Methods Scale
@@ -132,10 +154,11 @@ func SMSLevel(comparable bool) (int, string) {
 
 // BootstrapDiD resamples the matched plans with replacement, each with its
 // own comparisons (a cluster bootstrap, as BootstrapPrevented), and returns
-// the percentile interval of the difference-in-differences reduction.
-// Replicates where the estimate is undefined (no baseline or no comparison
-// follow-up in the resample) are skipped.
-func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, replicates int, level float64, seed uint64) (Interval, error) {
+// the percentile intervals of the difference-in-differences reduction and
+// of the incidents it prevented. Replicates where the estimate is
+// undefined (no baseline or no comparison follow-up in the resample) are
+// skipped.
+func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, replicates int, level float64, seed uint64) (reduction, prevented Interval, err error) {
 	var matched []Unit
 	for _, t := range treated {
 		if len(matches[t.ID]) > 0 {
@@ -144,13 +167,13 @@ func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, rep
 	}
 	point, err := DifferenceInDifferences(matched, matches, uplift)
 	if err != nil {
-		return Interval{}, err
+		return Interval{}, Interval{}, err
 	}
 	if replicates < 100 {
-		return Interval{}, errors.New("evaluation: use at least 100 bootstrap replicates (1,000 or more for a 95% interval)")
+		return Interval{}, Interval{}, errors.New("evaluation: use at least 100 bootstrap replicates (1,000 or more for a 95% interval)")
 	}
 	r := rand.New(rand.NewPCG(seed, 0xd1d))
-	var stats []float64
+	var stats, prev []float64
 	sample := make([]Unit, len(matched))
 	ms := make(map[string][]Unit, len(matched))
 	for b := 0; b < replicates; b++ {
@@ -167,10 +190,14 @@ func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, rep
 			continue
 		}
 		stats = append(stats, d.Reduction)
+		prev = append(prev, d.Prevented())
 	}
 	if len(stats) < replicates/2 {
-		return Interval{}, errors.New("evaluation: the difference in differences is undefined in most bootstrap resamples; too few plans or comparison incidents")
+		return Interval{}, Interval{}, errors.New("evaluation: the difference in differences is undefined in most bootstrap resamples; too few plans or comparison incidents")
 	}
 	sort.Float64s(stats)
-	return Interval{Estimate: point.Reduction, Lower: Quantile(stats, (1-level)/2), Upper: Quantile(stats, 1-(1-level)/2), Level: level}, nil
+	sort.Float64s(prev)
+	lo, hi := (1-level)/2, 1-(1-level)/2
+	return Interval{Estimate: point.Reduction, Lower: Quantile(stats, lo), Upper: Quantile(stats, hi), Level: level},
+		Interval{Estimate: point.Prevented(), Lower: Quantile(prev, lo), Upper: Quantile(prev, hi), Level: level}, nil
 }

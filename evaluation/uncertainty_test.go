@@ -49,7 +49,7 @@ func TestQuantile(t *testing.T) {
 func TestReportingSensitivity(t *testing.T) {
 	t.Parallel()
 	plans := []Plan{{Expected: 20, Observed: 6}, {Expected: 10, Observed: 4}}
-	engaged := []bool{true, false}
+	engaged := []float64{1, 0}
 	rows := ReportingSensitivity(plans, engaged, []float64{0.5, 1, 2})
 	// uplift 2: 4 + 6/2 = 7 observed, 23 prevented; uplift 0.5: 4 + 12 = 16.
 	if rows[2].AdjustedObserved != 7 || rows[2].Prevented != 23 || rows[0].AdjustedObserved != 16 || rows[1].AdjustedObserved != 10 {
@@ -78,10 +78,55 @@ func TestSMSLevel(t *testing.T) {
 
 func TestTippingUpliftUndefined(t *testing.T) {
 	t.Parallel()
-	if u := TippingUplift([]Plan{{Expected: 5, Observed: 1}}, []bool{false}); !math.IsNaN(u) {
+	if u := TippingUplift([]Plan{{Expected: 5, Observed: 1}}, []float64{0}); !math.IsNaN(u) {
 		t.Errorf("no engaged incidents: %v, want NaN", u)
 	}
-	if u := TippingUplift([]Plan{{Expected: 5, Observed: 11}, {Expected: 5, Observed: 1}}, []bool{false, true}); !math.IsNaN(u) {
+	if u := TippingUplift([]Plan{{Expected: 5, Observed: 11}, {Expected: 5, Observed: 1}}, []float64{0, 1}); !math.IsNaN(u) {
 		t.Errorf("no reduction to erase: %v, want NaN", u)
+	}
+}
+
+// TestReportingProRata: the uplift applies to the engaged part of a
+// follow-up only. A plan with 6 incidents whose victim was engaged for half
+// its follow-up, at uplift 2, has a reporting factor of 0.5 + 0.5*2 = 1.5,
+// so 4 adjusted incidents (dividing all 6 by 2 would give 3); the tipping
+// point is found by bisection and checked against its closed form.
+func TestReportingProRata(t *testing.T) {
+	t.Parallel()
+	if got := Adjust(6, 0.5, 2); math.Abs(got-4) > 1e-12 {
+		t.Errorf("Adjust(6, half engaged, 2) = %v, want 4", got)
+	}
+	if got := Adjust(6, 0, 2); got != 6 {
+		t.Errorf("not engaged: %v, want 6", got)
+	}
+	plans := []Plan{{Expected: 20, Observed: 6}, {Expected: 10, Observed: 4}}
+	shares := []float64{0.5, 0}
+	rows := ReportingSensitivity(plans, shares, []float64{2})
+	if math.Abs(rows[0].AdjustedObserved-8) > 1e-12 {
+		t.Errorf("adjusted total %v, want 4 + 4 = 8", rows[0].AdjustedObserved)
+	}
+	// With 15 expected in all: the reduction is gone when
+	plans = []Plan{{Expected: 5, Observed: 6}, {Expected: 10, Observed: 4}}
+	// 6/(0.5 + 0.5u) + 4 = 15: 0.5 + 0.5u = 6/11, u = 12/11 - 1 = 1/11.
+	u := TippingUplift(plans, shares)
+	if math.Abs(u-1.0/11) > 1e-9 {
+		t.Errorf("tipping uplift %v, want 1/11", u)
+	}
+}
+
+// TestEngagementShare: the engaged share of a span merges overlapping
+// episodes, clips them to the span and runs an open one to its end.
+func TestEngagementShare(t *testing.T) {
+	t.Parallel()
+	s := Span{From: day("2024-01-01"), To: day("2024-01-11")}
+	e := Engagements{
+		"v": {{Agency: "idva", From: day("2023-12-25"), To: day("2024-01-03")}, {Agency: "marac", From: day("2024-01-02"), To: day("2024-01-05")}},
+		"w": {{Agency: "idva", From: day("2024-01-06")}},
+		"x": {{Agency: "idva", From: day("2024-02-01"), To: day("2024-03-01")}},
+	}
+	for v, want := range map[string]float64{"v": 0.4, "w": 0.5, "x": 0, "y": 0} {
+		if got := e.Share(v, s); math.Abs(got-want) > 1e-12 {
+			t.Errorf("share of %s = %v, want %v", v, got, want)
+		}
 	}
 }

@@ -90,6 +90,43 @@ type Engagement struct {
 // Engagements indexes episodes by victim id.
 type Engagements map[string][]Engagement
 
+// Share returns the fraction of the span's days in which the victim was
+// engaged with any agency (episodes merged, an open episode running to the
+// span's end): the part of a follow-up to which a reporting uplift applies.
+func (e Engagements) Share(victim string, s Span) float64 {
+	days := s.Days()
+	if days <= 0 {
+		return 0
+	}
+	var cut []Span
+	for _, g := range e[victim] {
+		if !s.Overlaps(g.From, g.To) {
+			continue
+		}
+		c := Span{From: g.From, To: g.To}
+		if c.From.Before(s.From) {
+			c.From = s.From
+		}
+		if c.To.IsZero() || c.To.After(s.To) {
+			c.To = s.To
+		}
+		cut = append(cut, c)
+	}
+	sort.Slice(cut, func(i, j int) bool { return cut[i].From.Before(cut[j].From) })
+	covered := 0.0
+	var end time.Time
+	for _, c := range cut {
+		if c.From.Before(end) {
+			c.From = end
+		}
+		if c.To.After(c.From) {
+			covered += c.Days()
+			end = c.To
+		}
+	}
+	return min(1, covered/days)
+}
+
 // During lists the agencies a victim was engaged with during the span.
 func (e Engagements) During(victim string, s Span) []string {
 	var out []string

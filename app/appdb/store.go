@@ -433,14 +433,18 @@ func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	var naive, did, lo, hi sql.NullFloat64
 	var warnings []any
 	var bw, fw string
+	h := &e.Headline
+	var hp, hpl, hph, hh, hhl, hhh sql.NullFloat64
 	err = db.QueryRowContext(ctx, queries.Must("app", "evaluation")).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
-		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings)
+		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings,
+		&h.Available, &h.Change, &h.Interval, &h.Sentence, &h.Estimand, &h.Method, &hp, &hpl, &hph, &hh, &hhl, &hhh)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
+	h.Prevented, h.PreventedLo, h.PreventedHi, h.Hours, h.HoursLo, h.HoursHi = hp.Float64, hpl.Float64, hph.Float64, hh.Float64, hhl.Float64, hhh.Float64
 	e.Windows = bw + " / " + fw
 	e.HasComparison = did.Valid
 	e.NaivePct, e.DiDPct, e.DiDLo, e.DiDHi = naive.Float64, did.Float64, lo.Float64, hi.Float64

@@ -9,12 +9,14 @@ import (
 	"github.com/tau-da/tau/app"
 )
 
-// app.Store is an app.Store held in memory: it serves one scored relationship,
+// Store is an app.Store held in memory: it serves one scored relationship,
 // "r-1", with a sticky item, a cluster, an occurrence and an open plan,
 // and remembers the last filter the list was asked for.
 type Store struct {
-	// LastFilter is the filter of the latest app.List call.
+	// LastFilter is the filter of the latest List call.
 	LastFilter app.Filter
+	// Eval is the latest evaluation (nil: none yet).
+	Eval *app.Evaluation
 }
 
 // Day0 is the store's as-of date.
@@ -49,7 +51,12 @@ func (f *Store) Plans(context.Context, time.Time) (*app.PlansBoard, error) {
 }
 
 // Evaluation implements app.Store.
-func (f *Store) Evaluation(context.Context) (*app.Evaluation, error) { return nil, app.ErrNotFound }
+func (f *Store) Evaluation(context.Context) (*app.Evaluation, error) {
+	if f.Eval == nil {
+		return nil, app.ErrNotFound
+	}
+	return f.Eval, nil
+}
 
 // Options implements app.Store.
 func (f *Store) Options(context.Context) ([]string, []string, error) {

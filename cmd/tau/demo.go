@@ -135,7 +135,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	} else if err != nil {
 		return err
 	}
-	eo := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: sample, baseline: "12m", followup: "3m", projection: "trend",
+	eo := &evaluateOptions{warehouse: wh, pmps: "finalised", dipSample: sample, baseline: "12m", followup: "3m", projection: "level",
 		hours: "kent-physical", uplift: 1, comparison: true, perPlan: 5, seed: o.seed, replicates: 2000, format: "table", top: demoDipSample}
 	if _, err := runEvaluate(c, eo); err != nil {
 		return err

@@ -43,25 +43,28 @@ func newEvaluateCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "evaluate --warehouse DIR --hours-per-incident H",
 		Short: "Evaluate problem-management plans: projected vs observed incidents, hours saved, and a comparison group",
-		Long: `evaluate reproduces the unit's dip-sample arithmetic and shows how much of it
-survives scrutiny. For each plan it counts the relationship's occurrences in a
-baseline window before the plan opened and a follow-up window after it was
-finalised, projects what would have happened without the plan, and reports the
-reduction, its category, prevented incidents and police hours saved.
+		Long: `evaluate measures what problem-management plans achieved, and how sure
+anyone can be. It leads with the primary estimate: the change in reported
+incidents among the relationships that had a plan, against relationships
+matched to each plan at its opening (same band, nearest on score and counts,
+not yet planned then; one planned later stays a comparison: intention to
+treat), by difference in differences, turned into incidents prevented and
+police hours, each with a cluster-bootstrap interval. With
+--engaged-reporting-uplift it estimates the change in all incidents instead,
+assuming engaged victims report that many times as often (pro rata to the
+engaged part of each follow-up). Every output states what is estimated and its
+Maryland Scientific Methods Scale level.
 
-Beside it: the exposure-adjusted rate ratio with an exact confidence interval,
-a cluster bootstrap over plans, the engaged-victim reporting sensitivity with
-its tipping point, and (unless --comparison=false) a comparison group of
-relationships that never had a plan, matched on band, score and counts as at
-the plan's opening, with the difference-in-differences estimate that allows
-for regression to the mean. Every output states its Maryland Scientific
-Methods Scale level.
-
-Projections: trend (default; a Poisson regression on the baseline months with
-a level per plan and a common slope), level (the baseline rate carried
-forward) or growth:G (the level times 1+G; the practice's "trends continued"
-figure, an assumption). Hours per incident has no default: give a number with
---hours-source, or a preset: ` + evaluation.PresetList() + `.
+Beside it, labelled, comes the unit's own method: for each plan the incidents
+in a baseline window before it opened and a follow-up window after it was
+finalised, against a projection of what would have happened without it, with
+the reduction, its category, prevented incidents and hours. Projections:
+level (default; the baseline rate carried forward), growth:G (the level times
+1+G; the practice's "trends continued" figure, an assumption) or trend (a
+Poisson regression on the baseline months with a level per plan and a common
+slope; it carries a pre-plan spike forward, and a warning says so). Hours per
+incident has no default: give a number with --hours-source, or a preset:
+` + evaluation.PresetList() + `.
 
 The run is written to the warehouse (results/evaluations/...) for notebooks
 and reports, unless --no-write.`,
@@ -90,7 +93,7 @@ and reports, unless --no-write.`,
 	f.IntVar(&o.dipSample, "dip-sample", 0, "draw a simple random sample of N eligible plans (reproducible with --seed)")
 	f.StringVar(&o.baseline, "baseline", "12m", "window before the plan opened (such as 90d, 3m, 12m)")
 	f.StringVar(&o.followup, "followup", "3m", "window after the plan was finalised")
-	f.StringVar(&o.projection, "projection", "trend", "trend, level or growth:G (such as growth:0.40)")
+	f.StringVar(&o.projection, "projection", "level", "the unit's method: level, growth:G (such as growth:0.40) or trend")
 	f.StringVar(&o.hours, "hours-per-incident", "", "police hours per incident: a number (with --hours-source) or a preset")
 	f.StringVar(&o.hoursSource, "hours-source", "", "where the hours per incident come from (printed beside every hours figure)")
 	f.Float64Var(&o.uplift, "engaged-reporting-uplift", 1, "how much more often engaged victims report (divides their follow-up counts; 1 = no adjustment)")

@@ -31,13 +31,22 @@ func TestEvaluateCLI(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
+	// The primary estimate leads; the unit's arithmetic follows, labelled.
+	if h, u := strings.Index(out, "WHAT THE PLANS ACHIEVED"), strings.Index(out, "THE UNIT'S METHOD"); h < 0 || u < h {
+		t.Errorf("the headline (at %d) must lead the unit's method (at %d):\n%s", h, u, out)
+	}
 	jsonOut := filepath.Join(t.TempDir(), "eval.json")
 	series := filepath.Join(t.TempDir(), "series.csv")
 	if out, err := run(t, "evaluate", "--warehouse", wh, "--pmps", "PMP01,PMP02,PMP03", "--hours-per-incident", "kent-physical", "--bootstrap", "300",
-		"--comparison=false", "--format", "json", "--out", jsonOut, "--export-series", series, "--no-write"); err != nil {
+		"--comparison=false", "--projection", "trend", "--format", "json", "--out", jsonOut, "--export-series", series, "--no-write"); err != nil {
 		t.Fatalf("evaluate json: %v\n%s", err, out)
 	}
 	var rep struct {
+		Headline struct {
+			Available bool     `json:"available"`
+			Reduction *float64 `json:"reduction"`
+			Sentence  string   `json:"sentence"`
+		} `json:"headline"`
 		Parameters struct {
 			Projection string  `json:"projection"`
 			Seed       *uint64 `json:"seed"`
@@ -52,6 +61,11 @@ func TestEvaluateCLI(t *testing.T) {
 	b, _ := os.ReadFile(jsonOut)
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("json: %v\n%s", err, b)
+	}
+	// Without a comparison group there is no defensible estimate: the
+	// headline says so and carries no number.
+	if rep.Headline.Available || rep.Headline.Reduction != nil || !strings.Contains(rep.Headline.Sentence, "no comparison group") {
+		t.Errorf("headline without a comparison: %+v", rep.Headline)
 	}
 	if rep.Parameters.Projection != "trend" || rep.Parameters.Seed == nil || rep.Parameters.Hours != 3.35 || len(rep.PMPs) != 3 || rep.SMSLevel != 2 || rep.Comparison != nil {
 		t.Errorf("json report: %+v", rep)

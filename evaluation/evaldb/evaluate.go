@@ -215,10 +215,13 @@ var evaluationTables = []analytics.ResultTable{
   baseline_window VARCHAR, followup_window VARCHAR, hours_per_incident DOUBLE, hours_source VARCHAR, engaged_reporting_uplift DOUBLE, seed UBIGINT,
   pmps INTEGER, baseline_total INTEGER, expected_total DOUBLE, observed_total INTEGER, prevented DOUBLE, reduction_pct DOUBLE, hours_saved DOUBLE,
   prevented_lower DOUBLE, prevented_upper DOUBLE, rate_ratio DOUBLE, rate_ratio_lower DOUBLE, rate_ratio_upper DOUBLE, rate_ratio_p DOUBLE,
-  naive_reduction_pct DOUBLE, did_reduction_pct DOUBLE, did_lower DOUBLE, did_upper DOUBLE, sms_level INTEGER, warnings VARCHAR[], report VARCHAR`},
+  naive_reduction_pct DOUBLE, did_reduction_pct DOUBLE, did_lower DOUBLE, did_upper DOUBLE, sms_level INTEGER, warnings VARCHAR[], report VARCHAR,
+  headline_available BOOLEAN, headline_estimand VARCHAR, headline_method VARCHAR, headline_reduction DOUBLE, headline_lower DOUBLE, headline_upper DOUBLE,
+  headline_prevented DOUBLE, headline_prevented_lower DOUBLE, headline_prevented_upper DOUBLE, headline_hours DOUBLE, headline_hours_lower DOUBLE,
+  headline_hours_upper DOUBLE, headline_change VARCHAR, headline_interval VARCHAR, headline_sentence VARCHAR, censored_did_reduction_pct DOUBLE`},
 	{Name: "pmps", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, opened_at DATE, finalised_at DATE, baseline_from DATE, baseline_to DATE,
   followup_from DATE, followup_to DATE, baseline_count INTEGER, expected DOUBLE, observed INTEGER, reduction_pct DOUBLE, category VARCHAR,
-  engaged BOOLEAN, engaged_agencies VARCHAR[], adjusted_observed DOUBLE`},
+  engaged BOOLEAN, engaged_agencies VARCHAR[], adjusted_observed DOUBLE, engaged_share DOUBLE`},
 	{Name: "reporting", Columns: `run_id VARCHAR, uplift DOUBLE, adjusted_observed DOUBLE, prevented DOUBLE, reduction_pct DOUBLE`},
 	{Name: "matches", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, score_date DATE, band VARCHAR, score DOUBLE, baseline_count INTEGER,
   recent_90d_count INTEGER, followup_count INTEGER, engaged BOOLEAN, planned_later BOOLEAN`},
@@ -255,11 +258,19 @@ func writeEvaluation(w *analytics.Warehouse, run *EvaluationRun) (string, error)
 		strconv.Itoa(s.Plans), strconv.Itoa(s.BaselineTotal), f(s.ExpectedTotal), strconv.Itoa(s.ObservedTotal), f(s.Prevented), num(float64(s.ReductionPct)),
 		f(s.HoursSaved), f(s.PreventedInterval.Lower), f(s.PreventedInterval.Upper)}, rr...)
 	runRow = append(append(runRow, cmp...), strconv.Itoa(rep.SMSLevel), strings.Join(rep.Warnings, "|"), string(full))
+	h := rep.Headline
+	censored := ""
+	if c := rep.Comparison; c != nil {
+		censored = num(float64(c.CensoredReduction))
+	}
+	runRow = append(runRow, strconv.FormatBool(h.Available), h.Estimand, h.Method, num(float64(h.Reduction)), num(float64(h.Lower)), num(float64(h.Upper)),
+		num(float64(h.Prevented)), num(float64(h.PreventedLower)), num(float64(h.PreventedUpper)), num(float64(h.Hours)), num(float64(h.HoursLower)),
+		num(float64(h.HoursUpper)), evaluation.ChangeWords(float64(h.Reduction)), evaluation.IntervalWords(float64(h.Lower), float64(h.Upper)), h.Sentence, censored)
 	var pmps, reporting, matches, series [][]string
 	for _, pl := range rep.PMPs {
 		pmps = append(pmps, []string{pl.ID, pl.RelationshipID, pl.Opened, pl.Finalised, day(pl.BaselineWindow.From), day(pl.BaselineWindow.To),
 			day(pl.FollowupWindow.From), day(pl.FollowupWindow.To), strconv.Itoa(pl.Baseline), f(pl.Expected), strconv.Itoa(pl.Observed),
-			num(float64(pl.ReductionPct)), pl.Category, strconv.FormatBool(pl.Engaged), strings.Join(pl.Agencies, "|"), f(pl.AdjustedObserved)})
+			num(float64(pl.ReductionPct)), pl.Category, strconv.FormatBool(pl.Engaged), strings.Join(pl.Agencies, "|"), f(pl.AdjustedObserved), f(pl.EngagedShare)})
 	}
 	for _, r := range rep.Reporting.Rows {
 		reporting = append(reporting, []string{f(r.Uplift), f(r.AdjustedObserved), f(r.Prevented), num(float64(r.ReductionPct))})

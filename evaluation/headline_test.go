@@ -1,0 +1,73 @@
+package evaluation
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestChangeWords: reductions and increases read right, never as a
+// negative reduction.
+func TestChangeWords(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		r    float64
+		want string
+	}{{0.25, "a reduction of 25%"}, {-0.151, "an increase of 15%"}, {0.001, "no change"}, {math.NaN(), "no measurable change"}} {
+		if got := ChangeWords(c.r); got != c.want {
+			t.Errorf("ChangeWords(%v) = %q, want %q", c.r, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0.12, 0.36, "a reduction of 12% to 36%"},
+		{-0.3, -0.05, "an increase of 5% to 30%"},
+		{-1.124, 0.542, "from an increase of 112% to a reduction of 54%"},
+	} {
+		if got := IntervalWords(c.lo, c.hi); got != c.want {
+			t.Errorf("IntervalWords(%v, %v) = %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{{130, 390, "between 130 and 390"}, {-20, -5, "between 5 and 20 more"}, {-14, 11, "from 14 more to 11 fewer"}} {
+		if got := CountRange(c.lo, c.hi); got != c.want {
+			t.Errorf("CountRange(%v, %v) = %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+	if got := PreventedWords(-40); got != "about 40 more incidents than without the plans" {
+		t.Errorf("PreventedWords(-40) = %q", got)
+	}
+}
+
+// TestHeadline: the headline is the comparison's estimate turned into
+// incidents and hours; without a comparison it says no estimate can be
+// defended and carries no number.
+func TestHeadline(t *testing.T) {
+	t.Parallel()
+	p := Params{HoursPerIncident: 3.35, HoursSource: "Kent", EngagedUplift: 1, Level: 0.95}
+	c := &ComparisonResult{DiDReduction: Interval{Estimate: 25, Lower: 12, Upper: 36, Level: 0.95}, Prevented: Interval{Estimate: 270, Lower: 130, Upper: 390}}
+	h := headline(p, 19, c)
+	if !h.Available || h.Reduction != 0.25 || h.Lower != 0.12 || h.Prevented != 270 || math.Abs(float64(h.Hours)-904.5) > 1e-9 || math.Abs(float64(h.HoursUpper)-390*3.35) > 1e-9 {
+		t.Errorf("headline %+v", h)
+	}
+	for _, want := range []string{"19 plans", "an estimated reduction of 25% in reported incidents", "95% interval: a reduction of 12% to 36%", "about 270 incidents prevented (between 130 and 390)", "about 904 police hours saved at 3.35 hours per incident (Kent)"} {
+		if !strings.Contains(h.Sentence, want) {
+			t.Errorf("sentence %q lacks %q", h.Sentence, want)
+		}
+	}
+	if h.Estimand != EstimandReported {
+		t.Errorf("estimand %q", h.Estimand)
+	}
+	p.EngagedUplift = 1.3
+	if h := headline(p, 19, c); !strings.Contains(h.Estimand, "1.3 times as often") || !strings.Contains(h.Sentence, "if engaged victims report 1.3 times") {
+		t.Errorf("with an uplift: %q / %q", h.Estimand, h.Sentence)
+	}
+	none := headline(p, 19, nil)
+	if none.Available || !math.IsNaN(float64(none.Reduction)) || !strings.Contains(none.Sentence, "no estimate of what the plans achieved can be defended") {
+		t.Errorf("without a comparison: %+v", none)
+	}
+}
