@@ -18,8 +18,13 @@ const (
 )
 
 // PrimaryMethod names the primary analysis.
-const PrimaryMethod = "difference in differences against matched comparisons (risk-set matching on what was known at each plan's opening, intention to treat; " +
-	"Li, Propert and Rosenbaum 2001), with a cluster bootstrap over plans and their comparisons"
+const PrimaryMethod = "stacked difference in differences against matched comparisons (risk-set matching on what was known at each plan's opening, intention to treat; " +
+	"Li, Propert and Rosenbaum 2001), fitted as a fixed-effects Poisson model with one change per plan's set (Cengiz et al. 2019) and standard errors robust " +
+	"to overdispersion, clustered by set"
+
+// BootstrapMethod names the fallback when the model cannot be fitted.
+const BootstrapMethod = "difference in differences of pooled rates against matched comparisons (risk-set matching on what was known at each plan's opening, " +
+	"intention to treat; Li, Propert and Rosenbaum 2001), with a cluster bootstrap over plans and their comparisons"
 
 // Headline is the most defensible estimate of what the plans achieved, the
 // one every output leads with: the comparison-group estimate of the
@@ -71,9 +76,15 @@ func headline(p Params, plans int, c *ComparisonResult) Headline {
 		return h
 	}
 	h.Available = true
-	h.Reduction, h.Lower, h.Upper = Number(c.DiDReduction.Estimate/100), Number(c.DiDReduction.Lower/100), Number(c.DiDReduction.Upper/100)
-	h.Level = c.DiDReduction.Level
-	h.Prevented, h.PreventedLower, h.PreventedUpper = Number(c.Prevented.Estimate), Number(c.Prevented.Lower), Number(c.Prevented.Upper)
+	if s := c.Stacked; s != nil {
+		h.Reduction, h.Lower, h.Upper, h.Level = Number(s.Reduction), Number(s.ReductionLower), Number(s.ReductionUpper), s.Level
+		h.Prevented, h.PreventedLower, h.PreventedUpper = Number(c.StackedPrevented.Estimate), Number(c.StackedPrevented.Lower), Number(c.StackedPrevented.Upper)
+	} else {
+		h.Method = BootstrapMethod
+		h.Reduction, h.Lower, h.Upper = Number(c.DiDReduction.Estimate/100), Number(c.DiDReduction.Lower/100), Number(c.DiDReduction.Upper/100)
+		h.Level = c.DiDReduction.Level
+		h.Prevented, h.PreventedLower, h.PreventedUpper = Number(c.Prevented.Estimate), Number(c.Prevented.Lower), Number(c.Prevented.Upper)
+	}
 	hpi := Number(p.HoursPerIncident)
 	h.Hours, h.HoursLower, h.HoursUpper = h.Prevented*hpi, h.PreventedLower*hpi, h.PreventedUpper*hpi
 	what := "reported incidents"

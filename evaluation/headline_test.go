@@ -59,12 +59,18 @@ func TestHeadline(t *testing.T) {
 			t.Errorf("sentence %q lacks %q", h.Sentence, want)
 		}
 	}
-	if h.Estimand != EstimandReported {
+	if h.Estimand != EstimandReported || h.Method != BootstrapMethod {
 		t.Errorf("estimand %q", h.Estimand)
 	}
 	p.EngagedUplift = 1.3
 	if h := headline(p, 19, c); !strings.Contains(h.Estimand, "1.3 times as often") || !strings.Contains(h.Sentence, "if engaged victims report 1.3 times") {
 		t.Errorf("with an uplift: %q / %q", h.Estimand, h.Sentence)
+	}
+	// With the stacked model fitted, it leads.
+	c.Stacked = &StackedFit{Reduction: 0.2, ReductionLower: 0.1, ReductionUpper: 0.3, Level: 0.95}
+	c.StackedPrevented = Interval{Estimate: 200, Lower: 90, Upper: 330}
+	if h := headline(p, 19, c); h.Method != PrimaryMethod || h.Reduction != 0.2 || h.PreventedUpper != 330 {
+		t.Errorf("with the model: %+v", h)
 	}
 	none := headline(p, 19, nil)
 	if none.Available || !math.IsNaN(float64(none.Reduction)) || !strings.Contains(none.Sentence, "no estimate of what the plans achieved can be defended") {

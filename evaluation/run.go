@@ -118,14 +118,19 @@ type ComparisonResult struct {
 	CensoredReduction Number `json:"censored_did_reduction_pct"`
 	// Prevented is the incidents the plans prevented under the difference
 	// in differences, with its bootstrap interval.
-	Prevented    Interval   `json:"prevented"`
-	Reuse        Reuse      `json:"reuse"`
-	Naive        float64    `json:"naive_reduction_pct"`
-	DiD          DiD        `json:"difference_in_differences"`
-	DiDReduction Interval   `json:"did_reduction_pct"`
-	Balance      []Balance  `json:"balance"`
-	Comparable   bool       `json:"comparable"`
-	Matches      []MatchRow `json:"matches"`
+	Prevented Interval `json:"prevented"`
+	// Stacked is the primary estimate: the stacked fixed-effects Poisson
+	// model with cluster-robust errors (FitStacked), nil when it cannot be
+	// fitted; StackedPrevented the incidents it implies, with its interval.
+	Stacked          *StackedFit `json:"stacked,omitempty"`
+	StackedPrevented Interval    `json:"stacked_prevented"`
+	Reuse            Reuse       `json:"reuse"`
+	Naive            float64     `json:"naive_reduction_pct"`
+	DiD              DiD         `json:"difference_in_differences"`
+	DiDReduction     Interval    `json:"did_reduction_pct"`
+	Balance          []Balance   `json:"balance"`
+	Comparable       bool        `json:"comparable"`
+	Matches          []MatchRow  `json:"matches"`
 }
 
 // Report is an evaluation run's results: the JSON contract of tau evaluate
@@ -455,6 +460,10 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 		c.CensoredReduction = Number(math.NaN())
 	}
 	c.Reuse = reuse(matches)
+	if fit, err := FitStacked(stackedUnits(treated, matches, p.EngagedUplift), p.Level); err == nil {
+		c.Stacked = &fit
+		c.StackedPrevented = stackedPrevented(did.TreatedFollowup, fit)
+	}
 	c.Comparable = len(unmatched) == 0
 	for _, b := range c.Balance {
 		if math.Abs(b.SMD) > balancedSMD {
@@ -471,6 +480,39 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 		}
 	}
 	return c, nil
+}
+
+// stackedUnits lays the plans and their matches out for FitStacked: one
+// set per plan; each unit's offset is the log of its follow-up exposure
+// (days times the reporting factor of its engaged part) over its baseline
+// days.
+func stackedUnits(treated []Unit, matches map[string][]Unit, uplift float64) []ModelUnit {
+	var out []ModelUnit
+	add := func(set int, u Unit, plan bool) {
+		factor := 1 - u.EngagedShare + u.EngagedShare*uplift
+		out = append(out, ModelUnit{Set: set, Treated: plan, Baseline: float64(u.Baseline), Followup: float64(u.Followup),
+			Offset: math.Log(u.FollowupDays * factor / u.BaselineDays)})
+	}
+	for i, t := range treated {
+		ms := matches[t.ID]
+		if len(ms) == 0 {
+			continue
+		}
+		add(i, t, true)
+		for _, m := range ms {
+			add(i, m, false)
+		}
+	}
+	return out
+}
+
+// stackedPrevented turns the stacked estimate into incidents prevented:
+// the plans' follow-up incidents had they changed only as their
+// comparisons did, less those observed, with the interval of the ratio
+// carried through.
+func stackedPrevented(followup float64, fit StackedFit) Interval {
+	at := func(ratio float64) float64 { return followup * (1/ratio - 1) }
+	return Interval{Estimate: at(fit.Ratio), Lower: at(fit.RatioUpper), Upper: at(fit.RatioLower), Level: fit.Level}
 }
 
 // censor returns the matches with each comparison that got a plan of its

@@ -110,6 +110,12 @@ func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
 	fmt.Fprintf(b, "    %d matches use %d different relationships; %.0f%% of matches share their comparison with another plan (at most %d plans to one)\n",
 		c.Reuse.Matches, c.Reuse.Distinct, 100*c.Reuse.Reused, c.Reuse.Max)
 	fmt.Fprintf(b, "    comparisons' own change: rate ratio %.3f (they changed too, without a plan)\n", c.DiD.ComparisonRatio)
+	if s := c.Stacked; s != nil {
+		fmt.Fprintf(b, "    stacked model: %s (%.0f%% interval %s; %d sets, cluster-robust standard error %.3f on the log scale)\n",
+			ChangeWords(s.Reduction), 100*s.Level, IntervalWords(s.ReductionLower, s.ReductionUpper), s.Sets, s.SE)
+	}
+	fmt.Fprintf(b, "    check, pooled rates with a cluster bootstrap: %s (%.0f%% interval %s)\n", ChangeWords(c.DiDReduction.Estimate/100),
+		100*c.DiDReduction.Level, IntervalWords(c.DiDReduction.Lower/100, c.DiDReduction.Upper/100))
 	fmt.Fprintf(b, "    sensitivity, comparisons cut at a plan of their own: %s\n", ChangeWords(float64(c.CensoredReduction)/100))
 	fmt.Fprintf(b, "    the naive before/after over the same plans (no comparison): %s\n", ChangeWords(c.Naive/100))
 	var bal []string

@@ -1,0 +1,100 @@
+package evaluation
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestFitStackedAgainstStatsmodels: the stacked model's effect and its
+// cluster-robust standard error equal statsmodels' binomial GLM with one
+// intercept per set, the exposure ratio as offset and cov_type="cluster"
+// (testdata/evaluate/stacked/make_expected.py, statsmodels 0.13.5 from
+// Debian's python3-statsmodels, numpy 1.24.2).
+func TestFitStackedAgainstStatsmodels(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "testdata", "evaluate", "stacked")
+	f, err := os.Open(filepath.Join(dir, "units.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []ModelUnit
+	for _, r := range rows[1:] {
+		num := func(i int) float64 {
+			x, err := strconv.ParseFloat(r[i], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		units = append(units, ModelUnit{Set: int(num(0)), Treated: r[1] == "1", Baseline: num(2), Followup: num(3), Offset: num(4)})
+	}
+	var want struct {
+		Effect    float64 `json:"effect"`
+		SECluster float64 `json:"se_cluster"`
+		Sets      int     `json:"sets"`
+		Units     int     `json:"units"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	fit, err := FitStacked(units, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fit.Converged || fit.Sets != want.Sets || fit.Units != want.Units {
+		t.Fatalf("fit %+v, want %d sets and %d units", fit, want.Sets, want.Units)
+	}
+	if math.Abs(fit.Effect-want.Effect) > 1e-6 || math.Abs(fit.SE-want.SECluster) > 1e-6 {
+		t.Errorf("effect %.9f (SE %.9f), statsmodels %.9f (SE %.9f)", fit.Effect, fit.SE, want.Effect, want.SECluster)
+	}
+	// The interval is the Wald interval on the log scale, turned into a
+	// reduction.
+	if lo := 1 - math.Exp(want.Effect+1.959963984540054*want.SECluster); math.Abs(fit.ReductionLower-lo) > 1e-6 {
+		t.Errorf("lower reduction %.6f, want %.6f", fit.ReductionLower, lo)
+	}
+}
+
+// TestFitStackedRecoversEffect: on data made with a known effect (half the
+// rate after a plan, against its comparisons), the fit finds it, and a
+// set with no information changes nothing.
+func TestFitStackedRecoversEffect(t *testing.T) {
+	t.Parallel()
+	var units []ModelUnit
+	for s := range 200 {
+		for j := range 4 {
+			// Expected counts exactly proportional: baseline 20, follow-up
+			// 10 for comparisons, 5 for the plan (offset log 1).
+			f := 10.0
+			if j == 0 {
+				f = 5
+			}
+			units = append(units, ModelUnit{Set: s, Treated: j == 0, Baseline: 20, Followup: f})
+		}
+	}
+	units = append(units, ModelUnit{Set: 999, Treated: true, Baseline: 3}, ModelUnit{Set: 999, Baseline: 4})
+	fit, err := FitStacked(units, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plan's share after: 5/25 against 10/30: odds 1/4 against 1/2.
+	if math.Abs(fit.Effect-math.Log(0.5)) > 1e-9 || fit.Sets != 200 {
+		t.Errorf("effect %v over %d sets, want log 0.5 over 200", fit.Effect, fit.Sets)
+	}
+	if _, err := FitStacked(units[:4], 0.95); err == nil {
+		t.Error("one set fitted")
+	}
+}
