@@ -187,7 +187,8 @@ func dipData(t *testing.T, counts [][2]int) ([]PlanRecord, Data) {
 		for k := 0; k < c[1]; k++ {
 			occ.Add("r"+id, day("2024-05-05").AddDate(0, 0, k))
 		}
-		// Between opening and finalisation: never counted.
+		// Between opening and finalisation: outside the before/after,
+		// reported as during the plan.
 		occ.Add("r"+id, day("2024-04-10"))
 	}
 	occ.Sort()
@@ -214,6 +215,11 @@ func TestEvaluateLevelByHand(t *testing.T) {
 	// hours = 24; categories 100%, 0-<40% (1 - 3/4 = 25%), increase.
 	if s.BaselineTotal != 20 || s.ExpectedTotal != 20 || s.ObservedTotal != 12 || s.Prevented != 8 || s.HoursSaved != 24 {
 		t.Errorf("summary %+v", s)
+	}
+	// One incident while each plan ran (10 April), over 30 days each
+	// (1-30 April, finalised the 30th).
+	if s.During != 3 || s.DuringDays != 90 || rep.PMPs[0].During != 1 {
+		t.Errorf("during the plans: %d over %v days (plan A %d)", s.During, s.DuringDays, rep.PMPs[0].During)
 	}
 	if s.Categories[Category100] != 1 || s.Categories[Category0to40] != 1 || s.Categories[CategoryIncrease] != 1 {
 		t.Errorf("categories %v", s.Categories)

@@ -107,28 +107,39 @@ type Plan struct {
 	// Engaged says the victim was engaged with an agency during follow-up,
 	// EngagedShare for what fraction of its days; AdjustedObserved takes the
 	// reporting uplift out of that part of the count (Adjust).
-	Engaged          bool     `json:"engaged"`
-	EngagedShare     float64  `json:"engaged_share"`
+	Engaged      bool    `json:"engaged"`
+	EngagedShare float64 `json:"engaged_share"`
+	// During counts the incidents while the plan ran (from opening to
+	// finalisation, which the before/after leaves out), over DuringDays.
+	During           int      `json:"during_plan"`
+	DuringDays       float64  `json:"during_plan_days"`
 	Agencies         []string `json:"engaged_agencies"`
 	AdjustedObserved float64  `json:"adjusted_observed"`
 }
 
 // Summary totals a dip sample the way the unit reports it.
 type Summary struct {
-	Plans              int            `json:"pmps"`
-	Projection         string         `json:"projection"`
-	BaselineTotal      int            `json:"baseline_total"`
-	ExpectedTotal      float64        `json:"expected_total"`
-	ObservedTotal      int            `json:"observed_total"`
-	Prevented          float64        `json:"prevented"`
-	Reduction          float64        `json:"-"`
-	ReductionPct       Number         `json:"reduction_pct"`
-	Categories         map[string]int `json:"categories"`
-	HoursPerIncident   float64        `json:"hours_per_incident"`
-	HoursSaved         float64        `json:"hours_saved"`
-	RateRatio          *RateRatio     `json:"rate_ratio"`
-	PreventedInterval  Interval       `json:"prevented_interval"`
-	HoursSavedInterval Interval       `json:"hours_saved_interval"`
+	Plans int `json:"pmps"`
+	// During and DuringDays total the incidents while the plans ran.
+	During           int            `json:"during_plans"`
+	DuringDays       float64        `json:"during_plans_days"`
+	Projection       string         `json:"projection"`
+	BaselineTotal    int            `json:"baseline_total"`
+	ExpectedTotal    float64        `json:"expected_total"`
+	ObservedTotal    int            `json:"observed_total"`
+	Prevented        float64        `json:"prevented"`
+	Reduction        float64        `json:"-"`
+	ReductionPct     Number         `json:"reduction_pct"`
+	Categories       map[string]int `json:"categories"`
+	HoursPerIncident float64        `json:"hours_per_incident"`
+	HoursSaved       float64        `json:"hours_saved"`
+	RateRatio        *RateRatio     `json:"rate_ratio"`
+	// RobustRateRatio is the same ratio with an interval that allows for
+	// overdispersion across plans (the primary interval of the unit's
+	// ratio; the exact one assumes Poisson counts).
+	RobustRateRatio    *RobustRateRatio `json:"robust_rate_ratio"`
+	PreventedInterval  Interval         `json:"prevented_interval"`
+	HoursSavedInterval Interval         `json:"hours_saved_interval"`
 	// The engaged-victim adjustment at the run's uplift.
 	EngagedUplift        float64 `json:"engaged_reporting_uplift"`
 	AdjustedObserved     float64 `json:"adjusted_observed_total"`

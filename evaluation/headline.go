@@ -148,9 +148,17 @@ func PreventedWords(n float64) string {
 	case math.IsNaN(n):
 		return "no estimate of incidents prevented"
 	case n >= 0:
-		return fmt.Sprintf("about %.0f incidents prevented", n)
+		return fmt.Sprintf("about %.0f %s prevented", n, incidents(n))
 	}
-	return fmt.Sprintf("about %.0f more incidents than without the plans", -n)
+	return fmt.Sprintf("about %.0f more %s than without the plans", -n, incidents(-n))
+}
+
+// incidents is "incident" for a count that rounds to one, else "incidents".
+func incidents(n float64) string {
+	if math.Round(n) == 1 {
+		return "incident"
+	}
+	return "incidents"
 }
 
 // CountRange says the interval of incidents prevented: "between 130 and

@@ -77,3 +77,13 @@ func TestHeadline(t *testing.T) {
 		t.Errorf("without a comparison: %+v", none)
 	}
 }
+
+// TestMinimumDetectable: (z(0.975) + z(0.80)) = 2.8016 standard errors on
+// the log scale: at SE 0.3, 1 - exp(-0.8405) = 56.9%.
+func TestMinimumDetectable(t *testing.T) {
+	t.Parallel()
+	p := MinimumDetectable(19, 0.3, "test")
+	if math.Abs(p.Reduction-(1-math.Exp(-2.801585218*0.3))) > 1e-6 || !strings.Contains(p.Sentence, "With 19 plans, only a reduction larger than 57%") {
+		t.Errorf("power %+v", p)
+	}
+}

@@ -124,13 +124,16 @@ type ComparisonResult struct {
 	// fitted; StackedPrevented the incidents it implies, with its interval.
 	Stacked          *StackedFit `json:"stacked,omitempty"`
 	StackedPrevented Interval    `json:"stacked_prevented"`
-	Reuse            Reuse       `json:"reuse"`
-	Naive            float64     `json:"naive_reduction_pct"`
-	DiD              DiD         `json:"difference_in_differences"`
-	DiDReduction     Interval    `json:"did_reduction_pct"`
-	Balance          []Balance   `json:"balance"`
-	Comparable       bool        `json:"comparable"`
-	Matches          []MatchRow  `json:"matches"`
+	// TippingUplift is the engaged victims' reporting uplift at which the
+	// stacked estimate's change disappears (nil: none in 0.001 to 1000).
+	TippingUplift *float64   `json:"tipping_uplift"`
+	Reuse         Reuse      `json:"reuse"`
+	Naive         float64    `json:"naive_reduction_pct"`
+	DiD           DiD        `json:"difference_in_differences"`
+	DiDReduction  Interval   `json:"did_reduction_pct"`
+	Balance       []Balance  `json:"balance"`
+	Comparable    bool       `json:"comparable"`
+	Matches       []MatchRow `json:"matches"`
 }
 
 // Report is an evaluation run's results: the JSON contract of tau evaluate
@@ -138,7 +141,9 @@ type ComparisonResult struct {
 type Report struct {
 	// Headline is the most defensible estimate, which every output leads
 	// with; the rest is the unit's method and the sensitivities.
-	Headline    Headline          `json:"headline"`
+	Headline Headline `json:"headline"`
+	// Power is the smallest reduction this many plans could detect.
+	Power       *Power            `json:"power"`
 	Parameters  Parameters        `json:"parameters"`
 	PMPs        []Plan            `json:"pmps"`
 	Summary     Summary           `json:"summary"`
@@ -205,6 +210,8 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 			BaselineWindow: w.Baseline, FollowupWindow: w.Followup,
 			Baseline: data.Occurrences.Count(w.Key, w.Baseline), Observed: data.Occurrences.Count(w.Key, w.Followup),
 			BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
+		during := Span{From: w.Baseline.To, To: w.Followup.From}
+		pl.During, pl.DuringDays = data.Occurrences.Count(w.Key, during), during.Days()
 		pl.Agencies = data.Engagements.During(w.VictimID, w.Followup)
 		pl.Engaged = len(pl.Agencies) > 0
 		pl.EngagedShare = data.Engagements.Share(w.VictimID, w.Followup)
@@ -220,6 +227,10 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 	}
 	rep.PMPs, rep.Summary = Summarise(plans, p.HoursPerIncident)
 	rep.Summary.Projection = p.Project.Label()
+	for _, pl := range rep.PMPs {
+		rep.Summary.During += pl.During
+		rep.Summary.DuringDays += pl.DuringDays
+	}
 	rep.Summary.EngagedUplift = p.EngagedUplift
 	for _, pl := range rep.PMPs {
 		rep.Summary.AdjustedObserved += pl.AdjustedObserved
@@ -255,6 +266,14 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 		}
 	}
 	rep.Headline = headline(p, len(rep.PMPs), rep.Comparison)
+	switch {
+	case rep.Comparison != nil && rep.Comparison.Stacked != nil:
+		pw := MinimumDetectable(len(rep.PMPs), rep.Comparison.Stacked.SE, "the stacked model's cluster-robust standard error")
+		rep.Power = &pw
+	case rep.Summary.RobustRateRatio != nil:
+		pw := MinimumDetectable(len(rep.PMPs), rep.Summary.RobustRateRatio.SE, "the robust rate ratio's standard error (no comparison group)")
+		rep.Power = &pw
+	}
 	var warning string
 	rep.SMSLevel, warning = SMSLevel(comparable)
 	if warning != "" {
@@ -332,6 +351,14 @@ func (rep *Report) uncertainty(d *Design) error {
 		return fmt.Errorf("evaluate: %w", err)
 	} else {
 		rep.Warnings = append(rep.Warnings, "no incidents before or after any plan: the rate ratio is undefined")
+	}
+	bs, fs := make([]int, len(rep.PMPs)), make([]int, len(rep.PMPs))
+	ebs, efs := make([]float64, len(rep.PMPs)), make([]float64, len(rep.PMPs))
+	for i, pl := range rep.PMPs {
+		bs[i], fs[i], ebs[i], efs[i] = pl.Baseline, pl.Observed, pl.BaselineDays, pl.FollowupDays
+	}
+	if rr, err := RobustRatio(bs, fs, ebs, efs, d.Params.Level); err == nil {
+		s.RobustRateRatio = &rr
 	}
 	b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed)
 	if err != nil {
@@ -463,6 +490,17 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	if fit, err := FitStacked(stackedUnits(treated, matches, p.EngagedUplift), p.Level); err == nil {
 		c.Stacked = &fit
 		c.StackedPrevented = stackedPrevented(did.TreatedFollowup, fit)
+		// The uplift at which the primary estimate's change disappears.
+		u := tipping(func(u float64) float64 {
+			f, err := FitStacked(stackedUnits(treated, matches, u), p.Level)
+			if err != nil {
+				return math.NaN()
+			}
+			return f.Effect
+		})
+		if !math.IsNaN(u) {
+			c.TippingUplift = &u
+		}
 	}
 	c.Comparable = len(unmatched) == 0
 	for _, b := range c.Balance {

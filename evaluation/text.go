@@ -35,6 +35,12 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	b.WriteString("\nWHAT THE PLANS ACHIEVED (the primary estimate)\n")
 	fmt.Fprintf(&b, "  %s\n", h.Sentence)
 	fmt.Fprintf(&b, "  estimand: %s\n  method: %s\n", h.Estimand, h.Method)
+	if r.Power != nil {
+		fmt.Fprintf(&b, "  power: %s\n", r.Power.Sentence)
+	}
+	if c := r.Comparison; c != nil && c.TippingUplift != nil {
+		fmt.Fprintf(&b, "  tipping point: the change would disappear if engaged victims reported %.2f times as often as others\n", *c.TippingUplift)
+	}
 	if c := r.Comparison; c != nil {
 		writeComparison(&b, c, s.Plans)
 	}
@@ -64,6 +70,10 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		cats = append(cats, fmt.Sprintf("%s: %d", c, s.Categories[c]))
 	}
 	fmt.Fprintf(&b, "\nplans by reduction: %s\n", strings.Join(cats, ", "))
+	if s.DuringDays > 0 {
+		fmt.Fprintf(&b, "while the plans ran (opening to finalisation, outside the before/after): %d incidents over %.0f plan-days (%.2f per 30 days)\n",
+			s.During, s.DuringDays, 30*float64(s.During)/s.DuringDays)
+	}
 	lvl := 100 * s.PreventedInterval.Level
 	fmt.Fprintf(&b, "prevented: %.1f incidents (%.0f%% cluster bootstrap over plans: %.1f to %.1f)\n", s.Prevented, lvl, s.PreventedInterval.Lower, s.PreventedInterval.Upper)
 	fmt.Fprintf(&b, "hours saved: %.0f at %g h per incident (%s); %.0f%% interval %.0f to %.0f\n", s.HoursSaved, s.HoursPerIncident, p.HoursSource,
@@ -73,8 +83,11 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		hr = append(hr, fmt.Sprintf("%g h %.0f", h.HoursPerIncident, h.HoursSaved))
 	}
 	fmt.Fprintf(&b, "  across 2-12 h per incident: %s\n", strings.Join(hr, ", "))
+	if rr := s.RobustRateRatio; rr != nil {
+		fmt.Fprintf(&b, "rate ratio, follow-up over baseline per day: %.3f (%.0f%% interval %.3f to %.3f, robust to the plans' dispersion of %.2f)\n", rr.Ratio, 100*rr.Level, rr.Lower, rr.Upper, rr.Dispersion)
+	}
 	if rr := s.RateRatio; rr != nil {
-		fmt.Fprintf(&b, "rate ratio, follow-up over baseline per day: %.3f (%.0f%% exact interval %.3f to %.3f, which assumes Poisson counts)\n", rr.Ratio, 100*rr.Level, rr.Lower, rr.Upper)
+		fmt.Fprintf(&b, "  exact interval %.3f to %.3f, which assumes Poisson counts\n", rr.Lower, rr.Upper)
 	}
 	rep := r.Reporting
 	fmt.Fprintf(&b, "\nengaged victims (an agency during follow-up): %d of %d plans; the reporting uplift taken out of the engaged part of each follow-up:\n", rep.EngagedPlans, s.Plans)
@@ -84,7 +97,7 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 	}
 	fmt.Fprintf(&b, "  against the projection, at uplift %s\n", strings.Join(rows, ", "))
 	if rep.TippingUplift != nil {
-		fmt.Fprintf(&b, "  tipping point: the reduction disappears only if engaged victims reported %.2f times as often as others\n", *rep.TippingUplift)
+		fmt.Fprintf(&b, "  tipping point of the unit's method: its reduction disappears only if engaged victims reported %.2f times as often as others\n", *rep.TippingUplift)
 	} else {
 		fmt.Fprintf(&b, "  tipping point: none (no engaged victim had a follow-up incident, or there is no reduction to erase)\n")
 	}

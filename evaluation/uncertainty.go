@@ -124,7 +124,7 @@ func TippingUplift(plans []Plan, shares []float64) float64 {
 // as u rises; NaN when it does not cross zero there.
 func tipping(f func(u float64) float64) float64 {
 	lo, hi := tippingLow, tippingHigh
-	if f(lo) < 0 || f(hi) > 0 || f(lo) == f(hi) {
+	if !(f(lo) >= 0) || !(f(hi) <= 0) || f(lo) == f(hi) {
 		return math.NaN()
 	}
 	// Bisect on the log scale: 80 halvings take the range to 1e-20 of it.
