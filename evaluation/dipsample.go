@@ -111,10 +111,12 @@ type Plan struct {
 	EngagedShare float64 `json:"engaged_share"`
 	// During counts the incidents while the plan ran (from opening to
 	// finalisation, which the before/after leaves out), over DuringDays.
-	During           int      `json:"during_plan"`
-	DuringDays       float64  `json:"during_plan_days"`
-	Agencies         []string `json:"engaged_agencies"`
-	AdjustedObserved float64  `json:"adjusted_observed"`
+	During     int     `json:"during_plan"`
+	DuringDays float64 `json:"during_plan_days"`
+	// Actions counts the plan's actions by type (outputs, not results).
+	Actions          []ActionCount `json:"actions"`
+	Agencies         []string      `json:"engaged_agencies"`
+	AdjustedObserved float64       `json:"adjusted_observed"`
 }
 
 // Summary totals a dip sample the way the unit reports it.

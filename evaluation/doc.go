@@ -6,6 +6,6 @@
 // be compared as if they were the same length.
 //
 // This package is pure Go (statistics with gonum); it may import
-// internal/period and internal/param. Its store, evaluation/evaldb, reads
+// extract, internal/period and internal/param. Its store, evaluation/evaldb, reads
 // the warehouse and writes runs back.
 package evaluation

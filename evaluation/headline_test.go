@@ -1,6 +1,7 @@
 package evaluation
 
 import (
+	"github.com/tau-da/tau/internal/period"
 	"math"
 	"strings"
 	"testing"
@@ -85,5 +86,43 @@ func TestMinimumDetectable(t *testing.T) {
 	p := MinimumDetectable(19, 0.3, "test")
 	if math.Abs(p.Reduction-(1-math.Exp(-2.801585218*0.3))) > 1e-6 || !strings.Contains(p.Sentence, "With 19 plans, only a reduction larger than 57%") {
 		t.Errorf("power %+v", p)
+	}
+}
+
+// TestOutputs: actions are counted by type in officers' words, in the
+// contract's order, with the plans that had one; the perpetrators'
+// offences are counted by outcome only inside the follow-up windows.
+func TestOutputs(t *testing.T) {
+	t.Parallel()
+	plans, data := dipData(t, [][2]int{{10, 0}, {4, 3}})
+	data.Actions = map[string][]Action{
+		"A": {{Type: "welfare_visit", Raised: day("2024-04-02")}, {Type: "right_to_know_disclosure", Raised: day("2024-04-02"), Completed: day("2024-04-09")}},
+		"B": {{Type: "right_to_know_disclosure", Raised: day("2024-04-03")}},
+	}
+	data.Outcomes = map[string][]Outcome{
+		"pA": {{At: day("2024-05-10"), Outcome: "charge"}, {At: day("2024-03-01"), Outcome: "charge"}},
+		"pB": {{At: day("2024-05-20"), Outcome: "caution"}},
+	}
+	p := Params{Selection: Selection{Mode: "all"}, Baseline: period.Days(90), Followup: period.Days(90), Project: Projection{Kind: "level"},
+		HoursPerIncident: 3, HoursSource: "test", Replicates: 200}
+	d, err := NewDesign(plans, day("2024-12-31"), day("2023-01-01"), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Evaluate(d, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Outputs.Actions
+	if len(a) != 2 || a[0].Type != "right_to_know_disclosure" || a[0].Label != "Right to know disclosure (Clare's Law)" || a[0].Raised != 2 || a[0].Completed != 1 || a[0].Plans != 2 ||
+		a[1].Type != "welfare_visit" || a[1].Plans != 1 {
+		t.Errorf("actions %+v", a)
+	}
+	o := rep.Outputs.Outcomes
+	if len(o) != 2 || o[0].Outcome != "caution" || o[1].Outcome != "charge" || o[1].Offences != 1 {
+		t.Errorf("follow-up outcomes %+v (the March charge is before the follow-up)", o)
+	}
+	if len(rep.PMPs[0].Actions) != 2 || rep.Summary.Prevented != rep.Summary.ExpectedTotal-float64(rep.Summary.ObservedTotal) {
+		t.Errorf("plan A actions %+v; the outputs must not change the counts", rep.PMPs[0].Actions)
 	}
 }

@@ -49,6 +49,11 @@ type Data struct {
 	// Shortlist is Design.Shortlist of the pool (computed when nil).
 	Shortlist map[string][]Candidate
 	Scores    map[time.Time]map[string]Scored
+	// Actions lists each plan's actions, by plan id; Outcomes each
+	// perpetrator's offences with a recorded outcome, by perpetrator id
+	// (either may be nil).
+	Actions  map[string][]Action
+	Outcomes map[string][]Outcome
 }
 
 // HoursRow is hours saved at one number of hours per incident.
@@ -126,14 +131,18 @@ type ComparisonResult struct {
 	StackedPrevented Interval    `json:"stacked_prevented"`
 	// TippingUplift is the engaged victims' reporting uplift at which the
 	// stacked estimate's change disappears (nil: none in 0.001 to 1000).
-	TippingUplift *float64   `json:"tipping_uplift"`
-	Reuse         Reuse      `json:"reuse"`
-	Naive         float64    `json:"naive_reduction_pct"`
-	DiD           DiD        `json:"difference_in_differences"`
-	DiDReduction  Interval   `json:"did_reduction_pct"`
-	Balance       []Balance  `json:"balance"`
-	Comparable    bool       `json:"comparable"`
-	Matches       []MatchRow `json:"matches"`
+	TippingUplift *float64 `json:"tipping_uplift"`
+	// ByAction is the stacked estimate among the plans with each type of
+	// action: exploratory (not the action's effect, and one of many
+	// comparisons).
+	ByAction     []ActionEffect `json:"by_action"`
+	Reuse        Reuse          `json:"reuse"`
+	Naive        float64        `json:"naive_reduction_pct"`
+	DiD          DiD            `json:"difference_in_differences"`
+	DiDReduction Interval       `json:"did_reduction_pct"`
+	Balance      []Balance      `json:"balance"`
+	Comparable   bool           `json:"comparable"`
+	Matches      []MatchRow     `json:"matches"`
 }
 
 // Report is an evaluation run's results: the JSON contract of tau evaluate
@@ -143,7 +152,10 @@ type Report struct {
 	// with; the rest is the unit's method and the sensitivities.
 	Headline Headline `json:"headline"`
 	// Power is the smallest reduction this many plans could detect.
-	Power       *Power            `json:"power"`
+	Power *Power `json:"power"`
+	// Outputs is what the plans did (actions, follow-up outcomes), shown
+	// beside the results and never added to them.
+	Outputs     Outputs           `json:"outputs"`
 	Parameters  Parameters        `json:"parameters"`
 	PMPs        []Plan            `json:"pmps"`
 	Summary     Summary           `json:"summary"`
@@ -205,11 +217,20 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 	}
 	plans := make([]Plan, len(d.Plans))
 	shares := make([]float64, len(d.Plans))
+	followupOutcomes := make([][]Outcome, len(d.Plans))
 	for i, w := range d.Plans {
 		pl := Plan{ID: w.ID, RelationshipID: w.RelationshipID, Opened: fmtDay(w.Opened), Finalised: fmtDay(w.Finalised),
 			BaselineWindow: w.Baseline, FollowupWindow: w.Followup,
 			Baseline: data.Occurrences.Count(w.Key, w.Baseline), Observed: data.Occurrences.Count(w.Key, w.Followup),
 			BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
+		pl.Actions = countActions(data.Actions[w.ID])
+		var outs []Outcome
+		for _, o := range data.Outcomes[w.PerpetratorID] {
+			if w.Followup.Contains(o.At) {
+				outs = append(outs, o)
+			}
+		}
+		followupOutcomes[i] = outs
 		during := Span{From: w.Baseline.To, To: w.Followup.From}
 		pl.During, pl.DuringDays = data.Occurrences.Count(w.Key, during), during.Days()
 		pl.Agencies = data.Engagements.During(w.VictimID, w.Followup)
@@ -226,6 +247,7 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 		return nil, err
 	}
 	rep.PMPs, rep.Summary = Summarise(plans, p.HoursPerIncident)
+	rep.Outputs = totalOutputs(rep.PMPs, followupOutcomes)
 	rep.Summary.Projection = p.Project.Label()
 	for _, pl := range rep.PMPs {
 		rep.Summary.During += pl.During
@@ -501,6 +523,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 		if !math.IsNaN(u) {
 			c.TippingUplift = &u
 		}
+		c.ByAction = byAction(treated, matches, plans, p)
 	}
 	c.Comparable = len(unmatched) == 0
 	for _, b := range c.Balance {

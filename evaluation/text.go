@@ -70,6 +70,15 @@ func (r *Report) WriteText(w io.Writer, maxPlans int) error {
 		cats = append(cats, fmt.Sprintf("%s: %d", c, s.Categories[c]))
 	}
 	fmt.Fprintf(&b, "\nplans by reduction: %s\n", strings.Join(cats, ", "))
+	if o := r.Outputs; len(o.Actions) > 0 || len(o.Outcomes) > 0 {
+		b.WriteString("\nwhat the plans did (outputs: shown beside the results, never added to them)\n")
+		for _, a := range o.Actions {
+			fmt.Fprintf(&b, "  %s: %d raised, %d completed, in %d plans\n", a.Label, a.Raised, a.Completed, a.Plans)
+		}
+		for _, x := range o.Outcomes {
+			fmt.Fprintf(&b, "  the perpetrators' offences in the follow-up with outcome %q: %d, in %d plans\n", x.Outcome, x.Offences, x.Plans)
+		}
+	}
 	if s.DuringDays > 0 {
 		fmt.Fprintf(&b, "while the plans ran (opening to finalisation, outside the before/after): %d incidents over %.0f plan-days (%.2f per 30 days)\n",
 			s.During, s.DuringDays, 30*float64(s.During)/s.DuringDays)
@@ -130,6 +139,16 @@ func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
 	fmt.Fprintf(b, "    check, pooled rates with a cluster bootstrap: %s (%.0f%% interval %s)\n", ChangeWords(c.DiDReduction.Estimate/100),
 		100*c.DiDReduction.Level, IntervalWords(c.DiDReduction.Lower/100, c.DiDReduction.Upper/100))
 	fmt.Fprintf(b, "    sensitivity, comparisons cut at a plan of their own: %s\n", ChangeWords(float64(c.CensoredReduction)/100))
+	if len(c.ByAction) > 0 {
+		b.WriteString("    by action (exploratory: not the action's effect; plans with an action differ in other ways, and many groups are compared):\n")
+		for _, a := range c.ByAction {
+			if a.Fit == nil {
+				fmt.Fprintf(b, "      %s, %d plans: %s\n", a.Label, a.Plans, a.Note)
+				continue
+			}
+			fmt.Fprintf(b, "      %s, %d plans: %s (%.0f%% interval %s)\n", a.Label, a.Plans, ChangeWords(a.Fit.Reduction), 100*a.Fit.Level, IntervalWords(a.Fit.ReductionLower, a.Fit.ReductionUpper))
+		}
+	}
 	fmt.Fprintf(b, "    the naive before/after over the same plans (no comparison): %s\n", ChangeWords(c.Naive/100))
 	var bal []string
 	for _, x := range c.Balance {

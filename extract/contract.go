@@ -243,6 +243,32 @@ var ActionTypes = []string{
 	"perpetrator_programme", "civil_order", "target_hardening", "other",
 }
 
+// actionLabels name each action type in an officer's words.
+var actionLabels = map[string]string{
+	"right_to_know_disclosure": "Right to know disclosure (Clare's Law)",
+	"right_to_ask_disclosure":  "Right to ask disclosure (Clare's Law)",
+	"dvpn":                     "Domestic violence protection notice (DVPN)",
+	"dvpo":                     "Domestic violence protection order (DVPO)",
+	"arrest":                   "Arrest",
+	"idva_referral":            "Referral to an IDVA",
+	"marac_referral":           "Referral to MARAC",
+	"safety_plan":              "Safety plan",
+	"welfare_visit":            "Welfare visit",
+	"perpetrator_programme":    "Perpetrator programme",
+	"civil_order":              "Other civil order",
+	"target_hardening":         "Target hardening",
+	"other":                    "Other action",
+}
+
+// ActionLabel names an action type in an officer's words (the code itself
+// for a force's own type).
+func ActionLabel(code string) string {
+	if l, ok := actionLabels[code]; ok {
+		return l
+	}
+	return code
+}
+
 // Lookup returns the contract for the named file.
 func Lookup(name string) (File, error) {
 	for _, f := range Files {

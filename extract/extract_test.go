@@ -161,3 +161,16 @@ func TestDerivedRoles(t *testing.T) {
 		t.Errorf("files naming a relationship %s", got)
 	}
 }
+
+// TestActionLabels: every action type of the contract has a label in words.
+func TestActionLabels(t *testing.T) {
+	t.Parallel()
+	for _, a := range ActionTypes {
+		if l := ActionLabel(a); l == a || l == "" {
+			t.Errorf("action type %s has no label", a)
+		}
+	}
+	if ActionLabel("force_own") != "force_own" {
+		t.Error("an unknown type is not shown as it is")
+	}
+}

@@ -42,7 +42,7 @@ type EvaluationRun struct {
 func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, p evaluation.Params, toolVersion string, write bool) (*EvaluationRun, error) {
 	man, db, conn, dir := sess.Manifest, sess.DB, sess.Conn, sess.Warehouse().Dir()
 	have := map[string]bool{}
-	for _, t := range []string{"pmps", "engagement"} {
+	for _, t := range []string{"pmps", "engagement", "pmp_actions", "offences"} {
 		ok, err := sess.HasTable(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate %s: %w", dir, err)
@@ -72,6 +72,16 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	if have["engagement"] {
 		if err := readEngagement(ctx, conn, data.Engagements); err != nil {
 			return nil, fmt.Errorf("evaluate %s: read engagement: %w", dir, err)
+		}
+	}
+	if have["pmp_actions"] {
+		if data.Actions, err = readActions(ctx, conn); err != nil {
+			return nil, fmt.Errorf("evaluate %s: read actions: %w", dir, err)
+		}
+	}
+	if have["offences"] {
+		if data.Outcomes, err = readOutcomes(ctx, conn); err != nil {
+			return nil, fmt.Errorf("evaluate %s: read offence outcomes: %w", dir, err)
 		}
 	}
 	if design.Params.Comparison {
@@ -142,6 +152,47 @@ func readOccurrences(ctx context.Context, db *sql.DB, d *evaluation.Design, occ 
 	})
 	occ.Sort()
 	return err
+}
+
+// readActions lists every plan's actions by plan id.
+func readActions(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.Action, error) {
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "actions"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]evaluation.Action{}
+	for rows.Next() {
+		var id string
+		var a evaluation.Action
+		var done sql.NullTime
+		if err := rows.Scan(&id, &a.Type, &a.Raised, &done); err != nil {
+			return nil, err
+		}
+		a.Completed = done.Time
+		out[id] = append(out[id], a)
+	}
+	return out, rows.Err()
+}
+
+// readOutcomes lists the offences with an outcome of perpetrators with a
+// plan, by perpetrator id.
+func readOutcomes(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.Outcome, error) {
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "outcomes"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]evaluation.Outcome{}
+	for rows.Next() {
+		var id string
+		var o evaluation.Outcome
+		if err := rows.Scan(&id, &o.At, &o.Outcome); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], o)
+	}
+	return out, rows.Err()
 }
 
 func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engagements) error {
