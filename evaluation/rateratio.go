@@ -153,5 +153,5 @@ func RobustRatio(b, f []int, eb, ef []float64, level float64) (RobustRateRatio, 
 	ratio := rf / rb
 	return RobustRateRatio{Ratio: ratio, Lower: ratio * math.Exp(-z*se), Upper: ratio * math.Exp(z*se), Level: level, SE: se,
 		Dispersion: pearson / (nobs - k),
-		Method: "Poisson regression of each plan's baseline and follow-up counts with exposure as offset, cluster-robust by plan (allows overdispersion)"}, nil
+		Method:     "Poisson regression of each plan's baseline and follow-up counts with exposure as offset, cluster-robust by plan (allows overdispersion)"}, nil
 }
