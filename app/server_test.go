@@ -326,7 +326,9 @@ func TestEvaluationHeadline(t *testing.T) {
 		Baseline: 141, Expected: 141, Observed: 160, ReductionPct: -13.5, HoursPerIncident: 3.35, HoursSource: "Kent", SMSLevel: 3,
 		Headline: app.Headline{Available: true, Change: "a reduction of 25%", Interval: "a reduction of 12% to 36%",
 			Sentence: "Against matched comparisons, the 19 plans were followed by an estimated reduction of 25% in reported incidents.",
-			Estimand: "the effect of the plans on reported incidents", Method: "difference in differences", Prevented: 27, PreventedLo: 13, PreventedHi: 39, Hours: 90, HoursLo: 44, HoursHi: 131}}
+			Estimand: "the effect of the plans on reported incidents", Method: "difference in differences", Prevented: 27, PreventedLo: 13, PreventedHi: 39, Hours: 90, HoursLo: 44, HoursHi: 131},
+		PreTrends: "Before the plans, the plans and their comparisons moved together.", Power: "With 19 plans, only a reduction larger than 57% would be distinguishable from chance.",
+		Events: []app.EventPoint{{Period: "-1", Order: -1, Plans: 1.2, Comparisons: 1.1}, {Period: "plan", Order: 0, Plans: 0.5, Comparisons: 0.7}, {Period: "+1", Order: 1, Plans: 0.3, Comparisons: 0.6}}}
 	c := h.newClient()
 	h.login(c, "alice")
 	code, page := h.get(c, "/evaluation")
@@ -337,7 +339,8 @@ func TestEvaluationHeadline(t *testing.T) {
 	if head < 0 || unit < 0 || head > unit {
 		t.Fatalf("the headline (at %d) must come before the unit's method (at %d):\n%s", head, unit, page)
 	}
-	for _, want := range []string{"a reduction of 25%", "interval: a reduction of 12% to 36%", "about 27 fewer", "between 13 and 39 fewer", "13.5% more"} {
+	for _, want := range []string{"a reduction of 25%", "interval: a reduction of 12% to 36%", "about 27 fewer", "between 13 and 39 fewer", "13.5% more",
+		"only a reduction larger than 57%", "Did the groups move together before the plans?", "moved together", "<svg"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}

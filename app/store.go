@@ -135,6 +135,20 @@ type Evaluation struct {
 	Warnings                                         []string
 	// Headline is the most defensible estimate, which the page leads with.
 	Headline Headline
+	// PreTrends and Power say in a sentence whether the groups moved
+	// together before the plans and how large a reduction the sample could
+	// detect; Events is the monthly series behind the first.
+	PreTrends, Power string
+	Events           []EventPoint
+}
+
+// EventPoint is one period of the event study: incidents per 30 days of
+// the plans and of their comparisons (Order: months from opening; 0 is
+// while the plan ran).
+type EventPoint struct {
+	Period             string
+	Order              int
+	Plans, Comparisons float64
 }
 
 // Headline is an evaluation's primary estimate as the page shows it: the

@@ -31,6 +31,29 @@ func timelineSVG(events []Event) template.HTML {
 	return template.HTML(s)
 }
 
+// eventSVG draws the event study as the impact report does: the plans'
+// and their comparisons' incidents per 30 days by month from opening.
+func eventSVG(points []EventPoint) template.HTML {
+	if len(points) == 0 {
+		return ""
+	}
+	r := &notebooks.Result{Name: "events", Columns: []string{"order", "plans", "comparisons"}, Types: []string{"INTEGER", "DOUBLE", "DOUBLE"}}
+	for _, p := range points {
+		r.Rows = append(r.Rows, []any{int64(p.Order), p.Plans, p.Comparisons})
+	}
+	svg, _, err := notebooks.ChartSVG(notebooks.Spec{Type: "line", X: "order", Y: []string{"plans", "comparisons"}, VLines: []float64{0},
+		XLabel: "months from opening (0: while the plan ran; then months after finalisation)", YLabel: "incidents per 30 days"}, r)
+	if err != nil {
+		return ""
+	}
+	s := string(svg)
+	if i := strings.Index(s, "<svg"); i > 0 {
+		s = s[i:]
+	}
+	// Drawn from numbers and fixed names only, so it is safe as is.
+	return template.HTML(s)
+}
+
 var funcs = template.FuncMap{
 	"day": func(t time.Time) string {
 		if t.IsZero() {
@@ -181,7 +204,11 @@ form.filters{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin-bottom
 <p>{{.Sentence}}</p>
 <p class="muted">What is estimated: {{.Estimand}}. How: {{.Method}}.</p>
 {{else if .Sentence}}<p class="warning">{{.Sentence}}</p>{{else}}<p class="warning">This run was written before tau led with the comparison-group estimate; evaluate again to see it.</p>{{end}}{{end}}
+{{if .Power}}<p>{{.Power}}</p>{{end}}
 <p>Maryland Scientific Methods Scale level <strong>{{.SMSLevel}}</strong>.</p>
+{{if .Events}}<h2>Did the groups move together before the plans?</h2>
+<p>{{.PreTrends}}</p>
+<figure>{{eventSVG .Events}}<figcaption class="muted">Incidents per 30 days of the plans and of their comparisons, from a year before each plan opened (-12) to the end of follow-up; 0 is while the plan ran.</figcaption></figure>{{end}}
 <h2>The unit's method</h2>
 <p class="muted">The unit's own before/after arithmetic ({{.Projection}} projection): no comparison group, so plans opened after a peak show a fall on their own (regression to the mean). Shown for comparison with the unit's reports, not as the estimate.</p>
 <table><tbody><tr><th>incidents before (baseline)</th><td>{{.Baseline}}</td></tr><tr><th>expected after, by the projection</th><td>{{num .Expected}}</td></tr>
@@ -202,6 +229,7 @@ func templates() *template.Template {
 		f[k] = v
 	}
 	f["list"] = func(xs ...string) []string { return xs }
+	f["eventSVG"] = eventSVG
 	f["dict"] = func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -54,7 +54,11 @@ type Headline struct {
 	HoursPerIncident       float64 `json:"hours_per_incident"`
 	HoursSource            string  `json:"hours_source"`
 	EngagedReportingUplift float64 `json:"engaged_reporting_uplift"`
-	// Sentence says the headline in words a chief officer reads right.
+	// Change and Interval say the reduction and its interval in words
+	// ("an increase of 11%"); Sentence says the whole headline in words a
+	// chief officer reads right.
+	Change   string `json:"change"`
+	Interval string `json:"interval"`
 	Sentence string `json:"sentence"`
 }
 
@@ -87,6 +91,7 @@ func headline(p Params, plans int, c *ComparisonResult) Headline {
 	}
 	hpi := Number(p.HoursPerIncident)
 	h.Hours, h.HoursLower, h.HoursUpper = h.Prevented*hpi, h.PreventedLower*hpi, h.PreventedUpper*hpi
+	h.Change, h.Interval = ChangeWords(float64(h.Reduction)), IntervalWords(float64(h.Lower), float64(h.Upper))
 	what := "reported incidents"
 	if p.EngagedUplift != 1 {
 		what = fmt.Sprintf("incidents (if engaged victims report %g times as often as others)", p.EngagedUplift)

@@ -132,6 +132,9 @@ type ComparisonResult struct {
 	// TippingUplift is the engaged victims' reporting uplift at which the
 	// stacked estimate's change disappears (nil: none in 0.001 to 1000).
 	TippingUplift *float64 `json:"tipping_uplift"`
+	// EventStudy is the monthly series of plans and comparisons from a
+	// year before opening to the end of follow-up.
+	EventStudy EventStudy `json:"event_study"`
 	// ByAction is the stacked estimate among the plans with each type of
 	// action: exploratory (not the action's effect, and one of many
 	// comparisons).
@@ -509,6 +512,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 		c.CensoredReduction = Number(math.NaN())
 	}
 	c.Reuse = reuse(matches)
+	c.EventStudy = eventStudy(d, data, treated, matches)
 	if fit, err := FitStacked(stackedUnits(treated, matches, p.EngagedUplift), p.Level); err == nil {
 		c.Stacked = &fit
 		c.StackedPrevented = stackedPrevented(did.TreatedFollowup, fit)

@@ -132,6 +132,7 @@ func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
 	fmt.Fprintf(b, "    %d matches use %d different relationships; %.0f%% of matches share their comparison with another plan (at most %d plans to one)\n",
 		c.Reuse.Matches, c.Reuse.Distinct, 100*c.Reuse.Reused, c.Reuse.Max)
 	fmt.Fprintf(b, "    comparisons' own change: rate ratio %.3f (they changed too, without a plan)\n", c.DiD.ComparisonRatio)
+	fmt.Fprintf(b, "    parallel trends: %s\n", c.EventStudy.Sentence)
 	if s := c.Stacked; s != nil {
 		fmt.Fprintf(b, "    stacked model: %s (%.0f%% interval %s; %d sets, cluster-robust standard error %.3f on the log scale)\n",
 			ChangeWords(s.Reduction), 100*s.Level, IntervalWords(s.ReductionLower, s.ReductionUpper), s.Sets, s.SE)

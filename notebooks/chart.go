@@ -104,7 +104,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			b.Color = plotutil.Color(k)
+			b.Color = seriesColor(k)
 			b.LineStyle.Width = 0
 			if s.Type == "stacked" {
 				if below != nil {
@@ -140,7 +140,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 				if err != nil {
 					return nil, 0, err
 				}
-				l.Color = plotutil.Color(k)
+				l.Color = seriesColor(k)
 				l.Width = vg.Points(1.5)
 				p.Add(l)
 				p.Legend.Add(sr.name, l)
@@ -149,7 +149,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 				if err != nil {
 					return nil, 0, err
 				}
-				sc.Color = plotutil.Color(k)
+				sc.Color = seriesColor(k)
 				sc.Shape = plotutil.Shape(k)
 				p.Add(sc)
 				p.Legend.Add(sr.name, sc)
@@ -210,7 +210,7 @@ func timeline(p *plot.Plot, s Spec, r *Result, xi, lane int) ([]byte, int, error
 		if err != nil {
 			return nil, 0, err
 		}
-		sc.Color, sc.Shape = plotutil.Color(k), plotutil.Shape(k)
+		sc.Color, sc.Shape = seriesColor(k), plotutil.Shape(k)
 		sc.Radius = vg.Points(3.5)
 		p.Add(sc)
 	}
@@ -258,3 +258,15 @@ func isNumber(v any) bool {
 	_, ok := toFloat(v)
 	return ok
 }
+
+// okabeIto is the Okabe-Ito palette (Okabe and Ito 2002, "Color Universal
+// Design"), in an order whose first colours stay apart for the common
+// colour-vision deficiencies: blue, vermillion, bluish green, orange, sky
+// blue, reddish purple, yellow, black. No red-green pair comes first.
+var okabeIto = []color.RGBA{
+	{0x00, 0x72, 0xB2, 0xff}, {0xD5, 0x5E, 0x00, 0xff}, {0x00, 0x9E, 0x73, 0xff}, {0xE6, 0x9F, 0x00, 0xff},
+	{0x56, 0xB4, 0xE9, 0xff}, {0xCC, 0x79, 0xA7, 0xff}, {0xF0, 0xE4, 0x42, 0xff}, {0x00, 0x00, 0x00, 0xff},
+}
+
+// seriesColor is the colour of a chart's k-th series.
+func seriesColor(k int) color.Color { return okabeIto[k%len(okabeIto)] }

@@ -437,7 +437,7 @@ func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	var hp, hpl, hph, hh, hhl, hhh sql.NullFloat64
 	err = db.QueryRowContext(ctx, queries.Must("app", "evaluation")).Scan(&e.RunID, &e.Generated, &e.Projection, &bw, &fw, &e.HoursSource, &e.Plans,
 		&e.Baseline, &e.Observed, &e.SMSLevel, &e.Expected, &e.Prevented, &e.ReductionPct, &e.HoursSaved, &e.HoursPerIncident, &naive, &did, &lo, &hi, &warnings,
-		&h.Available, &h.Change, &h.Interval, &h.Sentence, &h.Estimand, &h.Method, &hp, &hpl, &hph, &hh, &hhl, &hhh)
+		&h.Available, &h.Change, &h.Interval, &h.Sentence, &h.Estimand, &h.Method, &hp, &hpl, &hph, &hh, &hhl, &hhh, &e.PreTrends, &e.Power)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.ErrNotFound
 	}
@@ -446,6 +446,24 @@ func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	}
 	h.Prevented, h.PreventedLo, h.PreventedHi, h.Hours, h.HoursLo, h.HoursHi = hp.Float64, hpl.Float64, hph.Float64, hh.Float64, hhl.Float64, hhh.Float64
 	e.Windows = bw + " / " + fw
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'evaluations_event_study'").Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		err := each(ctx, db, queries.Must("app", "event_study"), nil, func(rs *sql.Rows) error {
+			var p app.EventPoint
+			var pl, cm sql.NullFloat64
+			if err := rs.Scan(&p.Period, &p.Order, &pl, &cm); err != nil {
+				return err
+			}
+			p.Plans, p.Comparisons = pl.Float64, cm.Float64
+			e.Events = append(e.Events, p)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	e.HasComparison = did.Valid
 	e.NaivePct, e.DiDPct, e.DiDLo, e.DiDHi = naive.Float64, did.Float64, lo.Float64, hi.Float64
 	for _, w := range warnings {

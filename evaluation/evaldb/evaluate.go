@@ -269,13 +269,16 @@ var evaluationTables = []analytics.ResultTable{
   naive_reduction_pct DOUBLE, did_reduction_pct DOUBLE, did_lower DOUBLE, did_upper DOUBLE, sms_level INTEGER, warnings VARCHAR[], report VARCHAR,
   headline_available BOOLEAN, headline_estimand VARCHAR, headline_method VARCHAR, headline_reduction DOUBLE, headline_lower DOUBLE, headline_upper DOUBLE,
   headline_prevented DOUBLE, headline_prevented_lower DOUBLE, headline_prevented_upper DOUBLE, headline_hours DOUBLE, headline_hours_lower DOUBLE,
-  headline_hours_upper DOUBLE, headline_change VARCHAR, headline_interval VARCHAR, headline_sentence VARCHAR, censored_did_reduction_pct DOUBLE`},
+  headline_hours_upper DOUBLE, headline_change VARCHAR, headline_interval VARCHAR, headline_sentence VARCHAR, censored_did_reduction_pct DOUBLE,
+  pre_trends_parallel BOOLEAN, pre_trends_sentence VARCHAR, power_sentence VARCHAR`},
 	{Name: "pmps", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, opened_at DATE, finalised_at DATE, baseline_from DATE, baseline_to DATE,
   followup_from DATE, followup_to DATE, baseline_count INTEGER, expected DOUBLE, observed INTEGER, reduction_pct DOUBLE, category VARCHAR,
   engaged BOOLEAN, engaged_agencies VARCHAR[], adjusted_observed DOUBLE, engaged_share DOUBLE`},
 	{Name: "reporting", Columns: `run_id VARCHAR, uplift DOUBLE, adjusted_observed DOUBLE, prevented DOUBLE, reduction_pct DOUBLE`},
 	{Name: "matches", Columns: `run_id VARCHAR, pmp_id VARCHAR, relationship_id VARCHAR, score_date DATE, band VARCHAR, score DOUBLE, baseline_count INTEGER,
   recent_90d_count INTEGER, followup_count INTEGER, engaged BOOLEAN, planned_later BOOLEAN`},
+	{Name: "event_study", Columns: `run_id VARCHAR, period VARCHAR, "order" INTEGER, plans_count DOUBLE, plans_days DOUBLE, plans_per_30_days DOUBLE,
+  comparisons_count DOUBLE, comparisons_days DOUBLE, comparisons_per_30_days DOUBLE`},
 	{Name: "series", Columns: `run_id VARCHAR, pmp_id VARCHAR, "window" VARCHAR, "from" DATE, "to" DATE, t_months DOUBLE, exposure_months DOUBLE, count INTEGER,
   plan_level DOUBLE, common_slope DOUBLE, fitted DOUBLE`},
 }
@@ -310,13 +313,18 @@ func writeEvaluation(w *analytics.Warehouse, run *EvaluationRun) (string, error)
 		f(s.HoursSaved), f(s.PreventedInterval.Lower), f(s.PreventedInterval.Upper)}, rr...)
 	runRow = append(append(runRow, cmp...), strconv.Itoa(rep.SMSLevel), strings.Join(rep.Warnings, "|"), string(full))
 	h := rep.Headline
-	censored := ""
+	censored, parallel, preTrends, power := "", "", "", ""
 	if c := rep.Comparison; c != nil {
 		censored = num(float64(c.CensoredReduction))
+		parallel, preTrends = strconv.FormatBool(c.EventStudy.Parallel), c.EventStudy.Sentence
+	}
+	if rep.Power != nil {
+		power = rep.Power.Sentence
 	}
 	runRow = append(runRow, strconv.FormatBool(h.Available), h.Estimand, h.Method, num(float64(h.Reduction)), num(float64(h.Lower)), num(float64(h.Upper)),
 		num(float64(h.Prevented)), num(float64(h.PreventedLower)), num(float64(h.PreventedUpper)), num(float64(h.Hours)), num(float64(h.HoursLower)),
-		num(float64(h.HoursUpper)), evaluation.ChangeWords(float64(h.Reduction)), evaluation.IntervalWords(float64(h.Lower), float64(h.Upper)), h.Sentence, censored)
+		num(float64(h.HoursUpper)), evaluation.ChangeWords(float64(h.Reduction)), evaluation.IntervalWords(float64(h.Lower), float64(h.Upper)), h.Sentence, censored,
+		parallel, preTrends, power)
 	var pmps, reporting, matches, series [][]string
 	for _, pl := range rep.PMPs {
 		pmps = append(pmps, []string{pl.ID, pl.RelationshipID, pl.Opened, pl.Finalised, day(pl.BaselineWindow.From), day(pl.BaselineWindow.To),
@@ -335,7 +343,13 @@ func writeEvaluation(w *analytics.Warehouse, run *EvaluationRun) (string, error)
 	for _, r := range rep.Series {
 		series = append(series, []string{r.PMPID, r.Window, day(r.From), day(r.To), f(r.T), f(r.Exposure), strconv.Itoa(r.Count), num(r.Level), f(r.Slope), f(r.Fitted)})
 	}
-	tables := map[string][][]string{"runs": {runRow}, "pmps": pmps, "reporting": reporting, "matches": matches, "series": series}
+	var events [][]string
+	if c := rep.Comparison; c != nil {
+		for _, e := range c.EventStudy.Rows {
+			events = append(events, []string{e.Period, strconv.Itoa(e.Order), f(e.Plans), f(e.PlansDays), f(e.PlansRate), f(e.Comparisons), f(e.ComparisonsDays), f(e.ComparisonsRate)})
+		}
+	}
+	tables := map[string][][]string{"runs": {runRow}, "pmps": pmps, "reporting": reporting, "matches": matches, "series": series, "event_study": events}
 	for name, rows := range tables {
 		for i, r := range rows {
 			rows[i] = append([]string{run.ID}, r...)
