@@ -18,13 +18,14 @@ const (
 	fTruthRelationships
 	fTruthOutcomes
 	fTruthMonthly
+	fTruthPlans
 	nFiles
 )
 
 var fileNames = [nFiles]string{
 	"persons.csv", "occurrences.csv", "offences.csv", "assessments.csv", "answers.csv",
 	"pmps.csv", "pmp_actions.csv", "engagement.csv",
-	"truth/relationships.csv", "truth/outcomes.csv", "truth/monthly_risk.csv",
+	"truth/relationships.csv", "truth/outcomes.csv", "truth/monthly_risk.csv", "truth/plans.csv",
 }
 
 var headers = [nFiles]string{
@@ -39,7 +40,13 @@ var headers = [nFiles]string{
 	"victim_id,perpetrator_id,counter_allegation,start_month,lambda0,trajectory,coercive_control,violence,strangulation_onset,stalking_onset,threats_to_kill_onset,weapons_onset,sexual_abuse,perpetrator_criminal,serial,pmp_opened,engaged_months,serious_harm_events",
 	"offence_id,victim_id,perpetrator_id,committed_at,offence_code,monthly_risk",
 	"victim_id,perpetrator_id,month,monthly_risk,true_rate_per_year,planned,engaged",
+	"pmp_id,victim_id,perpetrator_id,opened_month,finalised_month,followup_months,true_without_plan,true_with_plan,reported_without_plan,reported_with_plan",
 }
+
+// truthFollowupMonths is how many months after a plan's finalisation
+// truth/plans.csv sums its counterfactual over (the evaluation's default
+// follow-up, at the model's monthly resolution).
+const truthFollowupMonths = 3
 
 // maxRate is the highest latent incident rate per year (two a month).
 const maxRate = 24.0
@@ -110,7 +117,17 @@ type dyad struct {
 	pregnancies       []int
 	planMonth         int // -1 = no plan
 	engaged           []bool
-	serious           int
+	// bgEngaged marks the months engaged by an episode that no plan
+	// brought (the engagement the relationship would have had anyway).
+	bgEngaged []bool
+	// pmpID and finMonth identify the plan and its finalisation month
+	// (never: none), and fu sums the expected incidents in the months after
+	// it: true and reported, without the plan and with it.
+	pmpID    string
+	finMonth int
+	fu       [4]float64
+	fuMonths int
+	serious  int
 }
 
 const never = -1
@@ -324,10 +341,13 @@ func (g *generator) traits(d *dyad, r rng, serial bool) {
 // plans, engagement and serious-harm outcomes.
 func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN *int) {
 	d.engaged = make([]bool, g.months+1)
+	d.bgEngaged = make([]bool, g.months+1)
+	d.finMonth = never
 	// Background engagement unrelated to plans (4% of victims).
 	if !d.counter && r.bernoulli(0.04) {
 		s := d.start + r.IntN(max(1, d.end-d.start))
 		g.engage(d, r, bufs, s, "other")
+		copy(d.bgEngaged, d.engaged)
 	}
 	var counts []int
 	spikeLeft := 0
@@ -353,6 +373,20 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 		reported := trueRate
 		if d.engaged[m] {
 			reported *= reportingUplift
+		}
+		if d.finMonth != never && m > d.finMonth && m <= d.finMonth+truthFollowupMonths {
+			// The counterfactual in the months after the plan: the same
+			// latent rate without the plan's cut, reported at the rate the
+			// victim's own engagement would have brought.
+			without := rate
+			if d.bgEngaged[m] {
+				without *= reportingUplift
+			}
+			d.fu[0] += rate / 12
+			d.fu[1] += trueRate / 12
+			d.fu[2] += without / 12
+			d.fu[3] += reported / 12
+			d.fuMonths++
 		}
 		n := r.poisson(reported / 12)
 		if m == d.start && n == 0 {
@@ -392,6 +426,11 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 			d.planMonth = m + 1
 			g.plan(d, r, bufs, pmpN, sepRecent)
 		}
+	}
+	if d.pmpID != "" && d.finMonth != never {
+		rw := bufs.row(fTruthPlans)
+		rw.s(d.pmpID).s(d.victim).s(d.perp).i(d.planMonth).i(d.finMonth).i(d.fuMonths).f(d.fu[0]).f(d.fu[1]).f(d.fu[2]).f(d.fu[3])
+		bufs.put(fTruthPlans, rw)
 	}
 	rw := bufs.row(fTruthRelationships)
 	rw.s(d.victim).s(d.perp).i(b2i(d.counter)).i(d.start).f(d.lambda0).s(d.trajectory).i(b2i(d.cc)).i(b2i(d.violence)).
@@ -559,6 +598,11 @@ func (g *generator) plan(d *dyad, r rng, bufs *buffers, pmpN *int, sepRecent boo
 	}
 	id := idString('M', idx, *pmpN)
 	*pmpN++
+	d.pmpID = id
+	if status != "open" {
+		y0, m0, _ := g.cfg.From.Date()
+		d.finMonth = (fin.Year()-y0)*12 + int(fin.Month()-m0)
+	}
 	rw := bufs.row(fPMPs)
 	rw.s(id).s(d.victim).s(d.perp).date(opened)
 	if status == "open" {

@@ -147,6 +147,9 @@ func Write(dir string, cfg Config) (*Summary, error) {
 			"truth/monthly_risk.csv is written only for extracts of up to 200,000 relationships.",
 		},
 	}
+	if err := writeEstimands(dir); err != nil {
+		return nil, err
+	}
 	if err := writeJSONFile(filepath.Join(dir, "truth", "model.json"), t); err != nil {
 		return nil, err
 	}

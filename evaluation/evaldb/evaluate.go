@@ -8,10 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tau-da/tau/queries"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/queries"
 
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/internal/period"
