@@ -109,7 +109,6 @@ func TestEvaluateExclusions(t *testing.T) {
 	}
 }
 
-
 // TestEvaluateSeriesExport: the exported monthly series re-creates each
 // plan's expected count (the fitted values summed over follow-up months).
 func TestEvaluateSeriesExport(t *testing.T) {
