@@ -129,6 +129,9 @@ type ComparisonResult struct {
 	// fitted; StackedPrevented the incidents it implies, with its interval.
 	Stacked          *StackedFit `json:"stacked,omitempty"`
 	StackedPrevented Interval    `json:"stacked_prevented"`
+	// StackedReported is the stacked estimate on reported incidents alone
+	// (no uplift assumed), beside a headline that assumes one.
+	StackedReported *StackedFit `json:"stacked_reported_incidents,omitempty"`
 	// TippingUplift is the engaged victims' reporting uplift at which the
 	// stacked estimate's change disappears (nil: none in 0.001 to 1000).
 	TippingUplift *float64 `json:"tipping_uplift"`
@@ -528,6 +531,11 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 			c.TippingUplift = &u
 		}
 		c.ByAction = byAction(treated, matches, plans, p)
+		if p.EngagedUplift != 1 {
+			if f, err := FitStacked(stackedUnits(treated, matches, 1), p.Level); err == nil {
+				c.StackedReported = &f
+			}
+		}
 	}
 	c.Comparable = len(unmatched) == 0
 	for _, b := range c.Balance {

@@ -137,6 +137,9 @@ func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
 		fmt.Fprintf(b, "    stacked model: %s (%.0f%% interval %s; %d sets, cluster-robust standard error %.3f on the log scale)\n",
 			ChangeWords(s.Reduction), 100*s.Level, IntervalWords(s.ReductionLower, s.ReductionUpper), s.Sets, s.SE)
 	}
+	if s := c.StackedReported; s != nil {
+		fmt.Fprintf(b, "    on reported incidents alone (no uplift assumed): %s (%.0f%% interval %s)\n", ChangeWords(s.Reduction), 100*s.Level, IntervalWords(s.ReductionLower, s.ReductionUpper))
+	}
 	fmt.Fprintf(b, "    check, pooled rates with a cluster bootstrap: %s (%.0f%% interval %s)\n", ChangeWords(c.DiDReduction.Estimate/100),
 		100*c.DiDReduction.Level, IntervalWords(c.DiDReduction.Lower/100, c.DiDReduction.Upper/100))
 	fmt.Fprintf(b, "    sensitivity, comparisons cut at a plan of their own: %s\n", ChangeWords(float64(c.CensoredReduction)/100))
