@@ -34,6 +34,36 @@ type Unit struct {
 	PlanOpened   time.Time
 }
 
+// MatchWithout is Match without replacement: plans, in the order given,
+// take their nearest comparisons among those no earlier plan took (by
+// relationship id), so every comparison stands for one plan at most.
+func MatchWithout(treated []Unit, pools map[string][]Unit, k int) (map[string][]Unit, []string, error) {
+	used := map[string]bool{}
+	free := make(map[string][]Unit, len(pools))
+	matches := map[string][]Unit{}
+	var unmatched []string
+	for _, t := range treated {
+		free[t.ID] = nil
+		for _, c := range pools[t.ID] {
+			if !used[c.ID] {
+				free[t.ID] = append(free[t.ID], c)
+			}
+		}
+		m, un, err := Match([]Unit{t}, map[string][]Unit{t.ID: free[t.ID]}, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		unmatched = append(unmatched, un...)
+		for _, c := range m[t.ID] {
+			used[c.ID] = true
+		}
+		if len(m[t.ID]) > 0 {
+			matches[t.ID] = m[t.ID]
+		}
+	}
+	return matches, unmatched, nil
+}
+
 // Match pairs each treated unit with up to k comparison units from its own
 // pool (relationships that had no plan, counted over that plan's windows):
 // the same band exactly, then the nearest by baseline count, recent count

@@ -79,3 +79,26 @@ func TestBalanceTable(t *testing.T) {
 		t.Errorf("score balance %+v, want SMD 0.2", b[2])
 	}
 }
+
+// TestMatchWithout: without replacement, a comparison that is nearest to
+// two plans goes to the first, and the second takes its next nearest.
+func TestMatchWithout(t *testing.T) {
+	t.Parallel()
+	treated := []Unit{{ID: "p1", Band: "red", Baseline: 10}, {ID: "p2", Band: "red", Baseline: 10}}
+	pool := []Unit{{ID: "c1", Band: "red", Baseline: 10}, {ID: "c2", Band: "red", Baseline: 7}, {ID: "c3", Band: "red", Baseline: 3}}
+	pools := map[string][]Unit{"p1": pool, "p2": pool}
+	with, _, err := Match(treated, pools, 1)
+	if err != nil || with["p1"][0].ID != "c1" || with["p2"][0].ID != "c1" {
+		t.Fatalf("with replacement: %+v %v", with, err)
+	}
+	without, unmatched, err := MatchWithout(treated, pools, 1)
+	if err != nil || len(unmatched) != 0 || without["p1"][0].ID != "c1" || without["p2"][0].ID != "c2" {
+		t.Errorf("without replacement: %+v %v %v", without, unmatched, err)
+	}
+	if r := reuse(with); r.Max != 2 || r.Reused != 1 || r.Distinct != 1 {
+		t.Errorf("reuse with replacement %+v", r)
+	}
+	if r := reuse(without); r.Max != 1 || r.Reused != 0 || r.Distinct != 2 {
+		t.Errorf("reuse without replacement %+v", r)
+	}
+}

@@ -74,6 +74,10 @@ type Params struct {
 	// Comparison matches each plan to relationships without a plan.
 	Comparison         bool `json:"comparison"`
 	ComparisonsPerPlan int  `json:"comparisons_per_plan"`
+	// WithoutReplacement matches each comparison to one plan at most
+	// (plans take their nearest in order of id), so no relationship stands
+	// for several plans; by default matching is with replacement.
+	WithoutReplacement bool `json:"without_replacement"`
 	// BothDirections counts the couple's occurrences in both directions
 	// instead of the ordered victim/perpetrator pair.
 	BothDirections bool `json:"both_directions"`

@@ -480,7 +480,11 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 			pools[w.ID] = append(pools[w.ID], u)
 		}
 	}
-	matches, unmatched, err := Match(treated, pools, p.ComparisonsPerPlan)
+	match := Match
+	if p.WithoutReplacement {
+		match = MatchWithout
+	}
+	matches, unmatched, err := match(treated, pools, p.ComparisonsPerPlan)
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +494,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	}
 	censored := censor(d, data, matches)
 	c := &ComparisonResult{
-		Method: fmt.Sprintf("each plan matched with replacement to up to %d relationships without a plan at its opening: same band, nearest on baseline count, "+
+		Method: fmt.Sprintf("each plan matched "+replacement(p.WithoutReplacement)+" to up to %d relationships without a plan at its opening: same band, nearest on baseline count, "+
 			"count in the %d days before opening and score, all as at the end of the month before the plan opened (shortlist of %d nearest on the counts); "+
 			"risk-set matching on what was known at the opening (Li, Propert and Rosenbaum 2001): a comparison that gets a plan of its own later stays a comparison "+
 			"over the whole follow-up (intention to treat); difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
@@ -586,6 +590,14 @@ func stackedUnits(treated []Unit, matches map[string][]Unit, uplift float64) []M
 func stackedPrevented(followup float64, fit StackedFit) Interval {
 	at := func(ratio float64) float64 { return followup * (1/ratio - 1) }
 	return Interval{Estimate: at(fit.Ratio), Lower: at(fit.RatioUpper), Upper: at(fit.RatioLower), Level: fit.Level}
+}
+
+// replacement says how comparisons were matched.
+func replacement(without bool) string {
+	if without {
+		return "without replacement (each comparison to one plan at most)"
+	}
+	return "with replacement"
 }
 
 // censor returns the matches with each comparison that got a plan of its

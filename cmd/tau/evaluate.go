@@ -14,28 +14,29 @@ import (
 )
 
 type evaluateOptions struct {
-	warehouse     string
-	config        string
-	pmps          string
-	finalisedFrom string
-	finalisedTo   string
-	dipSample     int
-	baseline      string
-	followup      string
-	projection    string
-	hours         string
-	hoursSource   string
-	uplift        float64
-	comparison    bool
-	perPlan       int
-	both          bool
-	seed          uint64
-	replicates    int
-	format        string
-	out           string
-	exportSeries  string
-	top           int
-	noWrite       bool
+	warehouse          string
+	config             string
+	pmps               string
+	finalisedFrom      string
+	finalisedTo        string
+	dipSample          int
+	baseline           string
+	followup           string
+	projection         string
+	hours              string
+	hoursSource        string
+	uplift             float64
+	comparison         bool
+	perPlan            int
+	withoutReplacement bool
+	both               bool
+	seed               uint64
+	replicates         int
+	format             string
+	out                string
+	exportSeries       string
+	top                int
+	noWrite            bool
 }
 
 func newEvaluateCmd() *cobra.Command {
@@ -99,6 +100,7 @@ and reports, unless --no-write.`,
 	f.Float64Var(&o.uplift, "engaged-reporting-uplift", 1, "how much more often engaged victims report (divides their follow-up counts; 1 = no adjustment)")
 	f.BoolVar(&o.comparison, "comparison", true, "match each plan to relationships without a plan (difference in differences)")
 	f.IntVar(&o.perPlan, "comparisons-per-plan", 5, "comparisons matched to each plan")
+	f.BoolVar(&o.withoutReplacement, "without-replacement", false, "match each comparison to one plan at most (default: with replacement, reuse reported)")
 	f.BoolVar(&o.both, "both-directions", false, "count the couple's occurrences in both directions, not only victim/perpetrator as in the plan")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for the dip sample and every bootstrap")
 	f.IntVar(&o.replicates, "bootstrap", 2000, "bootstrap replicates")
@@ -154,6 +156,7 @@ func (o *evaluateOptions) params(cfgHours float64, cfgSource string) (evaluation
 		return usage(fmt.Errorf("--format %s: use table or json", o.format))
 	}
 	p.EngagedUplift, p.Comparison, p.ComparisonsPerPlan, p.BothDirections = o.uplift, o.comparison, o.perPlan, o.both
+	p.WithoutReplacement = o.withoutReplacement
 	p.Seed, p.Replicates = o.seed, o.replicates
 	return p, nil
 }
