@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/tau-da/tau/internal/param"
@@ -161,19 +162,21 @@ type Report struct {
 	Power *Power `json:"power"`
 	// Outputs is what the plans did (actions, follow-up outcomes), shown
 	// beside the results and never added to them.
-	Outputs     Outputs           `json:"outputs"`
-	Parameters  Parameters        `json:"parameters"`
-	PMPs        []Plan            `json:"pmps"`
-	Summary     Summary           `json:"summary"`
-	HoursRange  []HoursRow        `json:"hours_range"`
-	Reporting   Reporting         `json:"reporting_sensitivity"`
-	Trend       *TrendFit         `json:"trend,omitempty"`
-	Comparison  *ComparisonResult `json:"comparison"`
-	SMSLevel    int               `json:"sms_level"`
-	Warnings    []string          `json:"warnings"`
-	Excluded    []Exclusion       `json:"excluded"`
-	Series      []SeriesRow       `json:"-"`
-	GeneratedAt time.Time         `json:"generated_at"`
+	Outputs    Outputs           `json:"outputs"`
+	Parameters Parameters        `json:"parameters"`
+	PMPs       []Plan            `json:"pmps"`
+	Summary    Summary           `json:"summary"`
+	HoursRange []HoursRow        `json:"hours_range"`
+	Reporting  Reporting         `json:"reporting_sensitivity"`
+	Trend      *TrendFit         `json:"trend,omitempty"`
+	Comparison *ComparisonResult `json:"comparison"`
+	SMSLevel   int               `json:"sms_level"`
+	Warnings   []string          `json:"warnings"`
+	Excluded   []Exclusion       `json:"excluded"`
+	Series     []SeriesRow       `json:"-"`
+	// refit refits the projection on a resample of plans (trend only).
+	refit       func(draws []int) ([]float64, error)
+	GeneratedAt time.Time `json:"generated_at"`
 }
 
 // Parameters records everything needed to re-run.
@@ -348,6 +351,22 @@ func (rep *Report) project(d *Design, data Data, plans []Plan) error {
 	if err != nil {
 		return fmt.Errorf("evaluate: trend projection: %w", err)
 	}
+	// The bootstrap refits the common slope on every resample of plans.
+	rep.refit = func(draws []int) ([]float64, error) {
+		rs := make([]Series, len(draws))
+		for i, k := range draws {
+			rs[i] = Series{PlanID: strconv.Itoa(i), Months: series[k].Months}
+		}
+		t, err := FitTrend(rs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]float64, len(draws))
+		for i, k := range draws {
+			out[i] = t.Expected(strconv.Itoa(i), follow[k])
+		}
+		return out, nil
+	}
 	rep.Trend = &TrendFit{Slope: tr.Slope, SlopeSE: tr.SlopeSE, Iterations: tr.Iterations, Months: len(series[0].Months)}
 	for i, w := range d.Plans {
 		plans[i].Expected = tr.Expected(w.ID, follow[i])
@@ -388,7 +407,7 @@ func (rep *Report) uncertainty(d *Design) error {
 	if rr, err := RobustRatio(bs, fs, ebs, efs, d.Params.Level); err == nil {
 		s.RobustRateRatio = &rr
 	}
-	b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed)
+	b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed, rep.refit)
 	if err != nil {
 		return fmt.Errorf("evaluate: %w", err)
 	}

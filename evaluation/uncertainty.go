@@ -23,7 +23,14 @@ type Interval struct {
 // and returns the percentile interval of prevented incidents, expected minus
 // observed summed over the resampled plans. The same seed gives the same
 // interval.
-func BootstrapPrevented(plans []Plan, replicates int, level float64, seed uint64) (Interval, error) {
+//
+// refit, when set, recomputes the expected counts of a resample (the plans
+// at the indexes drawn, each draw its own plan) so that a projection fitted
+// over all plans (the trend's common slope) is fitted again in every
+// replicate and its uncertainty carried; a replicate it cannot fit is
+// skipped. Without it each plan keeps its own expected count (level and
+// growth project each plan from its own baseline alone).
+func BootstrapPrevented(plans []Plan, replicates int, level float64, seed uint64, refit func(draws []int) ([]float64, error)) (Interval, error) {
 	if len(plans) == 0 {
 		return Interval{}, errors.New("evaluation: no plans to bootstrap")
 	}
@@ -35,14 +42,31 @@ func BootstrapPrevented(plans []Plan, replicates int, level float64, seed uint64
 		point += p.Expected - float64(p.Observed)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x7a75))
-	stats := make([]float64, replicates)
-	for b := range stats {
-		sum := 0.0
-		for range plans {
-			p := plans[r.IntN(len(plans))]
-			sum += p.Expected - float64(p.Observed)
+	stats := make([]float64, 0, replicates)
+	draws := make([]int, len(plans))
+	for range replicates {
+		for i := range draws {
+			draws[i] = r.IntN(len(plans))
 		}
-		stats[b] = sum
+		expected := make([]float64, len(draws))
+		if refit != nil {
+			var err error
+			if expected, err = refit(draws); err != nil {
+				continue
+			}
+		} else {
+			for i, k := range draws {
+				expected[i] = plans[k].Expected
+			}
+		}
+		sum := 0.0
+		for i, k := range draws {
+			sum += expected[i] - float64(plans[k].Observed)
+		}
+		stats = append(stats, sum)
+	}
+	if len(stats) < replicates/2 {
+		return Interval{}, errors.New("evaluation: the projection could not be refitted in most bootstrap resamples")
 	}
 	sort.Float64s(stats)
 	return Interval{Estimate: point, Lower: Quantile(stats, (1-level)/2), Upper: Quantile(stats, 1-(1-level)/2), Level: level}, nil

@@ -1,6 +1,7 @@
 package evaluation
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -9,11 +10,11 @@ import (
 func TestBootstrapPrevented(t *testing.T) {
 	t.Parallel()
 	plans := []Plan{{Expected: 10, Observed: 2}, {Expected: 6, Observed: 6}, {Expected: 8, Observed: 1}, {Expected: 3, Observed: 4}}
-	a, err := BootstrapPrevented(plans, 2000, 0.95, 7)
+	a, err := BootstrapPrevented(plans, 2000, 0.95, 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := BootstrapPrevented(plans, 2000, 0.95, 7)
+	b, _ := BootstrapPrevented(plans, 2000, 0.95, 7, nil)
 	if a != b {
 		t.Errorf("same seed, different intervals: %+v %+v", a, b)
 	}
@@ -24,11 +25,11 @@ func TestBootstrapPrevented(t *testing.T) {
 	}
 	// Identical plans leave no spread.
 	same := []Plan{{Expected: 5, Observed: 1}, {Expected: 5, Observed: 1}}
-	c, _ := BootstrapPrevented(same, 500, 0.95, 1)
+	c, _ := BootstrapPrevented(same, 500, 0.95, 1, nil)
 	if c.Lower != 8 || c.Upper != 8 {
 		t.Errorf("identical plans: %+v, want [8, 8]", c)
 	}
-	if _, err := BootstrapPrevented(nil, 1000, 0.95, 1); err == nil {
+	if _, err := BootstrapPrevented(nil, 1000, 0.95, 1, nil); err == nil {
 		t.Error("no plans accepted")
 	}
 }
@@ -128,5 +129,34 @@ func TestEngagementShare(t *testing.T) {
 		if got := e.Share(v, s); math.Abs(got-want) > 1e-12 {
 			t.Errorf("share of %s = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestBootstrapRefit: with a refit, every replicate's expected counts come
+// from it (here each draw expects one more than its plan's own), so the
+// interval carries what the refit changes; a replicate it cannot fit is
+// skipped.
+func TestBootstrapRefit(t *testing.T) {
+	t.Parallel()
+	plans := []Plan{{Expected: 10, Observed: 2}, {Expected: 6, Observed: 5}, {Expected: 8, Observed: 1}}
+	fixed, _ := BootstrapPrevented(plans, 1000, 0.95, 3, nil)
+	n := 0
+	refit := func(draws []int) ([]float64, error) {
+		n++
+		if n%10 == 0 {
+			return nil, errors.New("cannot fit")
+		}
+		out := make([]float64, len(draws))
+		for i, k := range draws {
+			out[i] = plans[k].Expected + 1
+		}
+		return out, nil
+	}
+	moved, err := BootstrapPrevented(plans, 1000, 0.95, 3, refit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1000 || moved.Estimate != fixed.Estimate || moved.Lower < fixed.Lower+2 || moved.Upper < fixed.Upper+2 {
+		t.Errorf("refit %d times: fixed %+v, refitted %+v (want the interval 3 higher)", n, fixed, moved)
 	}
 }
