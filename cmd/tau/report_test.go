@@ -64,6 +64,20 @@ func TestReportsOnSyntheticForce(t *testing.T) {
 			t.Errorf("%s has no chart", p)
 		}
 	}
+	// The impact report leads with the primary estimate, in the words the
+	// run's headline has, and shows the unit's method after it.
+	page, _ := os.ReadFile(impact)
+	html := string(page)
+	head, unit := strings.Index(html, "What the plans achieved"), strings.Index(html, "The unit&#39;s method")
+	if unit < 0 {
+		unit = strings.Index(html, "The unit's method")
+	}
+	if head < 0 || unit < 0 || head > unit {
+		t.Errorf("the impact report's headline (at %d) must come before the unit's method (at %d)", head, unit)
+	}
+	if !strings.Contains(html, "Against matched comparisons") || !strings.Contains(html, "estimated") {
+		t.Error("the impact report does not say the comparison-group estimate in words")
+	}
 	// Published with suppression: no table cell holds a count under 5.
 	pub := filepath.Join(dir, "published")
 	if _, err := run(t, "report", "--warehouse", wh, "--out", pub, "--suppress-below", "5"); err != nil {
