@@ -71,10 +71,13 @@ WHERE EXISTS (SELECT 1 FROM %s AS d WHERE %s)`, rows, check, textColumns(f, "n."
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE dg_%[1]s AS SELECT %[2]s, min(rec) AS first_rec, count(*) AS n, count(DISTINCT hash(%[3]s)) AS variants FROM %[4]s GROUP BY ALL`,
 			f.Name, strings.Join(kk, ", "), textColumns(f, ""), rows),
 		fmt.Sprintf(`INSERT INTO e_%[1]s SELECT v.rec, CASE WHEN d.variants > 1
-  THEN %[2]s || %[3]s || 'conflicting duplicate: ' || d.n || ' rows share this %[4]s with different values; all are rejected, correct the extract so one remains'
-  ELSE %[2]s || %[3]s || %[5]s || 'identical repeat of record ' || d.first_rec || '; dropped' END, %[6]s
-FROM %[7]s AS v JOIN dg_%[1]s AS d ON %[8]s WHERE d.variants > 1 OR v.rec <> d.first_rec`,
-			f.Name, duckdb.Quote(keys[0]), sep, keyName, dupMarker, textColumns(f, "v."), rows, strings.Join(match2, " AND ")),
+  THEN %[2]s
+  ELSE %[3]s END, %[4]s
+FROM %[5]s AS v JOIN dg_%[1]s AS d ON %[6]s WHERE d.variants > 1 OR v.rec <> d.first_rec`,
+			f.Name,
+			problem(duckdb.Quote(keys[0]), "'conflicting duplicate: ' || d.n || ' rows share this "+keyName+" with different values; all are rejected, correct the extract so one remains'", false),
+			problem(duckdb.Quote(keys[0]), "'identical repeat of record ' || d.first_rec || '; dropped'", true),
+			textColumns(f, "v."), rows, strings.Join(match2, " AND ")),
 	}
 	for _, q := range stmts {
 		if err := l.exec(q); err != nil {

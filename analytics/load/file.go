@@ -139,7 +139,7 @@ func (fl *fileLoad) pass() error {
 // from the table.
 func (fl *fileLoad) findRejects() error {
 	f, s := fl.f, fl.s
-	if err := fl.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (rec BIGINT, err VARCHAR, %s)", fl.errs, textColumnsDDL(f))); err != nil {
+	if err := fl.exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (rec BIGINT, err %s, %s)", fl.errs, problemType, textColumnsDDL(f))); err != nil {
 		return err
 	}
 	var err error
@@ -201,8 +201,8 @@ func (fl *fileLoad) duplicates() error {
 // identical repeats, and what the table finally holds.
 func (fl *fileLoad) count() error {
 	fl.rep.Read = fl.records
-	if err := fl.conn.QueryRowContext(fl.ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE NOT starts_with(split_part(err, chr(31), 2), chr(30))),
-  count(*) FILTER (WHERE starts_with(split_part(err, chr(31), 2), chr(30))) FROM %s`, fl.errs)).Scan(&fl.rep.Rejected, &fl.rep.Duplicates); err != nil {
+	if err := fl.conn.QueryRowContext(fl.ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE NOT err.duplicate), count(*) FILTER (WHERE err.duplicate) FROM %s`,
+		fl.errs)).Scan(&fl.rep.Rejected, &fl.rep.Duplicates); err != nil {
 		return err
 	}
 	var err error
@@ -232,10 +232,10 @@ func (fl *fileLoad) keepRejects() error {
 		valueCase = append(valueCase, fmt.Sprintf("WHEN %s THEN e.%s", duckdb.Quote(c.Name), duckdb.Ident(c.Name)))
 		pack = append(pack, fmt.Sprintf("%s := e.%s", duckdb.Ident(c.Name), duckdb.Ident(c.Name)))
 	}
-	return fl.exec(fmt.Sprintf(`INSERT INTO rejects SELECT %s, NULL, %s, split_part(e.err, chr(31), 1),
-  CASE split_part(e.err, chr(31), 1) %s END,
-  ltrim(split_part(e.err, chr(31), 2), chr(30)),
-  CASE WHEN starts_with(split_part(e.err, chr(31), 2), chr(30)) THEN 'duplicate' ELSE 'rejected' END,
+	return fl.exec(fmt.Sprintf(`INSERT INTO rejects SELECT %s, NULL, %s, e.err."column",
+  CASE e.err."column" %s END,
+  e.err.reason,
+  CASE WHEN e.err.duplicate THEN 'duplicate' ELSE 'rejected' END,
   to_json(struct_pack(%s))::VARCHAR
 FROM %s AS e`, duckdb.Quote(displayName(s)), recOut, strings.Join(valueCase, " "), strings.Join(pack, ", "), fl.errs))
 }

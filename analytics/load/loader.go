@@ -22,10 +22,6 @@ const rejectsDDL = `CREATE TEMP TABLE rejects (
   file VARCHAR, line BIGINT, record BIGINT, "column" VARCHAR, value VARCHAR,
   reason VARCHAR, kind VARCHAR, "row" VARCHAR)`
 
-// dupMarker starts the reason of an identical repeat so it is counted as a
-// duplicate, not a reject (ASCII record separator).
-const dupMarker = "chr(30)"
-
 type loader struct {
 	ctx       context.Context
 	conn      *sql.Conn

@@ -11,10 +11,15 @@ import (
 	"github.com/tau-da/tau/extract"
 )
 
-// sep separates a reject's column from its reason inside the one text value
-// the validating SQL produces per row (ASCII unit separator; it never occurs
-// in a trimmed value we report).
-const sep = "chr(31)"
+// problemType is the type of the value the validating SQL gives a failing
+// row: the column at fault, the reason, and whether it is an identical
+// repeat (counted as a duplicate, not a reject). NULL means the row passes.
+const problemType = `STRUCT("column" VARCHAR, reason VARCHAR, duplicate BOOLEAN)`
+
+// problem is the SQL of one failing row's problem.
+func problem(column, reason string, duplicate bool) string {
+	return fmt.Sprintf(`struct_pack("column" := %s, reason := (%s), duplicate := %t)`, column, reason, duplicate)
+}
 
 // maxIDLength is the longest id accepted. Force references are short; a
 // longer value is almost always a shifted column or a pasted note.
@@ -125,12 +130,12 @@ func birthRule(date, personCol, alias string) rule {
 // column<US>reason.
 func errExpr(rs []rule) string {
 	if len(rs) == 0 {
-		return "NULL::VARCHAR"
+		return "NULL::" + problemType
 	}
 	var b strings.Builder
 	b.WriteString("CASE")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "\n  WHEN %s THEN %s || %s || (%s)", r.Cond, duckdb.Quote(r.Column), sep, r.Reason)
+		fmt.Fprintf(&b, "\n  WHEN %s THEN %s", r.Cond, problem(duckdb.Quote(r.Column), r.Reason, false))
 	}
 	b.WriteString("\nEND")
 	return b.String()
