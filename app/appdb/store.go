@@ -307,7 +307,7 @@ func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship,
 	if err != nil {
 		return nil, err
 	}
-	if rel.Plans, err = s.plans(ctx, db, "WHERE p.relationship_id = $rel", sql.Named("rel", id)); err != nil {
+	if rel.Plans, err = s.plans(ctx, db, id, false); err != nil {
 		return nil, err
 	}
 	err = each(ctx, db, `SELECT agency, started_at, ended_at FROM engagement WHERE person_id = $v ORDER BY started_at`, []any{sql.Named("v", rel.Row.VictimID)}, func(rs *sql.Rows) error {
@@ -326,12 +326,11 @@ func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship,
 // plans reads plans with their actions and SARA stage: scanning (no action
 // yet), analysis (actions raised, none done), response (some done, some
 // open), assessment (every action done, the plan not finalised).
-func (s *Store) plans(ctx context.Context, db *sql.DB, where string, args ...any) ([]app.Plan, error) {
+func (s *Store) plans(ctx context.Context, db *sql.DB, rel string, openOnly bool) ([]app.Plan, error) {
 	var out []app.Plan
 	idx := map[string]int{}
-	err := each(ctx, db, `SELECT p.pmp_id, p.relationship_id, coalesce(p.status, ''), p.opened_at, p.finalised_at, coalesce(p.stage_at_opening, 0),
-  a.action_id, a.action_type, a.owner, a.raised_at, a.due_at, a.completed_at, a.consent_required, a.consent_given
-FROM pmps p LEFT JOIN pmp_actions a ON a.pmp_id = p.pmp_id `+where+` ORDER BY p.opened_at, p.pmp_id, a.raised_at, a.action_id`, args, func(rs *sql.Rows) error {
+	args := []any{sql.Named("rel", rel), sql.Named("open", openOnly)}
+	err := each(ctx, db, queries.Must("app", "plans"), args, func(rs *sql.Rows) error {
 		var p app.Plan
 		var fin, raised, due, done sql.NullTime
 		var aid, typ, owner sql.NullString
@@ -393,7 +392,7 @@ func (s *Store) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, er
 	if err != nil {
 		return nil, err
 	}
-	open, err := s.plans(ctx, db, "WHERE p.finalised_at IS NULL AND coalesce(p.status, 'open') = 'open'")
+	open, err := s.plans(ctx, db, "", true)
 	if err != nil {
 		return nil, err
 	}
