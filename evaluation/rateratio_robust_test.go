@@ -1,11 +1,7 @@
 package evaluation
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -17,38 +13,23 @@ import (
 // from Debian's python3-statsmodels, numpy 1.24.2).
 func TestRobustRatioAgainstStatsmodels(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "testdata", "evaluate", "robust_rate_ratio")
-	f, err := os.Open(filepath.Join(dir, "plans.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b, fu []int
-	var eb, ef []float64
-	for _, r := range rows[1:] {
-		x := make([]float64, 4)
-		for i := range x {
-			if x[i], err = strconv.ParseFloat(r[i+1], 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		b, fu, eb, ef = append(b, int(x[0])), append(fu, int(x[1])), append(eb, x[2]), append(ef, x[3])
-	}
 	var want struct {
 		LogRatio   float64 `json:"log_ratio"`
 		SE         float64 `json:"se_cluster"`
 		Dispersion float64 `json:"dispersion"`
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
+	rows := readFixture(t, "robust_rate_ratio", "plans.csv", &want)
+	var b, fu []int
+	var eb, ef []float64
+	for _, r := range rows[1:] {
+		x := make([]float64, 4)
+		for i := range x {
+			var err error
+			if x[i], err = strconv.ParseFloat(r[i+1], 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, fu, eb, ef = append(b, int(x[0])), append(fu, int(x[1])), append(eb, x[2]), append(ef, x[3])
 	}
 	got, err := RobustRatio(b, fu, eb, ef, 0.95)
 	if err != nil {

@@ -105,33 +105,14 @@ func FitStacked(units []ModelUnit, level float64) (StackedFit, error) {
 	g := len(index)
 	gamma := make([]float64, g)
 	var delta float64
-	p := make([]float64, len(us))
 	fit := StackedFit{Sets: g, Units: len(us), Level: level}
 	for it := 1; it <= stackedIterations; it++ {
 		fit.Iterations = it
-		D, B, U := make([]float64, g), make([]float64, g), make([]float64, g)
-		var c, v float64
-		for i, u := range us {
-			s := index[u.Set]
-			eta := u.Offset + gamma[s]
-			if u.Treated {
-				eta += delta
-			}
-			p[i] = 1 / (1 + math.Exp(-eta))
-			n := u.Baseline + u.Followup
-			w, r := n*p[i]*(1-p[i]), u.Followup-n*p[i]
-			D[s] += w
-			U[s] += r
-			if u.Treated {
-				B[s] += w
-				c += w
-				v += r
-			}
-		}
-		schur, rhs := c, v
-		for s := range D {
-			schur -= B[s] * B[s] / D[s]
-			rhs -= B[s] * U[s] / D[s]
+		sm := sumsAt(us, index, gamma, delta)
+		schur, rhs := sm.c, 0.0
+		for s := range sm.D {
+			schur -= sm.B[s] * sm.B[s] / sm.D[s]
+			rhs += sm.V[s] - sm.B[s]*sm.U[s]/sm.D[s]
 		}
 		if !(schur > 0) {
 			return StackedFit{}, errors.New("evaluation: the comparison model's information is singular (no plan shares a set with comparisons that had incidents)")
@@ -140,7 +121,7 @@ func FitStacked(units []ModelUnit, level float64) (StackedFit, error) {
 		step := math.Abs(dDelta)
 		delta += dDelta
 		for s := range gamma {
-			d := (U[s] - B[s]*dDelta) / D[s]
+			d := (sm.U[s] - sm.B[s]*dDelta) / sm.D[s]
 			gamma[s] += d
 			step = max(step, math.Abs(d))
 		}
@@ -149,30 +130,15 @@ func FitStacked(units []ModelUnit, level float64) (StackedFit, error) {
 			break
 		}
 	}
-	// Cluster-robust variance of the effect: at the optimum every set's
-	// intercept score is zero, so the effect's row of the inverse
-	// information times a set's score is that set's plan score over the
-	// Schur complement.
-	D, B, U := make([]float64, g), make([]float64, g), make([]float64, g)
-	scores := make([]float64, g)
-	var c float64
-	for i, u := range us {
-		s := index[u.Set]
-		n := u.Baseline + u.Followup
-		w, r := n*p[i]*(1-p[i]), u.Followup-n*p[i]
-		D[s] += w
-		U[s] += r
-		if u.Treated {
-			B[s] += w
-			c += w
-			scores[s] += r
-		}
-	}
-	schur := c
-	meat := 0.0
-	for s := range D {
-		schur -= B[s] * B[s] / D[s]
-		x := scores[s] - B[s]/D[s]*U[s]
+	// Cluster-robust variance of the effect: the effect's row of the
+	// inverse information times a set's score is (its plan score less
+	// B/D times its intercept score, zero at the optimum) over the Schur
+	// complement.
+	sm := sumsAt(us, index, gamma, delta)
+	schur, meat := sm.c, 0.0
+	for s := range sm.D {
+		schur -= sm.B[s] * sm.B[s] / sm.D[s]
+		x := sm.V[s] - sm.B[s]/sm.D[s]*sm.U[s]
 		meat += x * x
 	}
 	nobs, k := float64(len(us)), float64(g+1)
@@ -182,4 +148,37 @@ func FitStacked(units []ModelUnit, level float64) (StackedFit, error) {
 	fit.Ratio, fit.RatioLower, fit.RatioUpper = math.Exp(delta), math.Exp(delta-z*fit.SE), math.Exp(delta+z*fit.SE)
 	fit.Reduction, fit.ReductionLower, fit.ReductionUpper = 1-fit.Ratio, 1-fit.RatioUpper, 1-fit.RatioLower
 	return fit, nil
+}
+
+// stackedSums are the model's information and score at given parameters,
+// by set: D the information of the set's intercept, B its cross term with
+// the effect, U the intercept's score and V the plan's score; c is the
+// effect's information.
+type stackedSums struct {
+	D, B, U, V []float64
+	c          float64
+}
+
+// sumsAt computes the sums at the intercepts gamma and the effect delta.
+func sumsAt(us []ModelUnit, index map[int]int, gamma []float64, delta float64) stackedSums {
+	g := len(gamma)
+	sm := stackedSums{D: make([]float64, g), B: make([]float64, g), U: make([]float64, g), V: make([]float64, g)}
+	for _, u := range us {
+		s := index[u.Set]
+		eta := u.Offset + gamma[s]
+		if u.Treated {
+			eta += delta
+		}
+		p := 1 / (1 + math.Exp(-eta))
+		n := u.Baseline + u.Followup
+		w, r := n*p*(1-p), u.Followup-n*p
+		sm.D[s] += w
+		sm.U[s] += r
+		if u.Treated {
+			sm.B[s] += w
+			sm.c += w
+			sm.V[s] += r
+		}
+	}
+	return sm
 }

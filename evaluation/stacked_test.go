@@ -3,11 +3,7 @@ package evaluation
 import (
 	"math/rand/v2"
 
-	"encoding/csv"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -21,16 +17,13 @@ import (
 // Debian's python3-statsmodels, numpy 1.24.2).
 func TestFitStackedAgainstStatsmodels(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "testdata", "evaluate", "stacked")
-	f, err := os.Open(filepath.Join(dir, "units.csv"))
-	if err != nil {
-		t.Fatal(err)
+	var want struct {
+		Effect    float64 `json:"effect"`
+		SECluster float64 `json:"se_cluster"`
+		Sets      int     `json:"sets"`
+		Units     int     `json:"units"`
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readFixture(t, "stacked", "units.csv", &want)
 	var units []ModelUnit
 	for _, r := range rows[1:] {
 		num := func(i int) float64 {
@@ -41,19 +34,6 @@ func TestFitStackedAgainstStatsmodels(t *testing.T) {
 			return x
 		}
 		units = append(units, ModelUnit{Set: int(num(0)), Treated: r[1] == "1", Baseline: num(2), Followup: num(3), Offset: num(4)})
-	}
-	var want struct {
-		Effect    float64 `json:"effect"`
-		SECluster float64 `json:"se_cluster"`
-		Sets      int     `json:"sets"`
-		Units     int     `json:"units"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
 	}
 	fit, err := FitStacked(units, 0.95)
 	if err != nil {
