@@ -70,3 +70,33 @@ func TestPrune(t *testing.T) {
 		t.Errorf("refilled limiters kept: %v", s.limits)
 	}
 }
+
+// TestSARAStageAndBoard: a plan's SARA stage follows its actions, and the
+// board lists the open actions, the overdue ones soonest first, and the
+// neighbourhood officers' tasks.
+func TestSARAStageAndBoard(t *testing.T) {
+	t.Parallel()
+	day := func(d int) time.Time { return time.Date(2025, 6, d, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		actions []Action
+		want    string
+	}{
+		{nil, "scanning"},
+		{[]Action{{ID: "a"}}, "analysis"},
+		{[]Action{{ID: "a", Done: day(2)}, {ID: "b"}}, "response"},
+		{[]Action{{ID: "a", Done: day(2)}}, "assessment"},
+	} {
+		if got := SARAStage(Plan{Actions: c.actions}); got != c.want {
+			t.Errorf("%d actions: %s, want %s", len(c.actions), got, c.want)
+		}
+	}
+	open := []Plan{{ID: "M1", Actions: []Action{{ID: "a", Due: day(20)}, {ID: "b", Due: day(5), Owner: "neighbourhood"}, {ID: "c", Due: day(3), Done: day(2)}}},
+		{ID: "M2", Actions: []Action{{ID: "d", Due: day(1)}}}}
+	b := NewPlansBoard(open, day(10))
+	if len(b.Overdue) != 2 || b.Overdue[0].ID != "d" || b.Overdue[1].ID != "b" {
+		t.Errorf("overdue %+v, want d then b", b.Overdue)
+	}
+	if len(b.Neighbourhood) != 1 || b.OverduePlan["d"] != "M2" || b.OverduePlan["c"] != "" {
+		t.Errorf("board %+v", b)
+	}
+}

@@ -1,6 +1,7 @@
 // Package calibration measures how well the threat score predicts later
 // serious harm, fits cluster weights to a force's own outcomes, checks the
-// result for every group, and proposes a new weights file.
+// result for every group, and proposes a new weights file. It owns the
+// as-of dates a calibration samples at and the outcome definitions.
 //
 // It is pure Go (statistics with gonum) and may import evaluation,
 // internal/period and internal/param; its store, calibration/caldb,

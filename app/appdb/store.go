@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/tau-da/tau/queries"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/tau-da/tau/queries"
 
 	"github.com/tau-da/tau/analytics"
 
@@ -352,7 +353,7 @@ func (s *Store) plans(ctx context.Context, db *sql.DB, rel string, openOnly bool
 		return nil
 	})
 	for i := range out {
-		out[i].SARA = sara(out[i])
+		out[i].SARA = app.SARAStage(out[i])
 	}
 	return out, err
 }
@@ -367,24 +368,6 @@ func yesNo(b sql.NullBool) string {
 	return "no"
 }
 
-func sara(p app.Plan) string {
-	done := 0
-	for _, a := range p.Actions {
-		if !a.Done.IsZero() {
-			done++
-		}
-	}
-	switch {
-	case len(p.Actions) == 0:
-		return "scanning"
-	case done == 0:
-		return "analysis"
-	case done < len(p.Actions):
-		return "response"
-	}
-	return "assessment"
-}
-
 // Plans is the board of open plans, overdue actions and neighbourhood
 // tasks.
 func (s *Store) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, error) {
@@ -396,23 +379,7 @@ func (s *Store) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, er
 	if err != nil {
 		return nil, err
 	}
-	b := &app.PlansBoard{Open: open, OverduePlan: map[string]string{}, Today: today}
-	for _, p := range open {
-		for _, a := range p.Actions {
-			if !a.Done.IsZero() {
-				continue
-			}
-			b.OverduePlan[a.ID] = p.ID
-			if !a.Due.IsZero() && a.Due.Before(today) {
-				b.Overdue = append(b.Overdue, a)
-			}
-			if a.Owner == "neighbourhood" {
-				b.Neighbourhood = append(b.Neighbourhood, a)
-			}
-		}
-	}
-	sort.Slice(b.Overdue, func(i, j int) bool { return b.Overdue[i].Due.Before(b.Overdue[j].Due) })
-	return b, nil
+	return app.NewPlansBoard(open, today), nil
 }
 
 // Evaluation is the latest evaluation run's summary.

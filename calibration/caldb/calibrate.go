@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/tau-da/tau/queries"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tau-da/tau/queries"
 
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/internal/period"
@@ -19,12 +20,6 @@ import (
 
 	"github.com/tau-da/tau/calibration"
 	"github.com/tau-da/tau/scoring"
-)
-
-// Outcome kinds for calibration.
-const (
-	OutcomeSeriousHarm     = "serious_harm"
-	OutcomeRevictimisation = "revictimisation"
 )
 
 // CalibrationOptions choose the samples and the outcome.
@@ -55,7 +50,7 @@ func (o *CalibrationOptions) defaults() {
 		o.Horizon = period.Months(12)
 	}
 	if o.Outcome == "" {
-		o.Outcome = OutcomeSeriousHarm
+		o.Outcome = calibration.OutcomeSeriousHarm
 	}
 	if o.MinDays == 0 {
 		o.MinDays = 365
@@ -74,39 +69,7 @@ type CalibrationRun struct {
 
 // OutcomeLabel describes the outcome in words.
 func (o CalibrationOptions) OutcomeLabel() string {
-	if o.Outcome == OutcomeRevictimisation {
-		return "a further DA occurrence in the relationship (revictimisation)"
-	}
-	s := fmt.Sprintf("serious harm (an offence by the perpetrator against the victim with CCHI %g days or more", o.MinDays)
-	if len(o.Codes) > 0 {
-		s += ", or of class " + strings.Join(o.Codes, ", ")
-	}
-	return s + ")"
-}
-
-// CalibrationDates returns the as-of dates: month ends every Every from
-// From to To.
-func CalibrationDates(from, to time.Time, every period.Length) []time.Time {
-	var out []time.Time
-	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-	for k := 0; ; k++ {
-		var next time.Time
-		switch every.Unit {
-		case 'm':
-			next = first.AddDate(0, k*every.N+1, -1)
-		case 'y':
-			next = first.AddDate(k*every.N, 1, -1)
-		default:
-			next = period.Day(from).AddDate(0, 0, k*every.N)
-		}
-		if next.Before(period.Day(from)) {
-			continue
-		}
-		if next.After(to) {
-			return out
-		}
-		out = append(out, next)
-	}
+	return calibration.OutcomeLabel(o.Outcome, o.MinDays, o.Codes)
 }
 
 // CollectSamples scores every relationship in scope at each as-of date and
@@ -135,7 +98,7 @@ func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.C
 		return nil, nil, fmt.Errorf("calibrate: the %s outcome window after the last as-of date (%s) runs to %s, past the extract's end on %s; end the as-of dates on or before %s, or shorten the horizon",
 			opt.Horizon, opt.To.Format("2006-01-02"), h.Format("2006-01-02"), end.Format("2006-01-02"), lastOK.Format("2006-01-02"))
 	}
-	dates := CalibrationDates(opt.From, opt.To, opt.Every)
+	dates := calibration.Dates(opt.From, opt.To, opt.Every)
 	if len(dates) == 0 {
 		return nil, nil, fmt.Errorf("calibrate: no as-of date between %s and %s every %s; widen the dates", opt.From.Format("2006-01-02"), opt.To.Format("2006-01-02"), opt.Every)
 	}
@@ -150,7 +113,7 @@ func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.C
 	var samples []calibration.Sample
 	err = scoredb.ScoreDates(ctx, sess, cfg, dates, nil, func(d time.Time, s *scoring.Score) error {
 		key := s.RelationshipID
-		if opt.Outcome == OutcomeSeriousHarm {
+		if opt.Outcome == calibration.OutcomeSeriousHarm {
 			key = s.VictimID + "\x1f" + s.PerpetratorID
 		}
 		from, to := period.EndOfDay(d), period.EndOfDay(opt.Horizon.After(d))
@@ -176,22 +139,10 @@ func outcomeEvents(ctx context.Context, conn *sql.Conn, cfg *scoring.Config, opt
 	out := map[string][]time.Time{}
 	var rows *sql.Rows
 	var err error
-	if opt.Outcome == OutcomeRevictimisation {
+	if opt.Outcome == calibration.OutcomeRevictimisation {
 		rows, err = conn.QueryContext(ctx, "SELECT relationship_id, reported_at FROM occurrences")
 	} else {
-		serious := map[string]bool{}
-		for code, days := range cfg.HarmTable {
-			if days >= opt.MinDays {
-				serious[code] = true
-			}
-		}
-		for _, c := range append(append([]string{}, opt.Codes...), cfg.Facts["strangulation_offence"].Codes...) {
-			serious[c] = true
-		}
-		codes := make([]string, 0, len(serious))
-		for c := range serious {
-			codes = append(codes, c)
-		}
+		codes := calibration.SeriousCodes(cfg.HarmTable, opt.MinDays, opt.Codes, cfg.Facts["strangulation_offence"].Codes)
 		rows, err = conn.QueryContext(ctx, queries.Must("calibration", "serious_harm"), strings.Join(codes, ","))
 	}
 	if err != nil {

@@ -78,7 +78,7 @@ asked, to --propose and --model-card.`,
 	f.StringVar(&o.to, "to", "", "last as-of date (default: the last whose horizon ends by the extract's end)")
 	f.StringVar(&o.every, "every", "3m", "spacing of the as-of dates (month ends)")
 	f.StringVar(&o.horizon, "horizon", "12m", "outcome window after each as-of date")
-	f.StringVar(&o.outcome, "outcome", caldb.OutcomeSeriousHarm, "serious_harm or revictimisation")
+	f.StringVar(&o.outcome, "outcome", calibration.OutcomeSeriousHarm, "serious_harm or revictimisation")
 	f.Float64Var(&o.minDays, "min-cchi-days", 365, "CCHI days at or above which an offence is serious harm")
 	f.StringVar(&o.codes, "outcome-codes", "", "offence classes that are always serious harm, comma-separated (the configuration's strangulation codes are added)")
 	f.Float64Var(&o.l2, "l2", 1, "L2 penalty on the standardised coefficients (intercept unpenalised)")
@@ -108,7 +108,7 @@ func (o *calibrateOptions) options() (caldb.CalibrationOptions, error) {
 	if err := parseLengths(lengthFlag{"--every", o.every, &opt.Every}, lengthFlag{"--horizon", o.horizon, &opt.Horizon}); err != nil {
 		return opt, err
 	}
-	if o.outcome != caldb.OutcomeSeriousHarm && o.outcome != caldb.OutcomeRevictimisation {
+	if o.outcome != calibration.OutcomeSeriousHarm && o.outcome != calibration.OutcomeRevictimisation {
 		return usage(fmt.Errorf("--outcome %s: use serious_harm or revictimisation", o.outcome))
 	}
 	if o.format != "table" && o.format != "json" {

@@ -15,7 +15,7 @@ import (
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/app"
-	"github.com/tau-da/tau/calibration/caldb"
+	"github.com/tau-da/tau/calibration"
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/synth"
 )
@@ -141,7 +141,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n== 7. calibrate: does the score predict serious harm, against the officers' grading, and for whom\n")
-	co := &calibrateOptions{warehouse: wh, every: "3m", horizon: "12m", outcome: caldb.OutcomeSeriousHarm, minDays: 365, l2: 1, items: true,
+	co := &calibrateOptions{warehouse: wh, every: "3m", horizon: "12m", outcome: calibration.OutcomeSeriousHarm, minDays: 365, l2: 1, items: true,
 		folds: 5, capacity: 10, flagShare: 0.10, replicates: 200, seed: o.seed, format: "table"}
 	if _, err := runCalibrate(c, co); err != nil {
 		// A small force may have too few outcomes to calibrate; say so
