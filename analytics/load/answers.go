@@ -125,8 +125,7 @@ func (l *loader) answerOrphans(table string) (int64, error) {
 		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(table)),
 		fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q.SQL, duckdb.Quote(sets)),
 		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW agg_answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(sets)),
-		`CREATE OR REPLACE TEMP TABLE orphan_answers AS SELECT assessment_id FROM agg_answers
-WHERE assessment_id NOT IN (SELECT k FROM k_assessments)`,
+		"CREATE OR REPLACE TEMP TABLE orphan_answers AS " + queries.Must("warehouse", "orphan_answers"),
 	}
 	for _, q := range stmts {
 		if err := l.exec(q); err != nil {
