@@ -1,7 +1,13 @@
 package app
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,5 +104,126 @@ func TestSARAStageAndBoard(t *testing.T) {
 	}
 	if len(b.Neighbourhood) != 1 || b.OverduePlan["d"] != "M2" || b.OverduePlan["c"] != "" {
 		t.Errorf("board %+v", b)
+	}
+}
+
+// TestSafeNextCases: only a same-site path survives, judged as a browser
+// reads it.
+func TestSafeNextCases(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"/r/r-1?x=1": "/r/r-1?x=1", "/": "/", "//x": "/", "/\\x": "/", "/%09/x": "/", "/%5cx": "/", "https://x": "/",
+		"/%2f%2fx": "/", "x": "/", "": "/", "/\t/evil.example": "/", "/%0a/x": "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestAuditTamperAndBounds: editing a line, cutting the tail and appending a
+// line are each found; a huge value is cut and cleaned, and the log still
+// reads.
+func TestAuditTamperAndBounds(t *testing.T) {
+	t.Parallel()
+	write := func(t *testing.T) (*Audit, string) {
+		dir := t.TempDir()
+		a, err := OpenAudit(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			if err := a.Write(AuditEntry{Time: time.Now(), User: "alice", Action: "view", Target: string(rune('a' + i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a, a.Path()
+	}
+	lines := func(t *testing.T, p string) []string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+	}
+	for _, c := range []struct {
+		name   string
+		change func(ls []string) string
+		want   int
+	}{
+		{"intact", func(ls []string) string { return strings.Join(ls, "") + "\n" }, 0},
+		{"last line deleted", func(ls []string) string { return strings.Join(ls[:3], "") }, 4},
+		{"last two deleted", func(ls []string) string { return strings.Join(ls[:2], "") }, 3},
+		{"last line edited", func(ls []string) string {
+			return strings.Join(ls[:3], "") + strings.Replace(ls[3], `"view"`, `"edit"`, 1) + "\n"
+		}, 4},
+		{"line appended", func(ls []string) string {
+			forged := `{"time":"2026-01-01T00:00:00Z","user":"mallory","role":"admin","action":"view","prev":"x"}`
+			return strings.Join(ls, "") + "\n" + forged + "\n"
+		}, 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, p := write(t)
+			a.Close()
+			if err := os.WriteFile(p, []byte(c.change(lines(t, p))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := VerifyAudit(p); err != nil || got != c.want {
+				t.Errorf("VerifyAudit = %d, %v; want %d", got, err, c.want)
+			}
+		})
+	}
+	a, p := write(t)
+	defer a.Close()
+	before, _ := os.Stat(p)
+	huge := strings.Repeat("x\x00\n", 400000)
+	if err := a.Write(AuditEntry{User: huge, Action: "login failed"}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(p)
+	if grown := after.Size() - before.Size(); grown > 2048 {
+		t.Errorf("a 1.2 MB user name grew the log by %d bytes", grown)
+	}
+	entries, err := a.Entries()
+	if err != nil || len(entries) != 5 || strings.ContainsAny(entries[4].User, "\x00\n") {
+		t.Errorf("entries after a huge value: %d, %v", len(entries), err)
+	}
+	if got, _ := VerifyAudit(p); got != 0 {
+		t.Errorf("intact log reported broken at %d", got)
+	}
+}
+
+// TestPerAccountLimit: wrong passwords for one account from many addresses
+// lock that account, and not another account signing in from a fresh
+// address.
+func TestPerAccountLimit(t *testing.T) {
+	t.Parallel()
+	users := map[string]User{"ann": {Name: "ann", Role: RoleAnalyst, PasswordHash: "$2a$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinva"}}
+	audit, err := OpenAudit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	s := NewServer(nil, users, audit, false)
+	post := func(addr, user string) int {
+		form := url.Values{"csrf": {"tok"}, "user": {user}, "password": {"wrong"}}
+		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: loginCookie, Value: "tok"})
+		r.RemoteAddr = addr + ":1234"
+		w := httptest.NewRecorder()
+		s.login(w, r)
+		return w.Code
+	}
+	for i := range LoginBurst {
+		if code := post(fmt.Sprintf("10.0.0.%d", i+1), "ann"); code == http.StatusTooManyRequests {
+			t.Fatalf("attempt %d refused early", i+1)
+		}
+	}
+	if code := post("10.0.1.1", "ann"); code != http.StatusTooManyRequests {
+		t.Errorf("ann from a new address after %d failures: %d, want 429", LoginBurst, code)
+	}
+	if code := post("10.0.1.2", "bob"); code == http.StatusTooManyRequests {
+		t.Error("another account is locked out too")
 	}
 }

@@ -84,6 +84,10 @@ func NewServer(store Store, users map[string]User, audit *Audit, secure bool) *S
 	return s
 }
 
+// ErrTLSPair is returned when a certificate is given without its key, or
+// the reverse (the app would otherwise serve plain HTTP while saying https).
+var ErrTLSPair = errors.New("a TLS certificate needs its private key, and a key its certificate")
+
 // ErrNeedsTLS is returned when the app is asked to listen beyond this
 // machine without a certificate.
 var ErrNeedsTLS = errors.New("serving the force's most sensitive data beyond this machine needs TLS")
@@ -175,11 +179,21 @@ func (s *Server) auth(roles []string, h func(http.ResponseWriter, *http.Request,
 		if roles != nil && !slices.Contains(roles, se.user.Role) {
 			s.record(se, "refused: role", r.URL.Path, r)
 			w.WriteHeader(http.StatusForbidden)
-			s.render(w, "error", se, map[string]any{"Title": "Not for your role", "Message": "Your role (" + se.user.Role + ") cannot see person-level pages. Analysts see aggregates only."})
+			s.render(w, "error", se, map[string]any{"Title": "Not for your role", "Message": "Your role (" + se.user.Role + ") cannot open this page: " + roleRights[se.user.Role]})
 			return
 		}
 		h(w, r, se)
 	}
+}
+
+// maxUserName is the longest user name (users.go: 2-64 characters).
+const maxUserName = 64
+
+// roleRights says what each role may see, for a refusal.
+var roleRights = map[string]string{
+	RoleAnalyst:  "analysts see aggregates only (the counts by band and stage, and the evaluation), never a person.",
+	RoleAssessor: "assessors see the ranked list, relationships, plans, packs and the evaluation; the audit log is for administrators.",
+	RoleAdmin:    "administrators see every page.",
 }
 
 func validCSRF(r *http.Request, want string) bool {
@@ -226,7 +240,23 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // safeNext keeps a redirect inside the app.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
+	// Judge the path as a browser would read it: decoded, and with no
+	// control character (a browser drops a tab or newline, so /\t/evil is
+	// //evil, another host) or backslash (which browsers read as a slash).
+	dec, err := url.PathUnescape(n)
+	if err != nil || !strings.HasPrefix(n, "/") {
+		return "/"
+	}
+	for _, r := range dec {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	if strings.HasPrefix(dec, "//") {
+		return "/"
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return n
@@ -275,18 +305,27 @@ func (s *Server) limiter(addr string) *rate.Limiter {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !s.limiter(remote(r)).AllowN(s.now(), 1) {
-		s.record(nil, "refused: login rate limit", r.PostFormValue("user"), r)
-		w.Header().Set("Retry-After", strconv.Itoa(int(LoginEvery.Seconds())))
-		http.Error(w, "too many sign-in attempts; wait a minute and try again", http.StatusTooManyRequests)
-		return
-	}
+	// Only a real attempt (from the sign-in form, with its token) counts
+	// against the limits, so a script posting without one cannot lock a
+	// shared office address out; each address and each account has its own
+	// budget.
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !validCSRF(r, c.Value) {
 		http.Error(w, "the sign-in form has expired; reload it and try again", http.StatusForbidden)
 		return
 	}
 	name := r.PostFormValue("user")
+	if len(name) > maxUserName {
+		// No user has so long a name: cut for the log, and it cannot sign in.
+		name = clean(name[:maxUserName]) + "..."
+	}
+	now := s.now()
+	if !s.limiter(remote(r)).AllowN(now, 1) || !s.limiter("user:"+name).AllowN(now, 1) {
+		s.record(nil, "refused: login rate limit", name, r)
+		w.Header().Set("Retry-After", strconv.Itoa(int(LoginEvery.Seconds())))
+		http.Error(w, "too many sign-in attempts; wait a minute and try again", http.StatusTooManyRequests)
+		return
+	}
 	u, ok := check(s.users, name, r.PostFormValue("password"))
 	if !ok {
 		s.record(&session{user: User{Name: name}}, "login failed", "", r)
@@ -387,6 +426,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
 		s.fail(w, se, err)
 		return
 	}
+	// A view of the list is a view of people: audited, with its filter.
+	s.record(se, "view ranked list", r.URL.RawQuery, r)
 	page := f.Offset/PageSize + 1
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(page+1))
@@ -500,6 +541,9 @@ func Serve(ctx context.Context, addr, certFile, keyFile string, h http.Handler) 
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("serve: address %s: %w", addr, err)
+	}
+	if (certFile == "") != (keyFile == "") {
+		return fmt.Errorf("serve: %w", ErrTLSPair)
 	}
 	ip := net.ParseIP(host)
 	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())

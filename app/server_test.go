@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -208,7 +209,7 @@ func TestAuditEntries(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.User+" "+e.Action+" "+e.Target)
 	}
-	want := []string{"alice login ", "alice view relationship r-1", "alice view PMP pack r-1", "alice view relationship (not found) nope", "alice refused: role /admin/audit"}
+	want := []string{"alice login ", "alice view ranked list ", "alice view relationship r-1", "alice view PMP pack r-1", "alice view relationship (not found) nope", "alice refused: role /admin/audit"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("audit\n got %q\nwant %q", got, want)
 	}
@@ -286,6 +287,9 @@ func TestServeRefusesOpenAddressWithoutTLS(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "needs TLS") {
 		t.Errorf("error %v", err)
 	}
+	if err := app.Serve(context.Background(), "127.0.0.1:0", "cert.pem", "", http.NotFoundHandler()); !errors.Is(err, app.ErrTLSPair) {
+		t.Errorf("a certificate without its key: %v", err)
+	}
 }
 
 func TestUsersFile(t *testing.T) {
@@ -352,5 +356,32 @@ func TestEvaluationHeadline(t *testing.T) {
 	boxes := page[head:unit]
 	if strings.Contains(boxes, "141") || strings.Contains(boxes, "160") {
 		t.Error("the unit's before/after counts appear among the headline figures")
+	}
+}
+
+// TestLoginLimitsCountRealAttempts: posts without the sign-in form's token
+// do not use up the address's budget.
+func TestLoginLimitsCountRealAttempts(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.newClient()
+	for i := 0; i < 3*app.LoginBurst; i++ {
+		if code, _ := h.post(c, "/login", url.Values{"user": {"alice"}, "password": {"x"}}); code != http.StatusForbidden {
+			t.Fatalf("a post without the form's token: %d, want 403", code)
+		}
+	}
+	// The address still has its whole budget: alice signs in.
+	h.login(c, "alice")
+}
+
+// TestRefusalSaysTheRole: a refused page names what the role may see.
+func TestRefusalSaysTheRole(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.newClient()
+	h.login(c, "alice")
+	code, page := h.get(c, "/admin/audit")
+	if code != http.StatusForbidden || !strings.Contains(page, "assessors see the ranked list") || strings.Contains(page, "Analysts see aggregates only") {
+		t.Errorf("assessor refused the audit page: %d\n%s", code, page)
 	}
 }

@@ -153,7 +153,7 @@ func (s *Store) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, erro
 		return nil, err
 	}
 	var out []app.Count
-	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY ALL ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
+	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY band, stage ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
 		s.args(f, ""), func(rs *sql.Rows) error {
 			var c app.Count
 			if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {

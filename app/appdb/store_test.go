@@ -123,4 +123,17 @@ func TestAppStoreFollowsLoads(t *testing.T) {
 	if _, err := store.Relationship(context.Background(), "r-0000000000000000"); err != app.ErrNotFound {
 		t.Errorf("unknown relationship: %v", err)
 	}
+	// The analyst's home page: counts by band and stage, red first, adding
+	// up to the list.
+	counts, err := store.Aggregates(context.Background(), app.Filter{})
+	if err != nil || len(counts) == 0 {
+		t.Fatalf("aggregates: %v %v", counts, err)
+	}
+	total := 0
+	for _, c := range counts {
+		total += c.N
+	}
+	if total != after.Total {
+		t.Errorf("aggregates add up to %d, the list has %d", total, after.Total)
+	}
 }

@@ -58,6 +58,8 @@ func hint(err error, warehouse string) string {
 		return "load an extract with the plans (pmps.csv)"
 	case errors.Is(err, scoredb.ErrNotInScope):
 		return "try an earlier --as-of"
+	case errors.Is(err, app.ErrTLSPair):
+		return "give both --tls-cert and --tls-key"
 	case errors.Is(err, app.ErrNeedsTLS):
 		return "give --tls-cert and --tls-key, or serve on 127.0.0.1"
 	case errors.As(err, &rr):
