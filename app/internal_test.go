@@ -227,3 +227,35 @@ func TestPerAccountLimit(t *testing.T) {
 		t.Error("another account is locked out too")
 	}
 }
+
+// TestWatchUsers: a user added to the file while the app runs can sign in
+// without a restart.
+func TestWatchUsers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.toml")
+	if err := AddUser(path, "alice", RoleAssessor, "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	users, err := LoadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := OpenAudit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	s := NewServer(nil, users, audit, false)
+	s.WatchUsers(path)
+	if err := AddUser(path, "bob", RoleAdmin, "another long password"); err != nil {
+		t.Fatal(err)
+	}
+	// Make sure the modification time moves even on a coarse clock.
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(path, later, later)
+	s.reloadUsers()
+	if _, ok := check(s.users, "bob", "another long password"); !ok {
+		t.Error("a user added while the app runs cannot sign in")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -61,8 +62,12 @@ type Server struct {
 	limits map[string]*rate.Limiter
 	// pruned is when expired sessions and idle limiters were last removed.
 	pruned time.Time
-	tmpl   *template.Template
-	mux    *http.ServeMux
+	// usersPath, when set, is re-read at a sign-in once it has changed
+	// (usersMod is the modification time last read).
+	usersPath string
+	usersMod  time.Time
+	tmpl      *template.Template
+	mux       *http.ServeMux
 }
 
 // NewServer builds the app. secure marks cookies Secure (set it when
@@ -184,6 +189,41 @@ func (s *Server) auth(roles []string, h func(http.ResponseWriter, *http.Request,
 		}
 		h(w, r, se)
 	}
+}
+
+// WatchUsers makes the server re-read the users file at path when it
+// changes (checked at each sign-in), so users added or changed while the app
+// runs can sign in without a restart. A file that no longer reads keeps the
+// users loaded before (and the failure is logged).
+func (s *Server) WatchUsers(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.usersPath = path
+	if fi, err := os.Stat(path); err == nil {
+		s.usersMod = fi.ModTime()
+	}
+}
+
+// reloadUsers re-reads the users file if it changed since it was read.
+func (s *Server) reloadUsers() {
+	s.mu.Lock()
+	path, mod := s.usersPath, s.usersMod
+	s.mu.Unlock()
+	if path == "" {
+		return
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.ModTime().Equal(mod) {
+		return
+	}
+	users, err := LoadUsers(path)
+	if err != nil {
+		log.Printf("tau serve: users file changed but cannot be read (keeping the users loaded before): %v", err)
+		return
+	}
+	s.mu.Lock()
+	s.users, s.usersMod = users, fi.ModTime()
+	s.mu.Unlock()
 }
 
 // maxUserName is the longest user name (users.go: 2-64 characters).
@@ -326,7 +366,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many sign-in attempts; wait a minute and try again", http.StatusTooManyRequests)
 		return
 	}
-	u, ok := check(s.users, name, r.PostFormValue("password"))
+	s.reloadUsers()
+	s.mu.Lock()
+	users := s.users
+	s.mu.Unlock()
+	u, ok := check(users, name, r.PostFormValue("password"))
 	if !ok {
 		s.record(&session{user: User{Name: name}}, "login failed", "", r)
 		t := token()

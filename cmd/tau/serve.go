@@ -75,7 +75,9 @@ beside it and the app follows the new generation.`,
 				scheme = "https"
 			}
 			fmt.Fprintf(c.OutOrStdout(), "tau serve: %s://%s (%d users; audit log %s/audit/audit.log); Ctrl-C to stop\n", scheme, o.addr, len(users), o.warehouse)
-			return app.Serve(ctx, o.addr, o.tlsCert, o.tlsKey, app.NewServer(store, users, audit, o.tlsCert != ""))
+			srv := app.NewServer(store, users, audit, o.tlsCert != "")
+			srv.WatchUsers(o.users)
+			return app.Serve(ctx, o.addr, o.tlsCert, o.tlsKey, srv)
 		},
 	}
 	warehouseFlag(c, &o.warehouse)
