@@ -19,7 +19,14 @@ func timelineSVG(events []Event) template.HTML {
 	for _, e := range events {
 		r.Rows = append(r.Rows, []any{e.At, e.Lane})
 	}
-	svg, _, err := notebooks.ChartSVG(notebooks.Spec{Type: "timeline", X: "at", Y: []string{"lane"}}, r)
+	return chartHTML(notebooks.Spec{Type: "timeline", X: "at", Y: []string{"lane"}}, r)
+}
+
+// chartHTML draws a chart as inline SVG for a page ("" if it cannot be
+// drawn). The app's charts are drawn from dates, numbers and fixed names,
+// never from free text, so the SVG is safe to include as is.
+func chartHTML(spec notebooks.Spec, r *notebooks.Result) template.HTML {
+	svg, _, err := notebooks.ChartSVG(spec, r)
 	if err != nil {
 		return ""
 	}
@@ -27,8 +34,6 @@ func timelineSVG(events []Event) template.HTML {
 	if i := strings.Index(s, "<svg"); i > 0 {
 		s = s[i:]
 	}
-	// The SVG is generated here from dates and fixed lane names, never from
-	// free text, so it is safe to include as is.
 	return template.HTML(s)
 }
 
@@ -42,17 +47,8 @@ func eventSVG(points []EventPoint) template.HTML {
 	for _, p := range points {
 		r.Rows = append(r.Rows, []any{int64(p.Order), p.Plans, p.Comparisons})
 	}
-	svg, _, err := notebooks.ChartSVG(notebooks.Spec{Type: "line", X: "order", Y: []string{"plans", "comparisons"}, VLines: []float64{0},
+	return chartHTML(notebooks.Spec{Type: "line", X: "order", Y: []string{"plans", "comparisons"}, VLines: []float64{0},
 		XLabel: "months from opening (0: while the plan ran; then months after finalisation)", YLabel: "incidents per 30 days"}, r)
-	if err != nil {
-		return ""
-	}
-	s := string(svg)
-	if i := strings.Index(s, "<svg"); i > 0 {
-		s = s[i:]
-	}
-	// Drawn from numbers and fixed names only, so it is safe as is.
-	return template.HTML(s)
 }
 
 var funcs = template.FuncMap{
