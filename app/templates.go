@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/extract"
 	"github.com/tau-da/tau/notebooks"
 )
 
@@ -51,7 +52,26 @@ func eventSVG(points []EventPoint) template.HTML {
 		XLabel: "months from opening (0: while the plan ran; then months after finalisation)", YLabel: "incidents per 30 days"}, r)
 }
 
+// ownerWords and agencyWords name action owners and agencies as officers
+// say them.
+var (
+	ownerWords  = map[string]string{"tau": "threat assessment unit", "neighbourhood": "neighbourhood officers", "partner": "partner agency"}
+	agencyWords = map[string]string{"idva": "IDVA", "isva": "ISVA", "marac": "MARAC", "health": "health", "housing": "housing",
+		"childrens_services": "children's services", "other": "another agency"}
+)
+
+// words returns the word for a code, or the code itself.
+func words(m map[string]string, code string) string {
+	if w, ok := m[code]; ok {
+		return w
+	}
+	return code
+}
+
 var funcs = template.FuncMap{
+	"action": extract.ActionLabel,
+	"owner":  func(c string) string { return words(ownerWords, c) },
+	"agency": func(c string) string { return words(agencyWords, c) },
 	"day": func(t time.Time) string {
 		if t.IsZero() {
 			return "-"

@@ -166,12 +166,12 @@ func TestAppInChromium(t *testing.T) {
 	}
 	shot("3-relationship")
 	step("open the plans", chromedp.Navigate(srv.URL+"/plans"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	if plans := text("main"); !strings.Contains(plans, "M1") || !strings.Contains(plans, "welfare_visit") && !strings.Contains(plans, "dvpn") {
+	if plans := text("main"); !strings.Contains(plans, "M1") || !strings.Contains(plans, "Welfare visit") && !strings.Contains(plans, "(DVPN)") {
 		t.Errorf("the plans page lacks plan M1:\n%s", plans)
 	}
 	shot("4-plans")
 	step("open the pack", chromedp.Navigate(srv.URL+"/r/"+rel+"/pack"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	if pack := text("main"); !strings.Contains(pack, "MARAC referral") || !strings.Contains(pack, "dvpn") || strings.Contains(pack, "nothing recorded") {
+	if pack := text("main"); !strings.Contains(pack, "MARAC referral") || !strings.Contains(pack, "Domestic violence protection notice (DVPN)") || strings.Contains(pack, "nothing recorded") {
 		t.Errorf("the pack lacks response options, open actions or recent history:\n%s", pack)
 	}
 	shot("5-pack")
