@@ -15,9 +15,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the output of the tests")
 
-// Updating reports whether the tests run with -update.
-func Updating() bool { return *update }
-
 // Check compares got with the golden file at path, or writes it there with
 // -update.
 func Check(tb testing.TB, path, got string) {

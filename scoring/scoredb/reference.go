@@ -2,6 +2,7 @@ package scoredb
 
 import (
 	"context"
+
 	"github.com/tau-da/tau/queries"
 
 	"github.com/tau-da/tau/analytics"

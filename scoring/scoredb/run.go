@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -110,9 +109,7 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 		if err := sw.finish(run); err != nil {
 			return nil, err
 		}
-		if duckdb.Tracing {
-			fmt.Fprintf(os.Stderr, "trace %6.0fms write snapshot\n", time.Since(started).Seconds()*1000)
-		}
+		duckdb.Tracef(started, "write snapshot")
 	}
 	return run, nil
 }
@@ -164,9 +161,7 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	asOf = period.EndOfDay(asOf)
 	t0 := time.Now()
 	step := func(what string) {
-		if duckdb.Tracing {
-			fmt.Fprintf(os.Stderr, "trace %6.0fms %s\n", time.Since(t0).Seconds()*1000, what)
-		}
+		duckdb.Tracef(t0, "%s", what)
 	}
 	db, conn := sess.DB, sess.Conn
 	var err error

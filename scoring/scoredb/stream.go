@@ -2,7 +2,6 @@ package scoredb
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -40,9 +39,7 @@ func (sc *scorer) open(name string, start time.Time) (*cursor, error) {
 	}
 	c := &cursor{name: q.Path, rows: rows, t0: time.Now()}
 	err = c.next()
-	if duckdb.Tracing {
-		fmt.Fprintf(os.Stderr, "trace %6.0fms %s first row\n", time.Since(c.t0).Seconds()*1000, c.name)
-	}
+	duckdb.Tracef(c.t0, "%s first row", c.name)
 	return c, err
 }
 
@@ -52,9 +49,7 @@ func (c *cursor) next() error {
 		if err := c.rows.Err(); err != nil {
 			return fmt.Errorf("query %s: %w", c.name, err)
 		}
-		if duckdb.Tracing {
-			fmt.Fprintf(os.Stderr, "trace %6.0fms %s (%d rows)\n", time.Since(c.t0).Seconds()*1000, c.name, c.n)
-		}
+		duckdb.Tracef(c.t0, "%s (%d rows)", c.name, c.n)
 		return nil
 	}
 	c.n++
