@@ -382,17 +382,23 @@ func (s *Store) Plans(ctx context.Context, today time.Time) (*app.PlansBoard, er
 	return app.NewPlansBoard(open, today), nil
 }
 
+// hasTable reports whether the current session has a results table.
+func (s *Store) hasTable(ctx context.Context, name string) (bool, error) {
+	s.mu.Lock()
+	sess := s.sess
+	s.mu.Unlock()
+	return sess.HasTable(ctx, name)
+}
+
 // Evaluation is the latest evaluation run's summary.
 func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'evaluations_runs'").Scan(&n); err != nil {
+	if has, err := s.hasTable(ctx, "evaluations_runs"); err != nil {
 		return nil, err
-	}
-	if n == 0 {
+	} else if !has {
 		return nil, app.ErrNotFound
 	}
 	var e app.Evaluation
@@ -412,10 +418,9 @@ func (s *Store) Evaluation(ctx context.Context) (*app.Evaluation, error) {
 	}
 	h.Prevented, h.PreventedLo, h.PreventedHi, h.Hours, h.HoursLo, h.HoursHi = hp.Float64, hpl.Float64, hph.Float64, hh.Float64, hhl.Float64, hhh.Float64
 	e.Windows = bw + " / " + fw
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'evaluations_event_study'").Scan(&n); err != nil {
+	if has, err := s.hasTable(ctx, "evaluations_event_study"); err != nil {
 		return nil, err
-	}
-	if n > 0 {
+	} else if has {
 		err := each(ctx, db, queries.Must("app", "event_study"), nil, func(rs *sql.Rows) error {
 			var p app.EventPoint
 			var pl, cm sql.NullFloat64
