@@ -20,6 +20,9 @@ type PlanRecord struct {
 	Opened                                              time.Time
 	// Finalised is zero while the plan has no finalised date.
 	Finalised time.Time
+	// Stage is the homicide-timeline stage recorded at opening (0: none),
+	// the plan's type for the exploratory estimates by type.
+	Stage int
 }
 
 // Selection says which plans to evaluate.

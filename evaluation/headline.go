@@ -9,12 +9,19 @@ import (
 // The estimands an evaluation states (research notes, scoring-evaluation.md
 // sections 0 and 7): police records can measure only reported incidents;
 // the effect on all incidents needs an assumption about how much more
-// engaged victims report.
+// engaged victims report. Both compare opening a plan when it opened with
+// usual practice, in which the relationship might have got a plan later
+// (as some comparisons do): intention to treat, the effect a decision to
+// open a plan has. The effect of a plan against none ever is larger
+// wherever usual practice would have planned later; the censored
+// sensitivity leans toward it.
 const (
 	// EstimandReported is the primary estimand.
-	EstimandReported = "the effect of the plans on reported incidents among the relationships that had one (the average effect on the treated: what police records can measure)"
+	EstimandReported = "the effect of opening the plans on reported incidents among the relationships that had one, against usual practice in which some would have had a plan later " +
+		"(the average effect on the treated, intention to treat: what police records can measure)"
 	// EstimandAll is the estimand when a reporting uplift is assumed.
-	EstimandAll = "the effect of the plans on all incidents among the relationships that had one, assuming engaged victims report %g times as often as others (an assumption, not a measurement)"
+	EstimandAll = "the effect of opening the plans on all incidents among the relationships that had one, against usual practice in which some would have had a plan later, " +
+		"assuming engaged victims report %g times as often as others (an assumption, not a measurement)"
 )
 
 // PrimaryMethod names the primary analysis.

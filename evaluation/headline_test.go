@@ -1,10 +1,11 @@
 package evaluation
 
 import (
-	"github.com/tau-da/tau/internal/period"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/tau-da/tau/internal/period"
 )
 
 // TestChangeWords: reductions and increases read right, never as a

@@ -2,6 +2,7 @@ package evaluation
 
 import (
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/tau-da/tau/extract"
@@ -155,7 +156,9 @@ func byAction(treated []Unit, matches map[string][]Unit, plans []Plan, p Params)
 	labels := map[string]string{}
 	for i, pl := range plans {
 		for _, a := range pl.Actions {
-			has[a.Type] = append(has[a.Type], i)
+			if n := has[a.Type]; len(n) == 0 || n[len(n)-1] != i {
+				has[a.Type] = append(has[a.Type], i)
+			}
 			labels[a.Type] = a.Label
 		}
 	}
@@ -163,10 +166,38 @@ func byAction(treated []Unit, matches map[string][]Unit, plans []Plan, p Params)
 	for t := range has {
 		by[t] = &ActionCount{Type: t}
 	}
-	var out []ActionEffect
+	var order []string
 	for _, c := range sortedActions(by) {
-		idx := has[c.Type]
-		e := ActionEffect{Type: c.Type, Label: labels[c.Type], Plans: len(idx)}
+		order = append(order, c.Type)
+	}
+	return byGroup(treated, matches, order, has, labels, p)
+}
+
+// byStage fits the stacked model among the plans opened at each
+// homicide-timeline stage (the contract's only classification of a plan).
+func byStage(treated []Unit, matches map[string][]Unit, windows []PlanWindows, p Params) []ActionEffect {
+	has := map[string][]int{}
+	labels := map[string]string{}
+	var order []string
+	for i, w := range windows {
+		k := strconv.Itoa(w.Stage)
+		if _, ok := has[k]; !ok {
+			order = append(order, k)
+			labels[k] = extract.StageName(w.Stage)
+		}
+		has[k] = append(has[k], i)
+	}
+	sort.Slice(order, func(i, j int) bool { a, _ := strconv.Atoi(order[i]); b, _ := strconv.Atoi(order[j]); return a < b })
+	return byGroup(treated, matches, order, has, labels, p)
+}
+
+// byGroup fits the stacked model among each group of plans (indices into
+// treated), in the order given; groups under minActionPlans say so.
+func byGroup(treated []Unit, matches map[string][]Unit, order []string, has map[string][]int, labels map[string]string, p Params) []ActionEffect {
+	var out []ActionEffect
+	for _, key := range order {
+		idx := has[key]
+		e := ActionEffect{Type: key, Label: labels[key], Plans: len(idx)}
 		if len(idx) < minActionPlans {
 			e.Note = "too few plans to say"
 			out = append(out, e)
@@ -181,7 +212,7 @@ func byAction(treated []Unit, matches map[string][]Unit, plans []Plan, p Params)
 			e.Note = "cannot be estimated: " + err.Error()
 		} else {
 			e.Fit = &fit
-			e.Note = "exploratory: plans with this action differ in other ways too, and many groups are compared"
+			e.Note = "exploratory: plans in this group differ in other ways too, and many groups are compared"
 		}
 		out = append(out, e)
 	}

@@ -142,7 +142,9 @@ type ComparisonResult struct {
 	// ByAction is the stacked estimate among the plans with each type of
 	// action: exploratory (not the action's effect, and one of many
 	// comparisons).
-	ByAction     []ActionEffect `json:"by_action"`
+	ByAction []ActionEffect `json:"by_action"`
+	// ByStage is the same among the plans opened at each timeline stage.
+	ByStage      []ActionEffect `json:"by_stage_at_opening"`
 	Reuse        Reuse          `json:"reuse"`
 	Naive        float64        `json:"naive_reduction_pct"`
 	DiD          DiD            `json:"difference_in_differences"`
@@ -554,6 +556,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 			c.TippingUplift = &u
 		}
 		c.ByAction = byAction(treated, matches, plans, p)
+		c.ByStage = byStage(treated, matches, d.Plans, p)
 		if p.EngagedUplift != 1 {
 			if f, err := FitStacked(stackedUnits(treated, matches, 1), p.Level); err == nil {
 				c.StackedReported = &f

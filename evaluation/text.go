@@ -143,16 +143,8 @@ func writeComparison(b *strings.Builder, c *ComparisonResult, plans int) {
 	fmt.Fprintf(b, "    check, pooled rates with a cluster bootstrap: %s (%.0f%% interval %s)\n", ChangeWords(c.DiDReduction.Estimate/100),
 		100*c.DiDReduction.Level, IntervalWords(c.DiDReduction.Lower/100, c.DiDReduction.Upper/100))
 	fmt.Fprintf(b, "    sensitivity, comparisons cut at a plan of their own: %s\n", ChangeWords(float64(c.CensoredReduction)/100))
-	if len(c.ByAction) > 0 {
-		b.WriteString("    by action (exploratory: not the action's effect; plans with an action differ in other ways, and many groups are compared):\n")
-		for _, a := range c.ByAction {
-			if a.Fit == nil {
-				fmt.Fprintf(b, "      %s, %d plans: %s\n", a.Label, a.Plans, a.Note)
-				continue
-			}
-			fmt.Fprintf(b, "      %s, %d plans: %s (%.0f%% interval %s)\n", a.Label, a.Plans, ChangeWords(a.Fit.Reduction), 100*a.Fit.Level, IntervalWords(a.Fit.ReductionLower, a.Fit.ReductionUpper))
-		}
-	}
+	groupLines(b, "by action (exploratory: not the action's effect; plans with an action differ in other ways, and many groups are compared)", c.ByAction)
+	groupLines(b, "by stage at opening (exploratory, as above)", c.ByStage)
 	fmt.Fprintf(b, "    the naive before/after over the same plans (no comparison): %s\n", ChangeWords(c.Naive/100))
 	var bal []string
 	for _, x := range c.Balance {
@@ -171,4 +163,19 @@ func fmtChange(x float64) string {
 		return fmt.Sprintf("%.0f%% more", -x)
 	}
 	return fmt.Sprintf("%.0f%% fewer", x)
+}
+
+// groupLines writes the exploratory estimates of one grouping of plans.
+func groupLines(b *strings.Builder, title string, groups []ActionEffect) {
+	if len(groups) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "    %s:\n", title)
+	for _, a := range groups {
+		if a.Fit == nil {
+			fmt.Fprintf(b, "      %s, %d plans: %s\n", a.Label, a.Plans, a.Note)
+			continue
+		}
+		fmt.Fprintf(b, "      %s, %d plans: %s (%.0f%% interval %s)\n", a.Label, a.Plans, ChangeWords(a.Fit.Reduction), 100*a.Fit.Level, IntervalWords(a.Fit.ReductionLower, a.Fit.ReductionUpper))
+	}
 }

@@ -174,3 +174,17 @@ func TestActionLabels(t *testing.T) {
 		t.Error("an unknown type is not shown as it is")
 	}
 }
+
+// TestStageName: each of the eight stages has its name; others say none
+// was recorded.
+func TestStageName(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{1, "stage 1, pre-relationship history"}, {5, "stage 5, escalation"}, {8, "stage 8, homicide"}, {0, "no stage recorded"}, {9, "no stage recorded"}} {
+		if got := StageName(c.n); got != c.want {
+			t.Errorf("StageName(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"hash/fnv"
 	"math"
 	"time"
 )
@@ -40,7 +41,7 @@ var headers = [nFiles]string{
 	"victim_id,perpetrator_id,counter_allegation,start_month,lambda0,trajectory,coercive_control,violence,strangulation_onset,stalking_onset,threats_to_kill_onset,weapons_onset,sexual_abuse,perpetrator_criminal,serial,pmp_opened,engaged_months,serious_harm_events",
 	"offence_id,victim_id,perpetrator_id,committed_at,offence_code,monthly_risk",
 	"victim_id,perpetrator_id,month,monthly_risk,true_rate_per_year,planned,engaged",
-	"pmp_id,victim_id,perpetrator_id,opened_month,finalised_month,followup_months,true_without_plan,true_with_plan,reported_without_plan,reported_with_plan",
+	"pmp_id,victim_id,perpetrator_id,opened_month,finalised_month,followup_months,true_without_plan,true_with_plan,reported_without_plan,reported_with_plan,true_usual_practice,reported_usual_practice",
 }
 
 // truthFollowupMonths is how many months after a plan's finalisation
@@ -350,6 +351,7 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 		copy(d.bgEngaged, d.engaged)
 	}
 	var counts []int
+	var rates []float64 // the latent rate each month, before any plan's cut
 	spikeLeft := 0
 	for m := d.start; m < d.end; m++ {
 		// maxRate caps a relationship's incident rate at 24 a year.
@@ -365,6 +367,7 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 		if d.cc && within(d.separations, m, 3) {
 			rate *= 1.8 // separation as a trigger (Monckton Smith stage 4)
 		}
+		rates = append(rates, rate)
 		planned := d.planMonth != never && m >= d.planMonth
 		trueRate := rate
 		if planned {
@@ -428,8 +431,10 @@ func (g *generator) history(d *dyad, r rng, bufs *buffers, occN, asN, offN, pmpN
 		}
 	}
 	if d.pmpID != "" && d.finMonth != never {
+		usual := g.usualPractice(d, rates, counts)
 		rw := bufs.row(fTruthPlans)
-		rw.s(d.pmpID).s(d.victim).s(d.perp).i(d.planMonth).i(d.finMonth).i(d.fuMonths).f(d.fu[0]).f(d.fu[1]).f(d.fu[2]).f(d.fu[3])
+		rw.s(d.pmpID).s(d.victim).s(d.perp).i(d.planMonth).i(d.finMonth).i(d.fuMonths).f(d.fu[0]).f(d.fu[1]).f(d.fu[2]).f(d.fu[3]).
+			f(usual[0]).f(usual[1])
 		bufs.put(fTruthPlans, rw)
 	}
 	rw := bufs.row(fTruthRelationships)
@@ -573,6 +578,60 @@ func (g *generator) dash(d *dyad, r rng, bufs *buffers, m int, t time.Time, occI
 		b = append(b, '\n')
 	}
 	bufs[fAnswers] = b
+}
+
+// usualPracticeDraws is how many counterfactual histories usualPractice
+// averages (its Monte Carlo error on a plan's expected incidents is about
+// 1/sqrt(200) of their spread, and the error on a force's sum far less).
+const usualPracticeDraws = 200
+
+// usualPractice is a plan's other counterfactual: its expected true and
+// reported incidents over the same follow-up months had the plan not
+// opened when it did, but the unit gone on as usual, so that the same
+// rule (a spike, then a plan with probability planOpenProb a month) could
+// give it a plan later, with that plan's cut and engagement. This is what
+// an evaluation that keeps a comparison after it gets a plan of its own
+// (intention to treat) estimates. It averages usualPracticeDraws
+// histories drawn from the relationship's own latent rates, from its own
+// random stream (the extract's draws do not change).
+func (g *generator) usualPractice(d *dyad, rates []float64, counts []int) [2]float64 {
+	h := fnv.New64a()
+	h.Write([]byte(d.pmpID))
+	r := newRNG(g.cfg.Seed, h.Sum64())
+	var sum [2]float64
+	first := d.planMonth - d.start
+	last := min(d.finMonth+truthFollowupMonths, d.end-1) - d.start
+	for k := 0; k < usualPracticeDraws; k++ {
+		cs := append([]int(nil), counts[:first]...)
+		plan, engagedTo := never, never
+		for i := first; i <= last; i++ {
+			m := d.start + i
+			trueRate := rates[i]
+			if plan != never && m >= plan {
+				trueRate *= 1 - planEffect
+			}
+			reported := trueRate
+			if d.bgEngaged[m] || m < engagedTo {
+				reported *= reportingUplift
+			}
+			if m > d.finMonth && m <= d.finMonth+truthFollowupMonths {
+				sum[0] += trueRate / 12
+				sum[1] += reported / 12
+			}
+			cs = append(cs, r.poisson(reported/12))
+			if n := len(cs); plan == never && m+1 < g.months && n >= 3 && cs[n-1]+cs[n-2]+cs[n-3] >= spikeThreshold && r.bernoulli(planOpenProb) {
+				plan = m + 1
+				// The engagement such a plan brings (as plan: IDVA with
+				// probability 0.6, MARAC 0.25, each 3 to 9 months).
+				for _, p := range []float64{0.6, 0.25} {
+					if r.bernoulli(p) {
+						engagedTo = max(engagedTo, plan+3+r.IntN(7))
+					}
+				}
+			}
+		}
+	}
+	return [2]float64{sum[0] / usualPracticeDraws, sum[1] / usualPracticeDraws}
 }
 
 // plan writes a problem-management plan opened at the start of

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -216,28 +215,19 @@ func calibrationFiles(cfg *scoring.Config, run *caldb.CalibrationRun) ([]byte, [
 // writeFeatures writes the design matrix: ids, as-of date, fold, features
 // and outcome, one row per sample.
 func writeFeatures(path string, run *caldb.CalibrationRun) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
 	rep := run.Report
-	cw.Write(append(append([]string{"relationship_id", "victim_id", "perpetrator_id", "as_of", "fold"}, rep.Features...), "outcome"))
-	for i, s := range run.Samples {
-		row := []string{s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), strconv.Itoa(rep.Fold[i] + 1)}
-		for _, v := range rep.X[i] {
-			row = append(row, strconv.FormatFloat(v, 'g', 10, 64))
+	header := append(append([]string{"relationship_id", "victim_id", "perpetrator_id", "as_of", "fold"}, rep.Features...), "outcome")
+	return writeCSVFile(path, header, func(emit func([]string)) {
+		for i, s := range run.Samples {
+			row := []string{s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), strconv.Itoa(rep.Fold[i] + 1)}
+			for _, v := range rep.X[i] {
+				row = append(row, strconv.FormatFloat(v, 'g', 10, 64))
+			}
+			out := "0"
+			if s.Outcome {
+				out = "1"
+			}
+			emit(append(row, out))
 		}
-		out := "0"
-		if s.Outcome {
-			out = "1"
-		}
-		cw.Write(append(row, out))
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	})
 }

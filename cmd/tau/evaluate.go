@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -35,6 +33,7 @@ type evaluateOptions struct {
 	format             string
 	out                string
 	exportSeries       string
+	exportEventStudy   string
 	top                int
 	noWrite            bool
 }
@@ -107,6 +106,7 @@ and reports, unless --no-write.`,
 	f.StringVar(&o.format, "format", "table", "table or json")
 	f.StringVar(&o.out, "out", "", "write to this file instead of standard output")
 	f.StringVar(&o.exportSeries, "export-series", "", "write the monthly series and fitted trend to this CSV file")
+	f.StringVar(&o.exportEventStudy, "export-event-study", "", "write the event study (plans and comparisons, month by month around the plans) to this CSV file")
 	f.IntVar(&o.top, "top", 30, "plans to list in table format (0 = all)")
 	f.BoolVar(&o.noWrite, "no-write", false, "do not write the run to the warehouse")
 	return c
@@ -187,6 +187,11 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*evaldb.EvaluationRun, e
 			return nil, fmt.Errorf("evaluate: --export-series %s: %w", o.exportSeries, err)
 		}
 	}
+	if o.exportEventStudy != "" {
+		if err := writeEventStudy(o.exportEventStudy, run.Report); err != nil {
+			return nil, fmt.Errorf("evaluate: --export-event-study %s: %w", o.exportEventStudy, err)
+		}
+	}
 	footer := ""
 	if run.Folder != "" {
 		footer = fmt.Sprintf("run %s written to %s", run.ID, run.Folder)
@@ -204,20 +209,27 @@ func writeSeries(path string, r *evaluation.Report) error {
 	if r.Trend == nil {
 		return fmt.Errorf("the series comes from the trend projection; run with --projection trend")
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
-	cw.Write([]string{"pmp_id", "window", "from", "to", "t_months", "exposure_months", "count", "plan_level", "common_slope", "fitted"})
 	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
-	for _, s := range r.Series {
-		cw.Write([]string{s.PMPID, s.Window, s.From.Format("2006-01-02"), s.To.Format("2006-01-02"), g(s.T), g(s.Exposure), strconv.Itoa(s.Count), g(s.Level), g(s.Slope), g(s.Fitted)})
+	header := []string{"pmp_id", "window", "from", "to", "t_months", "exposure_months", "count", "plan_level", "common_slope", "fitted"}
+	return writeCSVFile(path, header, func(emit func([]string)) {
+		for _, s := range r.Series {
+			emit([]string{s.PMPID, s.Window, s.From.Format("2006-01-02"), s.To.Format("2006-01-02"), g(s.T), g(s.Exposure), strconv.Itoa(s.Count), g(s.Level), g(s.Slope), g(s.Fitted)})
+		}
+	})
+}
+
+// writeEventStudy exports the event study (the plans' and comparisons'
+// incidents per 30 days, month by month around the plans), so the
+// parallel-trends evidence can be re-drawn or tested elsewhere.
+func writeEventStudy(path string, r *evaluation.Report) error {
+	if r.Comparison == nil || len(r.Comparison.EventStudy.Rows) == 0 {
+		return fmt.Errorf("the event study needs the comparison group, and there is none in this run")
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+	header := []string{"period", "order", "plans_count", "plans_days", "plans_per_30_days", "comparisons_count", "comparisons_days", "comparisons_per_30_days"}
+	return writeCSVFile(path, header, func(emit func([]string)) {
+		for _, e := range r.Comparison.EventStudy.Rows {
+			emit([]string{e.Period, strconv.Itoa(e.Order), g(e.Plans), g(e.PlansDays), g(e.PlansRate), g(e.Comparisons), g(e.ComparisonsDays), g(e.ComparisonsRate)})
+		}
+	})
 }

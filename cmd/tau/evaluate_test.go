@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -21,7 +22,8 @@ func TestEvaluateCLI(t *testing.T) {
 	}
 	published := []string{"evaluate", "--warehouse", wh, "--finalised-from", "2024-01-01", "--finalised-to", "2024-12-31",
 		"--baseline", "3m", "--followup", "3m", "--projection", "growth:0.40", "--hours-per-incident", "11.5", "--hours-source", "claim-derived", "--bootstrap", "300"}
-	out, err := run(t, published...)
+	events := filepath.Join(t.TempDir(), "events.csv")
+	out, err := run(t, append(published, "--export-event-study", events)...)
 	if err != nil {
 		t.Fatalf("evaluate: %v\n%s", err, out)
 	}
@@ -34,6 +36,25 @@ func TestEvaluateCLI(t *testing.T) {
 	// The primary estimate leads; the unit's arithmetic follows, labelled.
 	if h, u := strings.Index(out, "WHAT THE PLANS ACHIEVED"), strings.Index(out, "THE UNIT'S METHOD"); h < 0 || u < h {
 		t.Errorf("the headline (at %d) must lead the unit's method (at %d):\n%s", h, u, out)
+	}
+	// The event study's export: a year of months before the plans, the
+	// plan period, then the follow-up's months, whose plans' incidents are
+	// the 23 after.
+	rows := readCSV(t, events)
+	if len(rows) < 2 || strings.Join(rows[0], ",") != "period,order,plans_count,plans_days,plans_per_30_days,comparisons_count,comparisons_days,comparisons_per_30_days" ||
+		rows[1][0] != "-12" {
+		t.Fatalf("event study export: %v", rows)
+	}
+	after, plan := 0.0, false
+	for _, r := range rows[1:] {
+		plan = plan || r[0] == "plan"
+		if strings.HasPrefix(r[0], "+") {
+			n, _ := strconv.ParseFloat(r[2], 64)
+			after += n
+		}
+	}
+	if !plan || after != 23 {
+		t.Errorf("event study: plan period %v, %g incidents after (want 23)", plan, after)
 	}
 	jsonOut := filepath.Join(t.TempDir(), "eval.json")
 	series := filepath.Join(t.TempDir(), "series.csv")
@@ -70,15 +91,10 @@ func TestEvaluateCLI(t *testing.T) {
 	if rep.Parameters.Projection != "trend" || rep.Parameters.Seed == nil || rep.Parameters.Hours != 3.35 || len(rep.PMPs) != 3 || rep.SMSLevel != 2 || rep.Comparison != nil {
 		t.Errorf("json report: %+v", rep)
 	}
-	f, err := os.Open(series)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
+	rows = readCSV(t, series)
 	// 3 plans x (12 baseline + 3 follow-up months) + the header.
-	if err != nil || len(rows) != 3*15+1 || rows[0][0] != "pmp_id" || rows[0][9] != "fitted" {
-		t.Errorf("series: %v, %d rows", err, len(rows))
+	if len(rows) != 3*15+1 || rows[0][0] != "pmp_id" || rows[0][9] != "fitted" {
+		t.Errorf("series: %d rows", len(rows))
 	}
 	// A report over results that were never made says what to run.
 	if _, err := run(t, "notebook", "render", "calibration", "--warehouse", wh, "--out", filepath.Join(t.TempDir(), "c.html")); err == nil ||
@@ -108,4 +124,19 @@ func TestEvaluateCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readCSV reads a whole CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }

@@ -129,7 +129,7 @@ func readPlans(ctx context.Context, conn *sql.Conn) ([]evaluation.PlanRecord, er
 	for rows.Next() {
 		var r evaluation.PlanRecord
 		var fin sql.NullTime
-		if err := rows.Scan(&r.ID, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Opened, &fin, &r.Status); err != nil {
+		if err := rows.Scan(&r.ID, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Opened, &fin, &r.Status, &r.Stage); err != nil {
 			return nil, err
 		}
 		r.Finalised = fin.Time

@@ -163,22 +163,24 @@ type estimandCase struct {
 	relationships int
 }
 
-// TestEstimandsFromTruth: on synthetic forces whose counterfactual is
-// known (truth/plans.csv: each plan's expected incidents after it, with and
-// without the plan; synth computes it from the same latent rates it draws
-// the incidents from), the headline is compared with the true effect on
-// reported incidents of the plans evaluated and, with the true reporting
-// uplift given, with the true effect on all incidents. What holds today:
-// every estimate is within 0.15 of the truth and on the right side of
-// zero, at least half the intervals hold the truth, and the naive
-// before/after and the unit's method overstate the truth while the
-// headline does not. What does not yet: the headline falls 6-15 points
-// short of the truth on these forces, mostly because a third of the
-// comparisons get a plan of their own during the follow-up (intention to
-// treat) while the truth compares a plan with none ever, so the intervals
-// do not hold it in every seed; the README measures it. The default
-// force (seed 1) runs by default; TAU_LONG=1 adds a smaller seed-2 force
-// and seeds 3 to 6 (a few minutes).
+// TestEstimandsFromTruth: on synthetic forces whose counterfactuals are
+// known (truth/plans.csv: each plan's expected incidents after it with
+// the plan, with none ever, and under usual practice, where the unit's
+// same rule may give the relationship a plan later; synth computes them
+// from the latent rates it draws the incidents from), the headline is
+// compared with the true effect of opening the plans against usual
+// practice (the estimand it states: its comparisons stay comparisons when
+// they get a plan of their own later, intention to treat) on reported
+// incidents and, with the true reporting uplift given, on all incidents.
+// It must be within 0.12 of the truth and a reduction, its interval must
+// hold the truth in three runs of four or more, with a mean absolute
+// error under 0.06; the naive before/after and the unit's method
+// overstate while the headline does not. Measured (README): all twelve
+// intervals of seeds 1-6 hold the truth, mean absolute error 0.036, the
+// estimate 3.5 points low on average. The effect against no plan ever
+// (30% on all incidents) is logged beside it. The default force (seed 1)
+// runs by default; TAU_LONG=1 adds a smaller seed-2 force and seeds 3 to
+// 6 (two minutes).
 func TestEstimandsFromTruth(t *testing.T) {
 	t.Parallel()
 	var cases []estimandCase
@@ -210,7 +212,10 @@ func TestEstimandsFromTruth(t *testing.T) {
 		for _, pl := range run.Report.PMPs {
 			ids[pl.ID] = true
 		}
-		all, reported, n := synth.Effects(plans, ids)
+		neverAll, neverReported, n := synth.Effects(plans, ids)
+		all, reported := synth.UsualEffects(plans, ids)
+		t.Logf("against no plan ever: all %.3f, reported %.3f", neverAll, neverReported)
+		t.Logf("censored sensitivity %.3f; pooled DiD %.3f", float64(run.Report.Comparison.CensoredReduction)/100, run.Report.Comparison.DiD.Reduction)
 		h, c := run.Report.Headline, run.Report.Comparison
 		if c == nil || c.Stacked == nil || c.StackedReported == nil {
 			t.Fatalf("no stacked estimates: %+v", c)
@@ -226,8 +231,8 @@ func TestEstimandsFromTruth(t *testing.T) {
 		} {
 			t.Logf("%d plans (%d with truth): true effect on %s incidents %.3f; estimate %.3f (%.3f to %.3f); naive %.3f; unit's method %.3f",
 				len(ids), n, e.what, e.want, e.est, e.lo, e.hi, naive(run.Report), run.Report.Summary.Reduction)
-			if math.Abs(e.est-e.want) > 0.15 || e.est <= 0 {
-				t.Errorf("%s incidents: the estimate %.3f is not within 0.15 of the truth %.3f, or not a reduction", e.what, e.est, e.want)
+			if math.Abs(e.est-e.want) > 0.12 || e.est <= 0 {
+				t.Errorf("%s incidents: the estimate %.3f is not within 0.12 of the truth %.3f, or not a reduction", e.what, e.est, e.want)
 			}
 			if e.lo <= e.want && e.want <= e.hi {
 				held++
@@ -267,7 +272,7 @@ func TestEstimandsFromTruth(t *testing.T) {
 	}
 	mean /= float64(len(errs))
 	t.Logf("mean absolute error of the headline against the truth: %.3f over %d estimates; %d intervals hold the truth", mean, len(errs), held)
-	if mean > 0.12 || 2*held < len(errs) {
+	if mean > 0.06 || 4*held < 3*len(errs) {
 		t.Errorf("mean absolute error %.3f and %d of %d intervals holding the truth: the estimator has got worse", mean, held, len(errs))
 	}
 }
