@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tau-da/tau/internal/duckdb"
 )
@@ -190,8 +191,9 @@ func convertTable(ctx context.Context, db *sql.DB, tmp string, t ResultTable) er
 }
 
 // publish moves a finished results folder into place, replacing an earlier
-// one of the same name in two renames, so a reader sees the old or the new
-// folder, never a half-written one, and a failure leaves the old in place.
+// one of the same name, so a reader sees the old or the new folder, never
+// a half-written one and never both (which would show every row twice),
+// and a failure leaves the old in place.
 func publish(tmp, final string) error {
 	if err := restrict(tmp); err != nil {
 		return err
@@ -199,16 +201,42 @@ func publish(tmp, final string) error {
 	if err := os.MkdirAll(filepath.Dir(final), privateDirMode); err != nil {
 		return err
 	}
-	old := final + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(final); err == nil {
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
+	if _, err := os.Stat(final); err != nil {
+		return os.Rename(tmp, final)
+	}
+	// Swap the new run and the old in one step where the system can, so
+	// a reader's glob sees one or the other, never both and never neither.
+	// The old run stays, hidden, for oldRunGrace: a reader that opened its
+	// folder just before the swap still lists its files.
+	if exchange(tmp, final) == nil {
+		removeOldRuns(filepath.Dir(tmp), time.Now())
+		return os.Rename(tmp, fmt.Sprintf("%s.old-%d", tmp, time.Now().UnixNano()))
+	}
+	// Otherwise move the old run out of the results' glob first (a hidden
+	// folder beside the kind's runs): for a moment there is none, never
+	// two.
+	old := tmp + ".old"
+	if err := os.Rename(final, old); err != nil {
+		return err
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return err
 	}
-	os.RemoveAll(old)
-	return nil
+	return os.RemoveAll(old)
+}
+
+// oldRunGrace is how long a replaced run's folder is kept, hidden, after
+// the swap: far longer than a reader takes between listing a folder and
+// opening its files.
+const oldRunGrace = time.Minute
+
+// removeOldRuns removes the replaced runs in a kind's folder older than
+// oldRunGrace.
+func removeOldRuns(parent string, now time.Time) {
+	olds, _ := filepath.Glob(filepath.Join(parent, ".tmp-*.old-*"))
+	for _, o := range olds {
+		if fi, err := os.Stat(o); err == nil && now.Sub(fi.ModTime()) > oldRunGrace {
+			os.RemoveAll(o)
+		}
+	}
 }
