@@ -38,3 +38,14 @@ type Manifest struct {
 	Relationships  int64        `json:"relationships"`
 	Seconds        float64      `json:"seconds"`
 }
+
+// GenerationTime is when a generation's load started, read from its id
+// (the start time to the millisecond, as Begin names it); false for an id
+// of another form.
+func GenerationTime(id string) (time.Time, bool) {
+	if len(id) < len("20060102T150405") {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102T150405", id[:len("20060102T150405")])
+	return t, err == nil
+}

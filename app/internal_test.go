@@ -98,12 +98,28 @@ func TestSARAStageAndBoard(t *testing.T) {
 	}
 	open := []Plan{{ID: "M1", Actions: []Action{{ID: "a", Due: day(20)}, {ID: "b", Due: day(5), Owner: "neighbourhood"}, {ID: "c", Due: day(3), Done: day(2)}}},
 		{ID: "M2", Actions: []Action{{ID: "d", Due: day(1)}}}}
+	open[0].SARA, open[1].SARA = SARAStage(open[0]), SARAStage(open[1])
 	b := NewPlansBoard(open, day(10))
 	if len(b.Overdue) != 2 || b.Overdue[0].ID != "d" || b.Overdue[1].ID != "b" {
 		t.Errorf("overdue %+v, want d then b", b.Overdue)
 	}
-	if len(b.Neighbourhood) != 1 || b.OverduePlan["d"] != "M2" || b.OverduePlan["c"] != "" {
-		t.Errorf("board %+v", b)
+	// Days overdue count from the due date to today; the task knows its plan.
+	if b.Overdue[0].DaysOverdue != 9 || b.Overdue[0].PlanID != "M2" || b.Overdue[1].DaysOverdue != 5 {
+		t.Errorf("overdue %+v", b.Overdue)
+	}
+	if len(b.Neighbourhood) != 1 || b.Neighbourhood[0].PlanID != "M1" {
+		t.Errorf("neighbourhood %+v", b.Neighbourhood)
+	}
+	// One column per SARA stage in order; M1 (one done, two open) is at
+	// response, its next action the soonest due open one.
+	if len(b.Columns) != 4 || b.Columns[2].Stage != "response" || len(b.Columns[2].Cards) != 1 || b.Columns[1].Cards[0].ID != "M2" {
+		t.Fatalf("columns %+v", b.Columns)
+	}
+	if c := b.Columns[2].Cards[0]; c.Next == nil || c.Next.ID != "b" || len(c.Overdue) != 1 || len(c.Owners) != 1 {
+		t.Errorf("card %+v", c)
+	}
+	if got := InArea([]Task{{Area: "N1"}, {Area: "N2"}}, "N2"); len(got) != 1 || got[0].Area != "N2" {
+		t.Errorf("area filter %+v", got)
 	}
 }
 

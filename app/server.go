@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +84,11 @@ func NewServer(store Store, users map[string]User, audit *Audit, secure bool) *S
 	m.HandleFunc("GET /r/{id}", s.auth([]string{RoleAssessor, RoleAdmin}, s.relationship))
 	m.HandleFunc("GET /r/{id}/pack", s.auth([]string{RoleAssessor, RoleAdmin}, s.pack))
 	m.HandleFunc("GET /plans", s.auth([]string{RoleAssessor, RoleAdmin}, s.plans))
+	m.HandleFunc("GET /hidden", s.auth([]string{RoleAssessor, RoleAdmin}, s.hidden))
+	m.HandleFunc("GET /changes", s.auth([]string{RoleAssessor, RoleAdmin}, s.changes))
+	m.HandleFunc("GET /export/list.csv", s.auth([]string{RoleAssessor, RoleAdmin}, s.exportList))
+	m.HandleFunc("GET /export/hidden.csv", s.auth([]string{RoleAssessor, RoleAdmin}, s.exportHidden))
+	m.HandleFunc("GET /export/changes.csv", s.auth([]string{RoleAssessor, RoleAdmin}, s.exportChanges))
 	m.HandleFunc("GET /evaluation", s.auth(nil, s.evaluation))
 	m.HandleFunc("GET /admin/audit", s.auth([]string{RoleAdmin}, s.auditPage))
 	s.mux = m
@@ -232,7 +238,7 @@ const maxUserName = 64
 // roleRights says what each role may see, for a refusal.
 var roleRights = map[string]string{
 	RoleAnalyst:  "analysts see aggregates only (the counts by band and stage, and the evaluation), never a person.",
-	RoleAssessor: "assessors see the ranked list, relationships, plans, packs and the evaluation; the audit log is for administrators.",
+	RoleAssessor: "assessors see the ranked list, the hidden threat, what changed, relationships, plans, packs, the downloads and the evaluation; the audit log is for administrators.",
 	RoleAdmin:    "administrators see every page.",
 }
 
@@ -420,6 +426,13 @@ func filter(q url.Values) (Filter, error) {
 	if !bandRe.MatchString(f.Band) || !clusterRe.MatchString(f.Cluster) || !areaRe.MatchString(f.Area) {
 		return f, errors.New("unknown filter value")
 	}
+	if v := q.Get("asof"); v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return f, errors.New("the snapshot must be a date such as 2025-06-30")
+		}
+		f.AsOf = t
+	}
 	switch f.Sort {
 	case "", "rank", "stage", "occurrences_90d", "days_since":
 	default:
@@ -455,10 +468,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
 		return
 	}
 	data := map[string]any{"Title": "Ranked list", "F": f, "Clusters": clusters, "Areas": areas, "Stages": []int{1, 2, 3, 4, 5, 6, 7, 8}}
+	sn, err := s.chosenSnapshot(r, f.AsOf)
+	if err != nil {
+		s.storeError(w, se, err)
+		return
+	}
+	if err := s.snapshotData(r, sn, data); err != nil {
+		s.fail(w, se, err)
+		return
+	}
 	if se.user.Role == RoleAnalyst {
 		counts, err := s.store.Aggregates(r.Context(), f)
 		if err != nil {
-			s.fail(w, se, err)
+			s.storeError(w, se, err)
 			return
 		}
 		data["Counts"] = counts
@@ -467,9 +489,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
 	}
 	l, err := s.store.List(r.Context(), f)
 	if err != nil {
-		s.fail(w, se, err)
+		s.storeError(w, se, err)
 		return
 	}
+	data["Export"] = "/export/list.csv?" + r.URL.RawQuery
 	// A view of the list is a view of people: audited, with its filter.
 	s.record(se, "view ranked list", r.URL.RawQuery, r)
 	page := f.Offset/PageSize + 1
@@ -489,7 +512,12 @@ func (s *Server) loadRelationship(w http.ResponseWriter, r *http.Request, se *se
 		s.render(w, "error", se, map[string]any{"Title": "Bad relationship id", "Message": "That is not a relationship id."})
 		return nil
 	}
-	rel, err := s.store.Relationship(r.Context(), id)
+	asOf, err := snapshotParam(r, "asof")
+	if err != nil {
+		s.badRequest(w, se, "Bad date", err.Error())
+		return nil
+	}
+	rel, err := s.store.Relationship(r.Context(), id, asOf)
 	if errors.Is(err, ErrNotFound) {
 		s.record(se, action+" (not found)", id, r)
 		w.WriteHeader(http.StatusNotFound)
@@ -497,7 +525,7 @@ func (s *Server) loadRelationship(w http.ResponseWriter, r *http.Request, se *se
 		return nil
 	}
 	if err != nil {
-		s.fail(w, se, err)
+		s.storeError(w, se, err)
 		return nil
 	}
 	s.record(se, action, id, r)
@@ -509,7 +537,12 @@ func (s *Server) relationship(w http.ResponseWriter, r *http.Request, se *sessio
 	if rel == nil {
 		return
 	}
-	s.render(w, "relationship", se, map[string]any{"Title": "Relationship " + rel.Row.RelationshipID, "R": rel, "Timeline": timelineSVG(rel.Events)})
+	data := map[string]any{"Title": "Relationship " + rel.Row.RelationshipID, "R": rel, "Timeline": timelineSVG(rel.Events, rel.Plans, rel.AsOf)}
+	if err := s.snapshotData(r, rel.Snapshot, data); err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	s.render(w, "relationship", se, data)
 }
 
 func (s *Server) pack(w http.ResponseWriter, r *http.Request, se *session) {
@@ -526,15 +559,22 @@ func (s *Server) pack(w http.ResponseWriter, r *http.Request, se *session) {
 			recent = append(recent, e)
 		}
 	}
-	var open []Action
+	// Open actions, each flagged with how many days it is overdue on the
+	// day the pack is printed.
+	today := s.now()
+	var open []Task
 	for _, p := range rel.Plans {
 		for _, a := range p.Actions {
 			if a.Done.IsZero() {
-				open = append(open, a)
+				t := Task{Action: a, PlanID: p.ID}
+				if !a.Due.IsZero() && a.Due.Before(today) {
+					t.DaysOverdue = int(today.Sub(a.Due).Hours() / 24)
+				}
+				open = append(open, t)
 			}
 		}
 	}
-	s.render(w, "pack", se, map[string]any{"Title": "PMP pack " + rel.Row.RelationshipID, "R": rel, "Recent": recent, "Open": open, "Printed": s.now()})
+	s.render(w, "pack", se, map[string]any{"Title": "PMP pack " + rel.Row.RelationshipID, "R": rel, "Recent": recent, "Open": open, "Printed": today})
 }
 
 func (s *Server) plans(w http.ResponseWriter, r *http.Request, se *session) {
@@ -543,12 +583,22 @@ func (s *Server) plans(w http.ResponseWriter, r *http.Request, se *session) {
 		s.fail(w, se, err)
 		return
 	}
-	s.record(se, "view plans", "", r)
-	bySARA := map[string][]Plan{}
-	for _, p := range b.Open {
-		bySARA[p.SARA] = append(bySARA[p.SARA], p)
+	area := r.URL.Query().Get("area")
+	if !areaRe.MatchString(area) {
+		s.badRequest(w, se, "Bad area", "That is not an area: use the form's choices.")
+		return
 	}
-	s.render(w, "plans", se, map[string]any{"Title": "Plans", "B": b, "SARA": []string{"scanning", "analysis", "response", "assessment"}, "BySARA": bySARA})
+	s.record(se, "view plans", r.URL.RawQuery, r)
+	areas := map[string]bool{}
+	var names []string
+	for _, t := range b.Neighbourhood {
+		if t.Area != "" && !areas[t.Area] {
+			areas[t.Area] = true
+			names = append(names, t.Area)
+		}
+	}
+	sort.Strings(names)
+	s.render(w, "plans", se, map[string]any{"Title": "Plans", "B": b, "Area": area, "Areas": names, "Tasks": InArea(b.Neighbourhood, area)})
 }
 
 func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, se *session) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,15 @@ func (h *harness) post(c *http.Client, path string, form url.Values) (int, strin
 	return resp.StatusCode, string(b)
 }
 
+// signedIn is a new harness with a client signed in as user.
+func signedIn(t *testing.T, user string) (*harness, *http.Client) {
+	t.Helper()
+	h := newHarness(t)
+	c := h.newClient()
+	h.login(c, user)
+	return h, c
+}
+
 // login signs a client in and returns its session's CSRF token.
 func (h *harness) login(c *http.Client, user string) string {
 	h.t.Helper()
@@ -119,7 +129,8 @@ func (h *harness) login(c *http.Client, user string) string {
 func TestAccessControl(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	pages := []string{"/", "/r/r-1", "/r/r-1/pack", "/plans", "/evaluation", "/admin/audit"}
+	pages := []string{"/", "/r/r-1", "/r/r-1/pack", "/plans", "/evaluation", "/admin/audit", "/hidden", "/changes",
+		"/export/list.csv", "/export/hidden.csv", "/export/changes.csv"}
 	anon := h.newClient()
 	for _, p := range pages {
 		if code, _ := h.get(anon, p); code != http.StatusSeeOther {
@@ -129,10 +140,14 @@ func TestAccessControl(t *testing.T) {
 	if code, _ := h.post(anon, "/logout", url.Values{}); code != http.StatusUnauthorized {
 		t.Errorf("POST /logout without a session: %d", code)
 	}
+	people := []string{"/hidden", "/changes", "/export/list.csv", "/export/hidden.csv", "/export/changes.csv"}
 	want := map[string]map[string]int{
 		"alice": {"/": 200, "/r/r-1": 200, "/r/r-1/pack": 200, "/plans": 200, "/evaluation": 200, "/admin/audit": 403},
 		"ann":   {"/": 200, "/r/r-1": 403, "/r/r-1/pack": 403, "/plans": 403, "/evaluation": 200, "/admin/audit": 403},
 		"root":  {"/": 200, "/r/r-1": 200, "/r/r-1/pack": 200, "/plans": 200, "/evaluation": 200, "/admin/audit": 200},
+	}
+	for _, p := range people {
+		want["alice"][p], want["ann"][p], want["root"][p] = 200, 403, 200
 	}
 	for user, codes := range want {
 		c := h.newClient()
@@ -200,9 +215,7 @@ func TestCSRF(t *testing.T) {
 
 func TestAuditEntries(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	c := h.newClient()
-	h.login(c, "alice")
+	h, c := signedIn(t, "alice")
 	h.get(c, "/r/r-1")
 	h.get(c, "/r/r-1/pack")
 	h.get(c, "/r/nope")
@@ -235,9 +248,7 @@ func TestAuditEntries(t *testing.T) {
 // reach the store; good filters reach it intact.
 func TestInputHandling(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	c := h.newClient()
-	h.login(c, "alice")
+	h, c := signedIn(t, "alice")
 	bad := []string{
 		"/r/r-1';DROP%20TABLE%20scores;--", "/r/" + strings.Repeat("x", 80), "/r/%3Cscript%3E",
 		"/?band=red'%20OR%20'1'='1", "/?cluster=C1)%20OR%201=1--", "/?stage=9", "/?stage=-1", "/?sort=total_score%20DESC", "/?area=%3Cb%3E", "/?page=0",
@@ -383,11 +394,133 @@ func TestLoginLimitsCountRealAttempts(t *testing.T) {
 // TestRefusalSaysTheRole: a refused page names what the role may see.
 func TestRefusalSaysTheRole(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	c := h.newClient()
-	h.login(c, "alice")
+	h, c := signedIn(t, "alice")
 	code, page := h.get(c, "/admin/audit")
 	if code != http.StatusForbidden || !strings.Contains(page, "assessors see the ranked list") || strings.Contains(page, "Analysts see aggregates only") {
 		t.Errorf("assessor refused the audit page: %d\n%s", code, page)
+	}
+}
+
+// TestHiddenChangesAndExports: the hidden-threat queue names the couple's
+// references, the cluster and its source and the officer's grade; the
+// changes page leads with its counts; each download is a CSV a
+// spreadsheet cannot run, and every view and download is audited.
+func TestHiddenChangesAndExports(t *testing.T) {
+	t.Parallel()
+	h, c := signedIn(t, "alice")
+	code, body := h.get(c, "/hidden")
+	for _, want := range []string{"V1 / P1", "<strong>Non-fatal strangulation</strong>: Q18 answered yes on 30 June 2024 in assessment A1", "standard", "1 as of 30 June 2025"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("hidden page (%d) lacks %q", code, want)
+		}
+	}
+	code, body = h.get(c, "/changes")
+	if code != 200 || !strings.Contains(body, "new to red<b>1</b>") || !strings.Contains(body, "From the score of 30 May 2025 to the score of 30 June 2025") ||
+		!strings.Contains(body, "New to red.") {
+		t.Errorf("changes page (%d):\n%s", code, body)
+	}
+	for _, e := range []struct{ path, file, header string }{
+		{"/export/list.csv?band=red", "ranked-list-2025-06-30.csv", "rank,victim_reference,perpetrator_reference,relationship_id"},
+		{"/export/hidden.csv", "hidden-threat-2025-06-30.csv", "threat_and_source"},
+		{"/export/changes.csv", "changes-2025-05-30-to-2025-06-30.csv", "new_to_red"},
+	} {
+		resp, err := c.Get(h.srv.URL + e.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(resp.Header.Get("Content-Disposition"), e.file) ||
+			!strings.Contains(string(b), e.header) || !strings.Contains(string(b), "V1,P1,r-1") {
+			t.Errorf("%s: %s %q\n%s", e.path, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), b)
+		}
+	}
+	entries, _ := h.audit.Entries()
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Action)
+	}
+	for _, want := range []string{"view hidden threat", "view changes", "export ranked list (CSV)", "export hidden threat (CSV)", "export changes (CSV)"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("audit lacks %q: %q", want, got)
+		}
+	}
+}
+
+// TestCSVSafe: a cell a spreadsheet would run as a formula is quoted.
+func TestCSVSafe(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-2": "'-2", "@SUM": "'@SUM", "V1": "V1", "": ""} {
+		if got := app.CSVSafe(in); got != want {
+			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSnapshotPicker: every person-level page says its snapshot and lets
+// the user pick another; an earlier one says so, an unknown date is not
+// found, a malformed one refused, and a snapshot scored from an earlier
+// load says to re-score.
+func TestSnapshotPicker(t *testing.T) {
+	t.Parallel()
+	h, c := signedIn(t, "alice")
+	for _, p := range []string{"/", "/hidden", "/r/r-1"} {
+		code, body := h.get(c, p)
+		if code != 200 || !strings.Contains(body, `<select name="asof" id="asof">`) || !strings.Contains(body, "30 May 2025") {
+			t.Errorf("%s (%d) has no snapshot picker", p, code)
+		}
+		sep := "?"
+		if strings.Contains(p, "?") {
+			sep = "&"
+		}
+		if code, body := h.get(c, p+sep+"asof=2025-05-30"); code != 200 || !strings.Contains(body, "You are looking at the snapshot of 30 May 2025; the latest is 30 June 2025") {
+			t.Errorf("%s at the earlier snapshot (%d) does not say so", p, code)
+		}
+		if code, _ := h.get(c, p+sep+"asof=2020-01-01"); code != http.StatusNotFound {
+			t.Errorf("%s at an unknown snapshot: %d", p, code)
+		}
+		if code, _ := h.get(c, p+sep+"asof=yesterday"); code != http.StatusBadRequest {
+			t.Errorf("%s at a malformed date: %d", p, code)
+		}
+	}
+	if _, body := h.get(c, "/"); strings.Contains(body, `id="stale"`) {
+		t.Error("a current snapshot is called stale")
+	}
+	h.store.Stale = true
+	if _, body := h.get(c, "/"); !strings.Contains(body, "scored from the load of 30 April 2025; the warehouse now holds the load of 30 June 2025") || !strings.Contains(body, "Re-score") {
+		t.Errorf("no stale-snapshot notice:\n%s", body)
+	}
+}
+
+// TestRelationshipInWords: the relationship page leads with the couple's
+// references, names clusters and offences, says each sticky item once, in
+// numeric order; the pack has every active item and flags overdue actions.
+func TestRelationshipInWords(t *testing.T) {
+	t.Parallel()
+	h, c := signedIn(t, "alice")
+	h.app.SetClock(func() time.Time { return apptest.Day0.AddDate(0, 0, 12) })
+	_, body := h.get(c, "/r/r-1")
+	for _, want := range []string{"<h1>Victim V1, perpetrator P1</h1>", "<strong>Non-fatal strangulation</strong>", "Assault occasioning actual bodily harm (s47)", "30 June 2024 in assessment A1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("relationship page lacks %q", want)
+		}
+	}
+	if strings.Count(body, "held by the sticky rule") != 1 {
+		t.Errorf("the sticky explanation appears %d times", strings.Count(body, "held by the sticky rule"))
+	}
+	if i, j := strings.Index(body, "<strong>Q8</strong>"), strings.Index(body, "<strong>Q18</strong>"); i < 0 || j < i {
+		t.Errorf("items out of numeric order (Q8 at %d, Q18 at %d)", i, j)
+	}
+	_, pack := h.get(c, "/r/r-1/pack")
+	for _, want := range []string{"<strong>Q8</strong>", "<strong>Q18</strong>", "OVERDUE by 12 days", "MARAC referral"} {
+		if !strings.Contains(pack, want) {
+			t.Errorf("pack lacks %q", want)
+		}
+	}
+	_, plans := h.get(c, "/plans")
+	for _, want := range []string{`class="board"`, "V1 / P1", "overdue by 12 days", `href="/r/r-1/pack"`} {
+		if !strings.Contains(plans, want) {
+			t.Errorf("plans board lacks %q", want)
+		}
 	}
 }

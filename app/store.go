@@ -3,14 +3,18 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
 // ErrNotFound is returned for an unknown relationship.
 var ErrNotFound = errors.New("not found")
 
-// Filter selects and orders the ranked list.
+// Filter selects and orders the ranked list. AsOf picks the score
+// snapshot (zero: the latest).
 type Filter struct {
+	AsOf                time.Time
 	Band, Cluster, Area string
 	Stage               int // 0 = any
 	Serial, NoPlan      bool
@@ -26,14 +30,93 @@ type ListRow struct {
 	Stage                                   int
 	Total, ClusterScore, Harm, RecencyFreq  float64
 	Clusters                                []string
-	Occurrences90d, DaysSince               int
-	PctLast90d                              float64
-	Serial, HasPlan                         bool
-	Area                                    string
+	// ClusterNames are the clusters' names, in the order of Clusters.
+	ClusterNames              []string
+	Occurrences90d, DaysSince int
+	PctLast90d                float64
+	Serial, HasPlan           bool
+	Area                      string
+	// OfficerGrade is the grade of the latest assessment on or before the
+	// score date (standard, medium, high; "" if none).
+	OfficerGrade string
+}
+
+// Snapshot is one score snapshot of the app's configuration: its date,
+// how many relationships it ranks, and the load it was scored from.
+// Stale says that load is not the warehouse's current one (its ids and
+// counts may no longer match the records); ScoredLoad and CurrentLoad are
+// when each load was made (zero if unknown).
+type Snapshot struct {
+	AsOf                    time.Time
+	ConfigHash              string
+	Rows                    int
+	Generation              string
+	Stale                   bool
+	ScoredLoad, CurrentLoad time.Time
+}
+
+// Choice is one option of a filter: the value sent and the words shown.
+type Choice struct {
+	Value, Label string
+}
+
+// HiddenRow is a relationship tau bands red or amber whose latest officer
+// grade was standard or medium: the threat and where it comes from, in
+// one line (its heaviest clusters with their sources, and how many more
+// are active).
+type HiddenRow struct {
+	ListRow
+	Threats []Threat
+	More    int
+}
+
+// Threat is one cluster of a hidden threat and what met it.
+type Threat struct {
+	Cluster, Evidence string
+}
+
+// Line is the row's threat as one line of text (for a download).
+func (h HiddenRow) Line() string {
+	var parts []string
+	for _, t := range h.Threats {
+		parts = append(parts, t.Cluster+": "+t.Evidence)
+	}
+	switch {
+	case len(parts) == 0:
+		return "No cluster is active: the score comes from harm, recency and frequency."
+	case h.More == 1:
+		parts = append(parts, "1 other cluster is active")
+	case h.More > 1:
+		parts = append(parts, fmt.Sprintf("%d other clusters are active", h.More))
+	}
+	return strings.Join(parts, ". ") + "."
+}
+
+// Change is one relationship's change between two snapshots: Row as in
+// the later snapshot (or, for one no longer listed, the earlier, with
+// Listed false), where it was before, and what is new, in words with
+// each source.
+type Change struct {
+	Row                                   ListRow
+	Listed                                bool
+	FromBand                              string
+	FromStage                             int
+	FromScore                             float64
+	NewRed, Up, LeftRed, PlanClosedRising bool
+	NewItems, NewClusters                 []string
+}
+
+// Changes is what changed between two snapshots: counts, then the rows.
+type Changes struct {
+	From, To                                  time.Time
+	NewRed, Up, NewEvidence, PlanClosedRising int
+	LeftRed                                   int
+	Rows                                      []Change
 }
 
 // List is a page of the ranked list.
 type List struct {
+	Snapshot   Snapshot
 	AsOf       time.Time
 	ConfigHash string
 	Total      int
@@ -58,26 +141,31 @@ type Item struct {
 	Reason                           string
 }
 
-// Cluster is an active cluster with what met it.
+// Cluster is an active cluster with what met it: Evidence is a sentence
+// naming each source ("Q18 (strangulation) answered yes on 6 June 2023 in
+// assessment A5010-34").
 type Cluster struct {
 	ID, Name  string
 	Weight    float64
 	Stage     int
-	Legs      string
+	Evidence  string
 	Responses []string
 }
 
-// Offence is an offence counted in harm.
+// Offence is an offence counted in harm, with its name from the harm
+// table ("" if the table has none).
 type Offence struct {
-	ID, Code string
-	Date     time.Time
-	Days     float64 // -1 = unscored
+	ID, Code, Name string
+	Date           time.Time
+	Days           float64 // -1 = unscored
 }
 
-// Event is a dated thing on a relationship's timeline.
+// Event is a dated thing on a relationship's timeline. Lane is incident,
+// assessment, stage or plan; Tone what its colour stands for (crime or
+// incident; the officer's grade; the band; opened or finalised).
 type Event struct {
-	At           time.Time
-	Lane, Detail string
+	At                 time.Time
+	Lane, Detail, Tone string
 }
 
 // Action is a plan's action.
@@ -87,9 +175,11 @@ type Action struct {
 	ConsentRequired, ConsentGiven string
 }
 
-// Plan is a problem-management plan with its actions.
+// Plan is a problem-management plan with its actions, its couple's
+// references and the victim's area.
 type Plan struct {
 	ID, RelationshipID, Status, SARA string
+	VictimID, PerpetratorID, Area    string
 	Opened, Finalised                time.Time
 	StageAtOpening                   int
 	Actions                          []Action
@@ -103,6 +193,7 @@ type Engagement struct {
 
 // Relationship is everything the relationship page and the pack show.
 type Relationship struct {
+	Snapshot   Snapshot
 	Row        ListRow
 	AsOf       time.Time
 	ConfigHash string
@@ -115,12 +206,13 @@ type Relationship struct {
 	Engagement []Engagement
 }
 
-// PlansBoard is the plans page.
+// PlansBoard is the plans page: the open plans as columns of cards by
+// SARA stage, the overdue actions and the neighbourhood teams' tasks.
 type PlansBoard struct {
 	Open          []Plan
-	Overdue       []Action
-	OverduePlan   map[string]string // action id -> plan id
-	Neighbourhood []Action
+	Columns       []Column
+	Overdue       []Task
+	Neighbourhood []Task
 	Today         time.Time
 }
 
@@ -162,13 +254,25 @@ type Headline struct {
 	Hours, HoursLo, HoursHi             float64
 }
 
-// Store is the app's read-only view of the warehouse.
+// Store is the app's read-only view of the warehouse. Every person-level
+// read names its snapshot (zero: the latest); an unknown date is
+// ErrNoSuchSnapshot.
 type Store interface {
+	// Snapshots lists the configuration's snapshots, latest first.
+	Snapshots(ctx context.Context) ([]Snapshot, error)
 	List(ctx context.Context, f Filter) (*List, error)
 	Aggregates(ctx context.Context, f Filter) ([]Count, error)
-	Relationship(ctx context.Context, id string) (*Relationship, error)
+	Relationship(ctx context.Context, id string, asOf time.Time) (*Relationship, error)
+	// Hidden is the hidden-threat queue of a snapshot, ranked.
+	Hidden(ctx context.Context, asOf time.Time) ([]HiddenRow, error)
+	// Changes compares two snapshots (zero: the latest and the one before).
+	Changes(ctx context.Context, from, to time.Time) (*Changes, error)
 	Plans(ctx context.Context, today time.Time) (*PlansBoard, error)
 	Evaluation(ctx context.Context) (*Evaluation, error)
-	// Options lists the filter choices: cluster ids and areas.
-	Options(ctx context.Context) (clusters, areas []string, err error)
+	// Options lists the filter choices: clusters (id and name) and areas.
+	Options(ctx context.Context) (clusters []Choice, areas []string, err error)
 }
+
+// ErrNoSuchSnapshot is returned for a snapshot date the warehouse does not
+// hold.
+var ErrNoSuchSnapshot = errors.New("no score snapshot of that date")

@@ -11,18 +11,6 @@ import (
 	"github.com/tau-da/tau/notebooks"
 )
 
-// timelineSVG draws a relationship's events, one lane per kind.
-func timelineSVG(events []Event) template.HTML {
-	if len(events) == 0 {
-		return ""
-	}
-	r := &notebooks.Result{Name: "timeline", Columns: []string{"at", "lane"}, Types: []string{"TIMESTAMP", "VARCHAR"}}
-	for _, e := range events {
-		r.Rows = append(r.Rows, []any{e.At, e.Lane})
-	}
-	return chartHTML(notebooks.Spec{Type: "timeline", X: "at", Y: []string{"lane"}}, r)
-}
-
 // chartHTML draws a chart as inline SVG for a page ("" if it cannot be
 // drawn). The app's charts are drawn from dates, numbers and fixed names,
 // never from free text, so the SVG is safe to include as is.
@@ -72,13 +60,16 @@ var funcs = template.FuncMap{
 	"action": extract.ActionLabel,
 	"owner":  func(c string) string { return words(ownerWords, c) },
 	"agency": func(c string) string { return words(agencyWords, c) },
-	"day": func(t time.Time) string {
+	"day":    day,
+	"longDay": func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
 		}
-		return t.Format("2006-01-02")
+		return t.Format("2 January 2006")
 	},
-	"num": func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	"stageName": extract.StageName,
+	"joinWith":  func(xs []string, sep string) string { return strings.Join(xs, sep) },
+	"num":       func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	// fewerCount says incidents prevented as they read right: "about 27
 	// fewer", "about 2 more" (never a negative number prevented).
 	"fewerCount": func(n float64) string {

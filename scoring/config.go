@@ -131,8 +131,10 @@ type Config struct {
 	// revision can keep its comments.
 	Raw  []byte `toml:"-"`
 	Name string `toml:"-"`
-	// HarmTable maps offence class to CCHI days.
+	// HarmTable maps offence class to CCHI days, and HarmNames to the
+	// offence's name where the table has an offence column.
 	HarmTable map[string]float64 `toml:"-"`
+	HarmNames map[string]string  `toml:"-"`
 	// canonical items by id; crosswalk (instrument, item) -> canonical id.
 	canonical map[string]Item
 	crosswalk map[[2]string]string
@@ -262,56 +264,62 @@ func (c *Config) prepare(name string) error {
 		}
 		cl.rule = r
 	}
-	table, err := c.readHarmTable()
+	table, names, err := c.readHarmTable()
 	if err != nil {
 		return fail("harm table %s: %v", c.Harm.Table, err)
 	}
-	c.HarmTable = table
+	c.HarmTable, c.HarmNames = table, names
 	return nil
 }
 
-// readHarmTable loads the harm CSV (columns home_office_class and cchi_days;
-// others ignored).
-func (c *Config) readHarmTable() (map[string]float64, error) {
+// readHarmTable loads the harm CSV (columns home_office_class and cchi_days,
+// and offence for the names where it has one; others ignored).
+func (c *Config) readHarmTable() (map[string]float64, map[string]string, error) {
 	var r io.Reader
 	if c.Harm.Table == "builtin:cchi-2020-excerpt.csv" || c.Harm.Table == "" {
 		r = bytes.NewReader(builtinCCHI)
 	} else {
 		f, err := os.Open(c.Harm.Table)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer f.Close()
 		r = f
 	}
 	recs, err := csv.NewReader(r).ReadAll()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(recs) < 2 {
-		return nil, fmt.Errorf("no rows")
+		return nil, nil, fmt.Errorf("no rows")
 	}
-	code, days := -1, -1
+	code, days, name := -1, -1, -1
 	for i, h := range recs[0] {
 		switch strings.TrimSpace(strings.ToLower(h)) {
 		case "home_office_class":
 			code = i
 		case "cchi_days":
 			days = i
+		case "offence":
+			name = i
 		}
 	}
 	if code < 0 || days < 0 {
-		return nil, fmt.Errorf("the header needs home_office_class and cchi_days columns")
+		return nil, nil, fmt.Errorf("the header needs home_office_class and cchi_days columns")
 	}
-	out := map[string]float64{}
+	out, names := map[string]float64{}, map[string]string{}
 	for n, rec := range recs[1:] {
 		d, err := strconv.ParseFloat(strings.TrimSpace(rec[days]), 64)
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("line %d: cchi_days %q is not a number of days", n+2, rec[days])
+			return nil, nil, fmt.Errorf("line %d: cchi_days %q is not a number of days", n+2, rec[days])
 		}
-		out[strings.TrimSpace(rec[code])] = d
+		k := strings.TrimSpace(rec[code])
+		out[k] = d
+		if name >= 0 && strings.TrimSpace(rec[name]) != "" {
+			names[k] = strings.TrimSpace(rec[name])
+		}
 	}
-	return out, nil
+	return out, names, nil
 }
 
 // Canonical returns the canonical item with the given id.

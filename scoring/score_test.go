@@ -244,6 +244,9 @@ func TestConfig(t *testing.T) {
 	if c.HarmTable["008/06"] != 10 || c.HarmTable["005/01"] != 1460 {
 		t.Errorf("harm table = %v", c.HarmTable)
 	}
+	if got := c.HarmNames["008/06"]; got != "Assault occasioning actual bodily harm (s47)" {
+		t.Errorf("008/06 is named %q", got)
+	}
 	for _, bad := range []struct{ from, to string }{
 		{`lookback_years = 3`, `lookback_years = 0`},
 		{`rule = "Q9"`, `rule = "Q99"`},

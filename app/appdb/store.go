@@ -23,19 +23,27 @@ import (
 // the app's configuration.
 var ErrNoSnapshot = errors.New("no score snapshot of this configuration")
 
-// Store is the app's read-only view of the warehouse: the latest score
-// snapshot of one configuration, the records behind it, the plans and the
-// latest evaluation. It reopens its views when a load switches the
-// warehouse to a new generation, so a load can run beside it.
+// Store is the app's read-only view of the warehouse: the score snapshots
+// of one configuration, the records behind them, the plans and the latest
+// evaluation. It reopens its views when a load switches the warehouse to
+// a new generation, so a load can run beside it, and sees a new snapshot
+// within snapshotsTTL of its publication.
 type Store struct {
 	w    *analytics.Warehouse
 	cfg  *scoring.Config
 	mu   sync.Mutex
 	gen  string
 	sess *analytics.Session
-	// asOf is the latest snapshot date of the configuration.
-	asOf time.Time
+	// snaps are the configuration's snapshots, latest first, as read at
+	// snapsRead.
+	snaps     []app.Snapshot
+	snapsRead time.Time
 }
+
+// snapshotsTTL is how long the list of snapshots is kept before it is read
+// again: short enough that a new score shows within seconds, long enough
+// that a page's several reads share one count.
+const snapshotsTTL = 5 * time.Second
 
 // Open opens the warehouse for the app. It needs a score snapshot made
 // with cfg.
@@ -73,17 +81,75 @@ func (s *Store) conn(ctx context.Context) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var asOf sql.NullTime
-	err = sess.Conn.QueryRowContext(ctx, "SELECT max(as_of) FROM scores_scores WHERE config_hash = ?", s.cfg.Hash).Scan(&asOf)
-	if err != nil || !asOf.Valid {
+	var n int
+	err = sess.Conn.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM scores_scores WHERE config_hash = ? LIMIT 1)", s.cfg.Hash).Scan(&n)
+	if err != nil || n == 0 {
 		sess.Close()
 		return nil, fmt.Errorf("open app store %s: configuration %s: %w", s.w.Dir(), s.cfg.Hash, ErrNoSnapshot)
 	}
 	if s.sess != nil {
 		s.sess.Close()
 	}
-	s.sess, s.gen, s.asOf = sess, sess.Generation, asOf.Time
+	s.sess, s.gen, s.snaps = sess, sess.Generation, nil
 	return sess.DB, nil
+}
+
+// Snapshots lists the configuration's score snapshots, latest first, each
+// saying whether it was scored from an earlier load than the current one.
+func (s *Store) Snapshots(ctx context.Context) ([]app.Snapshot, error) {
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.snaps != nil && time.Since(s.snapsRead) < snapshotsTTL {
+		out := s.snaps
+		s.mu.Unlock()
+		return out, nil
+	}
+	man := s.sess.Manifest
+	s.mu.Unlock()
+	var out []app.Snapshot
+	err = each(ctx, db, queries.Must("app", "snapshots"), []any{sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
+		sn := app.Snapshot{ConfigHash: s.cfg.Hash}
+		if err := rs.Scan(&sn.AsOf, &sn.Rows, &sn.Generation); err != nil {
+			return err
+		}
+		if man != nil {
+			sn.CurrentLoad = man.LoadedAt
+			sn.Stale = sn.Generation != man.Generation
+		}
+		sn.ScoredLoad, _ = analytics.GenerationTime(sn.Generation)
+		out = append(out, sn)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("configuration %s: %w", s.cfg.Hash, ErrNoSnapshot)
+	}
+	s.mu.Lock()
+	s.snaps, s.snapsRead = out, time.Now()
+	s.mu.Unlock()
+	return out, nil
+}
+
+// snapshot returns the snapshot of a date (zero: the latest).
+func (s *Store) snapshot(ctx context.Context, asOf time.Time) (app.Snapshot, error) {
+	snaps, err := s.Snapshots(ctx)
+	if err != nil {
+		return app.Snapshot{}, err
+	}
+	if asOf.IsZero() {
+		return snaps[0], nil
+	}
+	for _, sn := range snaps {
+		if sn.AsOf.Equal(asOf) {
+			return sn, nil
+		}
+	}
+	return app.Snapshot{}, fmt.Errorf("snapshot %s: %w", asOf.Format("2006-01-02"), app.ErrNoSuchSnapshot)
 }
 
 // listSQL selects the latest snapshot's rows (queries/app/list.sql);
@@ -95,12 +161,15 @@ var listOrder = map[string]string{
 	"occurrences_90d": `s.occurrences_90d DESC, s."rank"`, "days_since": `s.days_since_last_occurrence, s."rank"`,
 }
 
-func (s *Store) args(f app.Filter, rel string) []any {
-	return []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf), sql.Named("band", f.Band), sql.Named("stage", f.Stage),
-		sql.Named("cluster", f.Cluster), sql.Named("serial", f.Serial), sql.Named("noplan", f.NoPlan), sql.Named("area", f.Area), sql.Named("rel", rel)}
+func (s *Store) args(f app.Filter, asOf time.Time, rel string, hidden bool) []any {
+	return []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", asOf), sql.Named("band", f.Band), sql.Named("stage", f.Stage),
+		sql.Named("cluster", f.Cluster), sql.Named("serial", f.Serial), sql.Named("noplan", f.NoPlan), sql.Named("area", f.Area), sql.Named("rel", rel),
+		sql.Named("hidden", hidden)}
 }
 
-func (s *Store) rows(ctx context.Context, f app.Filter, rel string) ([]app.ListRow, int, error) {
+// rows reads a snapshot's list rows: filtered, one relationship's (rel),
+// or the hidden-threat queue.
+func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, hidden bool) ([]app.ListRow, int, error) {
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -110,7 +179,7 @@ func (s *Store) rows(ctx context.Context, f app.Filter, rel string) ([]app.ListR
 		return nil, 0, fmt.Errorf("unknown sort %q", f.Sort)
 	}
 	q := listSQL + " ORDER BY " + order
-	args := s.args(f, rel)
+	args := s.args(f, asOf, rel, hidden)
 	if f.Limit > 0 {
 		q += " LIMIT $limit OFFSET $offset"
 		args = append(args, sql.Named("limit", f.Limit), sql.Named("offset", f.Offset))
@@ -126,35 +195,64 @@ func (s *Store) rows(ctx context.Context, f app.Filter, rel string) ([]app.ListR
 		var r app.ListRow
 		var clusters []any
 		if err := rs.Scan(&r.Rank, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Band, &r.Stage, &r.Total, &r.ClusterScore, &r.Harm,
-			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &total); err != nil {
+			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &r.OfficerGrade, &total); err != nil {
 			return nil, 0, err
 		}
-		for _, c := range clusters {
-			r.Clusters = append(r.Clusters, fmt.Sprint(c))
-		}
+		s.nameClusters(&r, clusters)
 		out = append(out, r)
 	}
 	return out, total, rs.Err()
 }
 
+// nameClusters sets a row's cluster ids and their names.
+func (s *Store) nameClusters(r *app.ListRow, ids []any) {
+	for _, c := range ids {
+		id := fmt.Sprint(c)
+		r.Clusters = append(r.Clusters, id)
+		name := id
+		if cl := s.cluster(id); cl != nil {
+			name = cl.Name
+		}
+		r.ClusterNames = append(r.ClusterNames, name)
+	}
+}
+
+// cluster returns the configuration's cluster of that id (nil if none).
+func (s *Store) cluster(id string) *scoring.Cluster {
+	for i := range s.cfg.Clusters {
+		if s.cfg.Clusters[i].ID == id {
+			return &s.cfg.Clusters[i]
+		}
+	}
+	return nil
+}
+
 // List returns a page of the ranked list.
 func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
-	rows, total, err := s.rows(ctx, f, "")
+	sn, err := s.snapshot(ctx, f.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	return &app.List{AsOf: s.asOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
+	rows, total, err := s.rows(ctx, f, sn.AsOf, "", false)
+	if err != nil {
+		return nil, err
+	}
+	return &app.List{Snapshot: sn, AsOf: sn.AsOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
 }
 
 // Aggregates counts the filtered list by band and stage (no ids).
 func (s *Store) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, error) {
+	sn, err := s.snapshot(ctx, f.AsOf)
+	if err != nil {
+		return nil, err
+	}
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []app.Count
 	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY band, stage ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
-		s.args(f, ""), func(rs *sql.Rows) error {
+		s.args(f, sn.AsOf, "", false), func(rs *sql.Rows) error {
 			var c app.Count
 			if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
 				return err
@@ -166,10 +264,10 @@ func (s *Store) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, erro
 }
 
 // Options lists the configuration's clusters and the recorded areas.
-func (s *Store) Options(ctx context.Context) ([]string, []string, error) {
-	var clusters []string
+func (s *Store) Options(ctx context.Context) ([]app.Choice, []string, error) {
+	var clusters []app.Choice
 	for _, c := range s.cfg.Clusters {
-		clusters = append(clusters, c.ID)
+		clusters = append(clusters, app.Choice{Value: c.ID, Label: c.Name + " (" + c.ID + ")"})
 	}
 	db, err := s.conn(ctx)
 	if err != nil {
@@ -187,11 +285,16 @@ func (s *Store) Options(ctx context.Context) ([]string, []string, error) {
 	return clusters, areas, err
 }
 
-// Relationship gathers the relationship page: the score and its sources
-// from the snapshot, the perpetrator's offences in the lookback with their
-// CCHI days, the timeline, the plans and the victim's engagement.
-func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship, error) {
-	rows, _, err := s.rows(ctx, app.Filter{}, id)
+// Relationship gathers the relationship page for a snapshot (zero: the
+// latest): the score and its sources, the perpetrator's offences in the
+// lookback with their names and CCHI days, the clusters with their
+// evidence in words, the timeline, the plans and the victim's engagement.
+func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*app.Relationship, error) {
+	sn, err := s.snapshot(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -202,104 +305,20 @@ func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship,
 	if err != nil {
 		return nil, err
 	}
-	rel := &app.Relationship{Row: rows[0], AsOf: s.asOf, ConfigHash: s.cfg.Hash}
-	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", s.asOf)}
-	// The snapshot keeps each item's source and the later answer a sticky
-	// yes is held against; the words come from the configuration.
-	err = each(ctx, db, queries.Must("app", "items"), snap, func(rs *sql.Rows) error {
-		var it app.Item
-		var held sql.NullTime
-		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
-			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held); err != nil {
-			return err
-		}
-		it.HeldDate = held.Time
-		rel.Items = append(rel.Items, it)
-		return nil
-	})
-	if err != nil {
+	rel := &app.Relationship{Snapshot: sn, Row: rows[0], AsOf: sn.AsOf, ConfigHash: s.cfg.Hash}
+	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf)}
+	if rel.Items, err = s.items(ctx, db, snap); err != nil {
 		return nil, err
 	}
-	scorer := scoring.NewScorer(s.cfg)
-	for i := range rel.Items {
-		it := &rel.Items[i]
-		c, _ := s.cfg.Canonical(it.Item)
-		it.Label, it.Class, it.Subject = c.Label, c.Class, c.Subject
-		a := scoring.ActiveItem{Item: it.Item, Class: c.Class, FromOtherRelationship: it.FromOther,
-			Source: scoring.Ref{AssessmentID: it.SourceAssessment, Date: it.SourceDate, RelationshipID: it.SourceRelation}}
-		if it.HeldAgainst != "" {
-			a.HeldAgainst = &scoring.Ref{AssessmentID: it.HeldAgainst, Date: it.HeldDate, Answer: it.HeldAnswer}
-		}
-		it.Reason = scorer.Reason(a)
-	}
-	// The active clusters, and which legs of each were met, from the items
-	// and facts the snapshot says the rules were given.
-	holds := map[string]bool{}
-	for _, it := range rel.Items {
-		holds[it.Item] = true
-	}
-	var active []string
-	// Snapshots written before the facts were kept have no facts column:
-	// their clusters' legs show the items only.
-	facts := "facts"
-	var hasFacts bool
-	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = 'facts'").Scan(&hasFacts); err != nil {
+	if rel.Harm, rel.HarmDays, err = s.offences(ctx, db, rel.Row.PerpetratorID, sn.AsOf); err != nil {
 		return nil, err
 	}
-	if !hasFacts {
-		facts = "[]::VARCHAR[]"
-	}
-	err = each(ctx, db, `SELECT unnest(clusters), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
-		snap, func(rs *sql.Rows) error {
-			var cl, fact sql.NullString
-			if err := rs.Scan(&cl, &fact); err != nil {
-				return err
-			}
-			if cl.Valid {
-				active = append(active, cl.String)
-			}
-			if fact.Valid {
-				holds[fact.String] = true
-			}
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range active {
-		for i := range s.cfg.Clusters {
-			if c := &s.cfg.Clusters[i]; c.ID == id {
-				rel.Clusters = append(rel.Clusters, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
-					Legs: scoring.LegsText(c.Legs(func(a string) bool { return holds[a] })), Responses: c.Responses})
-			}
-		}
-	}
-	sort.SliceStable(rel.Clusters, func(i, j int) bool {
-		if rel.Clusters[i].Weight != rel.Clusters[j].Weight {
-			return rel.Clusters[i].Weight > rel.Clusters[j].Weight
-		}
-		return rel.Clusters[i].ID < rel.Clusters[j].ID
-	})
-	start := period.EndOfDay(s.asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
-	err = each(ctx, db, queries.Must("app", "offences"), []any{sql.Named("perp", rel.Row.PerpetratorID), sql.Named("start", start), sql.Named("end", period.EndOfDay(s.asOf))}, func(rs *sql.Rows) error {
-		var o app.Offence
-		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
-			return err
-		}
-		o.Days = -1
-		if d, ok := s.cfg.HarmTable[o.Code]; ok {
-			o.Days = d
-			rel.HarmDays += d
-		}
-		rel.Harm = append(rel.Harm, o)
-		return nil
-	})
-	if err != nil {
+	if rel.Clusters, err = s.clusters(ctx, db, snap, rel.Items, rel.Harm); err != nil {
 		return nil, err
 	}
 	err = each(ctx, db, queries.Must("app", "events"), []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
 		var e app.Event
-		if err := rs.Scan(&e.At, &e.Lane, &e.Detail); err != nil {
+		if err := rs.Scan(&e.At, &e.Lane, &e.Detail, &e.Tone); err != nil {
 			return err
 		}
 		rel.Events = append(rel.Events, e)
@@ -324,6 +343,118 @@ func (s *Store) Relationship(ctx context.Context, id string) (*app.Relationship,
 	return rel, err
 }
 
+// items reads a relationship's active items in a snapshot, with their
+// sources, labels and reasons in words, in the officers' numeric order.
+func (s *Store) items(ctx context.Context, db *sql.DB, snap []any) ([]app.Item, error) {
+	var out []app.Item
+	err := each(ctx, db, queries.Must("app", "items"), snap, func(rs *sql.Rows) error {
+		var it app.Item
+		var held sql.NullTime
+		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
+			&it.FromOther, &it.HeldAgainst, &it.HeldAnswer, &held); err != nil {
+			return err
+		}
+		it.HeldDate = held.Time
+		out = append(out, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	scorer := scoring.NewScorer(s.cfg)
+	for i := range out {
+		it := &out[i]
+		c, _ := s.cfg.Canonical(it.Item)
+		it.Label, it.Class, it.Subject = c.Label, c.Class, c.Subject
+		a := scoring.ActiveItem{Item: it.Item, Class: c.Class, FromOtherRelationship: it.FromOther,
+			Source: scoring.Ref{AssessmentID: it.SourceAssessment, Date: it.SourceDate, RelationshipID: it.SourceRelation}}
+		if it.HeldAgainst != "" {
+			a.HeldAgainst = &scoring.Ref{AssessmentID: it.HeldAgainst, Date: it.HeldDate, Answer: it.HeldAnswer}
+		}
+		it.Reason = scorer.Reason(a)
+	}
+	itemOrder(out)
+	return out, nil
+}
+
+// offences reads the perpetrator's offences in the lookback to asOf, with
+// their names and CCHI days, and the days in all.
+func (s *Store) offences(ctx context.Context, db *sql.DB, perp string, asOf time.Time) ([]app.Offence, float64, error) {
+	var out []app.Offence
+	total := 0.0
+	start := period.EndOfDay(asOf).AddDate(-s.cfg.Score.LookbackYears, 0, 0)
+	err := each(ctx, db, queries.Must("app", "offences"), []any{sql.Named("perp", perp), sql.Named("start", start), sql.Named("end", period.EndOfDay(asOf))}, func(rs *sql.Rows) error {
+		var o app.Offence
+		if err := rs.Scan(&o.ID, &o.Code, &o.Date); err != nil {
+			return err
+		}
+		o.Name = s.cfg.HarmNames[o.Code]
+		o.Days = -1
+		if d, ok := s.cfg.HarmTable[o.Code]; ok {
+			o.Days = d
+			total += d
+		}
+		out = append(out, o)
+		return nil
+	})
+	return out, total, err
+}
+
+// clusters reads a relationship's active clusters in a snapshot and words
+// what met each, from its items and the facts the rules were given,
+// heaviest first.
+func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []app.Item, harm []app.Offence) ([]app.Cluster, error) {
+	holds := map[string]bool{}
+	byItem := map[string]app.Item{}
+	for _, it := range items {
+		holds[it.Item] = true
+		byItem[it.Item] = it
+	}
+	var active []string
+	// Snapshots written before the facts were kept have no facts column:
+	// their clusters' evidence shows the items only.
+	facts := "facts"
+	var hasFacts bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = 'facts'").Scan(&hasFacts); err != nil {
+		return nil, err
+	}
+	if !hasFacts {
+		facts = "[]::VARCHAR[]"
+	}
+	err := each(ctx, db, `SELECT unnest(clusters), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+		snap, func(rs *sql.Rows) error {
+			var cl, fact sql.NullString
+			if err := rs.Scan(&cl, &fact); err != nil {
+				return err
+			}
+			if cl.Valid {
+				active = append(active, cl.String)
+			}
+			if fact.Valid {
+				holds[fact.String] = true
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	src := sources{cfg: s.cfg, items: byItem, offences: harm}
+	var out []app.Cluster
+	for _, id := range active {
+		if c := s.cluster(id); c != nil {
+			out = append(out, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
+				Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight > out[j].Weight
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
 // plans reads plans with their actions and SARA stage: scanning (no action
 // yet), analysis (actions raised, none done), response (some done, some
 // open), assessment (every action done, the plan not finalised).
@@ -336,7 +467,7 @@ func (s *Store) plans(ctx context.Context, db *sql.DB, rel string, openOnly bool
 		var fin, raised, due, done sql.NullTime
 		var aid, typ, owner sql.NullString
 		var creq, cgiv sql.NullBool
-		if err := rs.Scan(&p.ID, &p.RelationshipID, &p.Status, &p.Opened, &fin, &p.StageAtOpening, &aid, &typ, &owner, &raised, &due, &done, &creq, &cgiv); err != nil {
+		if err := rs.Scan(&p.ID, &p.RelationshipID, &p.VictimID, &p.PerpetratorID, &p.Area, &p.Status, &p.Opened, &fin, &p.StageAtOpening, &aid, &typ, &owner, &raised, &due, &done, &creq, &cgiv); err != nil {
 			return err
 		}
 		p.Finalised = fin.Time

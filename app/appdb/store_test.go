@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 	"github.com/tau-da/tau/scoring/scoredb"
 	"github.com/tau-da/tau/synth"
 )
+
+func TestMain(m *testing.M) { testwh.Main(m) }
 
 // BenchmarkAppPages measures the app's pages at force scale (the default
 // synthetic force, 20,000 relationships), through HTTP with a signed-in
@@ -120,7 +123,7 @@ func TestAppStoreFollowsLoads(t *testing.T) {
 	if store.gen == gen1 || after.Total != before.Total {
 		t.Errorf("generation %s -> %s, rows %d -> %d: the store should follow the new generation", gen1, store.gen, before.Total, after.Total)
 	}
-	if _, err := store.Relationship(context.Background(), "r-0000000000000000"); err != app.ErrNotFound {
+	if _, err := store.Relationship(context.Background(), "r-0000000000000000", time.Time{}); err != app.ErrNotFound {
 		t.Errorf("unknown relationship: %v", err)
 	}
 	// The analyst's home page: counts by band and stage, red first, adding
@@ -135,5 +138,100 @@ func TestAppStoreFollowsLoads(t *testing.T) {
 	}
 	if total != after.Total {
 		t.Errorf("aggregates add up to %d, the list has %d", total, after.Total)
+	}
+}
+
+// TestHiddenChangesSnapshots: on a force scored at two dates, the
+// hidden-threat queue is exactly the latest list's red and amber rows
+// graded standard or medium, in rank order, each naming its heaviest
+// cluster with an assessment as its source; the changes between the two
+// snapshots agree with the two lists compared here; and after a new load
+// the snapshots say they were scored from an earlier one.
+func TestHiddenChangesSnapshots(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ex, _ := testwh.SyntheticForce(t)
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	early, late := time.Date(2025, 9, 30, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, d := range []time.Time{early, late} {
+		if _, err := scoredb.Score(ctx, testwh.Session(t, wh), cfg, d, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := Open(ctx, testwh.Open(t, wh), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	snaps, err := store.Snapshots(ctx)
+	if err != nil || len(snaps) != 2 || !snaps[0].AsOf.Equal(late) || snaps[0].Stale || snaps[0].ScoredLoad.IsZero() {
+		t.Fatalf("snapshots %+v: %v", snaps, err)
+	}
+	list := func(d time.Time) map[string]app.ListRow {
+		l, err := store.List(ctx, app.Filter{AsOf: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]app.ListRow{}
+		for _, r := range l.Rows {
+			m[r.RelationshipID] = r
+		}
+		return m
+	}
+	a, b := list(early), list(late)
+	hidden, err := store.Hidden(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, r := range b {
+		if (r.Band == "red" || r.Band == "amber") && (r.OfficerGrade == "standard" || r.OfficerGrade == "medium") {
+			want++
+		}
+	}
+	if len(hidden) != want || want == 0 {
+		t.Fatalf("%d hidden rows, want %d", len(hidden), want)
+	}
+	sourced := 0
+	for i, h := range hidden {
+		if i > 0 && h.Rank < hidden[i-1].Rank {
+			t.Fatalf("hidden rows out of rank order at %d", i)
+		}
+		if len(h.Clusters) > 0 && (len(h.Threats) == 0 || h.Threats[0].Cluster == "") {
+			t.Fatalf("row %s has clusters %v but no threat", h.RelationshipID, h.Clusters)
+		}
+		if len(h.Threats) > 0 && strings.Contains(h.Threats[0].Evidence, "in assessment A") {
+			sourced++
+		}
+	}
+	if sourced == 0 {
+		t.Error("no hidden threat names an assessment as its source")
+	}
+	ch, err := store.Changes(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRed, leftRed := 0, 0
+	for id, r := range b {
+		if r.Band == "red" && a[id].Band != "red" {
+			newRed++
+		}
+	}
+	for id, r := range a {
+		if r.Band == "red" && b[id].Band != "red" {
+			leftRed++
+		}
+	}
+	if !ch.From.Equal(early) || !ch.To.Equal(late) || ch.NewRed != newRed || ch.LeftRed != leftRed || newRed == 0 {
+		t.Errorf("changes %s to %s: %d new to red (want %d), %d left red (want %d)", ch.From, ch.To, ch.NewRed, newRed, ch.LeftRed, leftRed)
+	}
+	// A new load: every snapshot was scored from the earlier one.
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	store.snapsRead = time.Time{}
+	snaps, err = store.Snapshots(ctx)
+	if err != nil || !snaps[0].Stale || snaps[0].CurrentLoad.IsZero() {
+		t.Errorf("after a new load: %+v %v", snaps, err)
 	}
 }

@@ -160,21 +160,36 @@ func TestAppInChromium(t *testing.T) {
 		t.Errorf("the red list lacks %s:\n%s", rel, rows)
 	}
 	shot("2-red")
-	step("open the relationship", chromedp.Click(chromedp.CSS(`a[href="/r/`+rel+`"]`)), chromedp.WaitVisible(chromedp.ID("items")))
-	if items := text("#items"); !strings.Contains(items, "held although assessment A3") {
+	// The hidden-threat queue: the page the unit used to change minds.
+	step("open the hidden threat", chromedp.Click(chromedp.CSS(`nav a[href="/hidden"]`)), chromedp.WaitVisible(chromedp.ID("hidden")))
+	if rows := text("#hidden tbody"); !strings.Contains(rows, "V1 / P1") || !strings.Contains(rows, "standard") || !strings.Contains(rows, "answered yes on") {
+		t.Errorf("the hidden-threat queue lacks the couple, the officer's grade or the source:\n%s", rows)
+	}
+	shot("3-hidden")
+	step("open the relationship from it", chromedp.Click(chromedp.CSS(`#hidden a[href^="/r/`+rel+`"]`)), chromedp.WaitVisible(chromedp.ID("items")))
+	if h1 := text("h1"); !strings.Contains(h1, "Victim V1") {
+		t.Errorf("the relationship page does not lead with the victim's reference: %q", h1)
+	}
+	if cl := text("#clusters"); !strings.Contains(cl, "Non-fatal strangulation") {
+		t.Errorf("the clusters are not named:\n%s", cl)
+	}
+	if harm := text("#harm"); !strings.Contains(harm, "Assault occasioning actual bodily harm") {
+		t.Errorf("the offences are not named:\n%s", harm)
+	}
+	if items := text("#items"); !strings.Contains(items, "held by the sticky rule although assessment A3") {
 		t.Errorf("the sticky item's source is not shown:\n%s", items)
 	}
-	shot("3-relationship")
+	shot("4-relationship")
 	step("open the plans", chromedp.Navigate(srv.URL+"/plans"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	if plans := text("main"); !strings.Contains(plans, "M1") || !strings.Contains(plans, "Welfare visit") && !strings.Contains(plans, "(DVPN)") {
 		t.Errorf("the plans page lacks plan M1:\n%s", plans)
 	}
-	shot("4-plans")
+	shot("5-plans")
 	step("open the pack", chromedp.Navigate(srv.URL+"/r/"+rel+"/pack"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	if pack := text("main"); !strings.Contains(pack, "MARAC referral") || !strings.Contains(pack, "Domestic violence protection notice (DVPN)") || strings.Contains(pack, "nothing recorded") {
 		t.Errorf("the pack lacks response options, open actions or recent history:\n%s", pack)
 	}
-	shot("5-pack")
+	shot("6-pack")
 	pdf, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{})
 		return res.Data, err
@@ -182,7 +197,7 @@ func TestAppInChromium(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 2000 {
 		t.Fatalf("printing the pack: %v (%d bytes)", err, len(pdf))
 	}
-	os.WriteFile(filepath.Join(artefacts, "5-pack.pdf"), pdf, 0o644)
+	os.WriteFile(filepath.Join(artefacts, "6-pack.pdf"), pdf, 0o644)
 	entries, _ := audit.Entries()
 	views := 0
 	for _, e := range entries {
@@ -192,6 +207,15 @@ func TestAppInChromium(t *testing.T) {
 	}
 	if views != 2 {
 		t.Errorf("audit has %d views of %s, want the page and the pack", views, rel)
+	}
+	hiddenViews := 0
+	for _, e := range entries {
+		if e.Action == "view hidden threat" {
+			hiddenViews++
+		}
+	}
+	if hiddenViews != 1 {
+		t.Errorf("audit has %d views of the hidden threat, want 1", hiddenViews)
 	}
 	t.Logf("screenshots and the printed pack in %s", artefacts)
 }

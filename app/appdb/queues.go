@@ -1,0 +1,195 @@
+package appdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/queries"
+	"github.com/tau-da/tau/scoring"
+)
+
+// hiddenClusters is how many of a row's clusters (heaviest first) its
+// one-line threat names: a line an assessor reads at a glance.
+const hiddenClusters = 2
+
+// Hidden is a snapshot's hidden-threat queue: the relationships tau bands
+// red or amber whose latest officer grade was standard or medium, ranked,
+// each with one line saying what the threat is and where it comes from.
+func (s *Store) Hidden(ctx context.Context, asOf time.Time) ([]app.HiddenRow, error) {
+	sn, err := s.snapshot(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, "", true)
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items := map[string]map[string]app.Item{}
+	facts := map[string]map[string]bool{}
+	err = each(ctx, db, queries.Must("app", "hidden_items"), []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf)}, func(rs *sql.Rows) error {
+		var rel string
+		var it app.Item
+		var src sql.NullString
+		var at sql.NullTime
+		if err := rs.Scan(&rel, &it.Item, &src, &at); err != nil {
+			return err
+		}
+		if !src.Valid {
+			// A fact: it holds, and is worded from the configuration.
+			if facts[rel] == nil {
+				facts[rel] = map[string]bool{}
+			}
+			facts[rel][it.Item] = true
+			return nil
+		}
+		it.SourceAssessment, it.SourceDate = src.String, at.Time
+		if items[rel] == nil {
+			items[rel] = map[string]app.Item{}
+		}
+		items[rel][it.Item] = it
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.HiddenRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.threat(r, items[r.RelationshipID], facts[r.RelationshipID]))
+	}
+	return out, nil
+}
+
+// threat words a row's heaviest clusters and their sources.
+func (s *Store) threat(r app.ListRow, items map[string]app.Item, facts map[string]bool) app.HiddenRow {
+	holds := func(a string) bool { _, ok := items[a]; return ok || facts[a] }
+	src := sources{cfg: s.cfg, items: items}
+	var cs []*scoring.Cluster
+	for _, id := range r.Clusters {
+		if c := s.cluster(id); c != nil {
+			cs = append(cs, c)
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Weight > cs[j].Weight })
+	h := app.HiddenRow{ListRow: r}
+	for k, c := range cs {
+		if k == hiddenClusters {
+			h.More = len(cs) - k
+			break
+		}
+		h.Threats = append(h.Threats, app.Threat{Cluster: c.Name, Evidence: src.evidence(c, holds, true)})
+	}
+	return h
+}
+
+// Changes compares two snapshots: the earlier from and the later to (zero:
+// the latest and the one before it).
+func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, error) {
+	snaps, err := s.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.snapshot(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	var a app.Snapshot
+	if from.IsZero() {
+		for _, sn := range snaps {
+			if sn.AsOf.Before(b.AsOf) {
+				a = sn
+				break
+			}
+		}
+		if a.AsOf.IsZero() {
+			return nil, fmt.Errorf("only one snapshot up to %s: %w", b.AsOf.Format("2006-01-02"), app.ErrNoSuchSnapshot)
+		}
+	} else if a, err = s.snapshot(ctx, from); err != nil {
+		return nil, err
+	}
+	if !a.AsOf.Before(b.AsOf) {
+		a, b = b, a
+	}
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("from", a.AsOf), sql.Named("to", b.AsOf)}
+	ch := &app.Changes{From: a.AsOf, To: b.AsOf}
+	idx := map[string]int{}
+	err = each(ctx, db, queries.Must("app", "changes"), args, func(rs *sql.Rows) error {
+		var c app.Change
+		var clusters, added []any
+		r := &c.Row
+		if err := rs.Scan(&r.RelationshipID, &r.VictimID, &r.PerpetratorID, &c.Listed, &r.Rank, &r.Band, &r.Stage, &r.Total, &clusters,
+			&r.Area, &r.OfficerGrade, &c.FromBand, &c.FromStage, &c.FromScore, &added, &c.PlanClosedRising); err != nil {
+			return err
+		}
+		s.nameClusters(r, clusters)
+		for _, id := range added {
+			name := fmt.Sprint(id)
+			if cl := s.cluster(name); cl != nil {
+				name = cl.Name + " (" + cl.ID + ")"
+			}
+			c.NewClusters = append(c.NewClusters, name)
+		}
+		c.NewRed = r.Band == "red" && c.FromBand != "red"
+		c.LeftRed = c.FromBand == "red" && r.Band != "red"
+		c.Up = c.FromBand != "" && r.Band != "" && (bandRank[r.Band] > bandRank[c.FromBand] || r.Stage > c.FromStage)
+		idx[r.RelationshipID] = len(ch.Rows)
+		ch.Rows = append(ch.Rows, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// New items, with their sources, for the relationships in both.
+	err = each(ctx, db, queries.Must("app", "changes_items"), args, func(rs *sql.Rows) error {
+		var rel string
+		var it app.Item
+		if err := rs.Scan(&rel, &it.Item, &it.SourceAssessment, &it.SourceDate); err != nil {
+			return err
+		}
+		i, ok := idx[rel]
+		if !ok {
+			return nil
+		}
+		label := it.Item
+		if c, ok := s.cfg.Canonical(it.Item); ok {
+			label += " " + c.Label
+		}
+		ch.Rows[i].NewItems = append(ch.Rows[i].NewItems, fmt.Sprintf("%s (assessment %s, %s)", label, it.SourceAssessment, longDay(it.SourceDate)))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ch.Rows {
+		switch {
+		case c.NewRed:
+			ch.NewRed++
+		case c.LeftRed:
+			ch.LeftRed++
+		}
+		if c.Up {
+			ch.Up++
+		}
+		if len(c.NewItems)+len(c.NewClusters) > 0 {
+			ch.NewEvidence++
+		}
+		if c.PlanClosedRising {
+			ch.PlanClosedRising++
+		}
+	}
+	return ch, nil
+}
+
+// bandRank orders the bands.
+var bandRank = map[string]int{"green": 1, "amber": 2, "red": 3}

@@ -1,0 +1,254 @@
+package app
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// snapshotParam reads a snapshot date from the query (key), zero when
+// absent.
+func snapshotParam(r *http.Request, key string) (time.Time, error) {
+	v := r.URL.Query().Get(key)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s must be a date such as 2025-06-30", key)
+	}
+	return t, nil
+}
+
+// badRequest shows a refusal of a malformed request.
+func (s *Server) badRequest(w http.ResponseWriter, se *session, title, msg string) {
+	w.WriteHeader(http.StatusBadRequest)
+	s.render(w, "error", se, map[string]any{"Title": title, "Message": msg})
+}
+
+// storeError shows a store failure: an unknown snapshot is the user's to
+// fix, anything else the administrator's.
+func (s *Server) storeError(w http.ResponseWriter, se *session, err error) {
+	if errors.Is(err, ErrNoSuchSnapshot) {
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, "error", se, map[string]any{"Title": "No such snapshot", "Message": "The warehouse holds no score of that date for this configuration: pick one from the list."})
+		return
+	}
+	s.fail(w, se, err)
+}
+
+// snapshotData is what the snapshot picker and notice need: the chosen
+// snapshot, every snapshot, and the latest.
+func (s *Server) snapshotData(r *http.Request, chosen Snapshot, data map[string]any) error {
+	snaps, err := s.store.Snapshots(r.Context())
+	if err != nil {
+		return err
+	}
+	data["Snap"], data["Snaps"] = chosen, snaps
+	if len(snaps) > 0 {
+		data["Latest"] = snaps[0]
+	}
+	return nil
+}
+
+// chosenSnapshot resolves a date (zero: the latest) to its snapshot.
+func (s *Server) chosenSnapshot(r *http.Request, asOf time.Time) (Snapshot, error) {
+	snaps, err := s.store.Snapshots(r.Context())
+	if err != nil {
+		return Snapshot{}, err
+	}
+	for _, sn := range snaps {
+		if asOf.IsZero() || sn.AsOf.Equal(asOf) {
+			return sn, nil
+		}
+	}
+	return Snapshot{}, ErrNoSuchSnapshot
+}
+
+// hidden is the hidden-threat queue.
+func (s *Server) hidden(w http.ResponseWriter, r *http.Request, se *session) {
+	rows, sn, ok := s.hiddenRows(w, r, se)
+	if !ok {
+		return
+	}
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			s.badRequest(w, se, "Bad page", "That is not a page of the queue.")
+			return
+		}
+		page = n
+	}
+	s.record(se, "view hidden threat", r.URL.RawQuery, r)
+	data := map[string]any{"Title": "Hidden threat", "Total": len(rows), "Export": "/export/hidden.csv?asof=" + sn.AsOf.Format("2006-01-02")}
+	from := min((page-1)*PageSize, len(rows))
+	to := min(from+PageSize, len(rows))
+	data["Rows"], data["From"], data["To"] = rows[from:to], from+1, to
+	if to < len(rows) {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		data["Next"] = "/hidden?" + q.Encode()
+	}
+	if err := s.snapshotData(r, sn, data); err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	s.render(w, "hidden", se, data)
+}
+
+// hiddenRows reads the queue of the request's snapshot.
+func (s *Server) hiddenRows(w http.ResponseWriter, r *http.Request, se *session) ([]HiddenRow, Snapshot, bool) {
+	asOf, err := snapshotParam(r, "asof")
+	if err != nil {
+		s.badRequest(w, se, "Bad date", err.Error())
+		return nil, Snapshot{}, false
+	}
+	sn, err := s.chosenSnapshot(r, asOf)
+	if err != nil {
+		s.storeError(w, se, err)
+		return nil, Snapshot{}, false
+	}
+	rows, err := s.store.Hidden(r.Context(), sn.AsOf)
+	if err != nil {
+		s.storeError(w, se, err)
+		return nil, Snapshot{}, false
+	}
+	return rows, sn, true
+}
+
+// changes is what changed between two snapshots.
+func (s *Server) changes(w http.ResponseWriter, r *http.Request, se *session) {
+	ch, ok := s.changeRows(w, r, se)
+	if !ok {
+		return
+	}
+	s.record(se, "view changes", r.URL.RawQuery, r)
+	data := map[string]any{"Title": "What changed", "C": ch, "Export": "/export/changes.csv?" + r.URL.RawQuery}
+	snaps, err := s.store.Snapshots(r.Context())
+	if err != nil {
+		s.fail(w, se, err)
+		return
+	}
+	data["Snaps"] = snaps
+	s.render(w, "changes", se, data)
+}
+
+// changeRows reads the changes between the request's snapshots.
+func (s *Server) changeRows(w http.ResponseWriter, r *http.Request, se *session) (*Changes, bool) {
+	from, err := snapshotParam(r, "from")
+	if err == nil {
+		var to time.Time
+		if to, err = snapshotParam(r, "to"); err == nil {
+			var ch *Changes
+			if ch, err = s.store.Changes(r.Context(), from, to); err == nil {
+				return ch, true
+			}
+			if errors.Is(err, ErrNoSuchSnapshot) {
+				w.WriteHeader(http.StatusNotFound)
+				s.render(w, "error", se, map[string]any{"Title": "Nothing to compare", "Message": "Changes need two score snapshots: " + err.Error() + "."})
+				return nil, false
+			}
+			s.fail(w, se, err)
+			return nil, false
+		}
+	}
+	s.badRequest(w, se, "Bad date", err.Error())
+	return nil, false
+}
+
+// CSVSafe keeps a cell from being read as a formula by a spreadsheet
+// (OWASP's CSV injection advice: prefix =, +, -, @, tab and CR with ').
+func CSVSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// writeCSV sends a CSV download, every cell made safe for a spreadsheet.
+func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	cw := csv.NewWriter(w)
+	cw.Write(header)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = CSVSafe(r[i])
+		}
+		cw.Write(r)
+	}
+	cw.Flush()
+}
+
+// listHeader and listCells are the ranked list's columns in a download.
+var listHeader = []string{"rank", "victim_reference", "perpetrator_reference", "relationship_id", "band", "stage", "score", "clusters",
+	"officer_grade", "area", "occurrences_last_90_days", "days_since_last", "serial_perpetrator", "has_plan"}
+
+func listCells(r ListRow) []string {
+	return []string{strconv.Itoa(r.Rank), r.VictimID, r.PerpetratorID, r.RelationshipID, r.Band, strconv.Itoa(r.Stage), fmt.Sprintf("%.1f", r.Total),
+		strings.Join(r.ClusterNames, "; "), r.OfficerGrade, r.Area, strconv.Itoa(r.Occurrences90d), strconv.Itoa(r.DaysSince), yes(r.Serial), yes(r.HasPlan)}
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// exportList downloads the filtered ranked list (every page).
+func (s *Server) exportList(w http.ResponseWriter, r *http.Request, se *session) {
+	f, err := filter(r.URL.Query())
+	if err != nil {
+		s.badRequest(w, se, "Bad filter", "The list could not be filtered that way: "+err.Error()+".")
+		return
+	}
+	f.Limit, f.Offset = 0, 0
+	l, err := s.store.List(r.Context(), f)
+	if err != nil {
+		s.storeError(w, se, err)
+		return
+	}
+	s.record(se, "export ranked list (CSV)", r.URL.RawQuery, r)
+	var rows [][]string
+	for _, row := range l.Rows {
+		rows = append(rows, listCells(row))
+	}
+	writeCSV(w, "ranked-list-"+l.AsOf.Format("2006-01-02")+".csv", listHeader, rows)
+}
+
+// exportHidden downloads the hidden-threat queue.
+func (s *Server) exportHidden(w http.ResponseWriter, r *http.Request, se *session) {
+	hidden, sn, ok := s.hiddenRows(w, r, se)
+	if !ok {
+		return
+	}
+	s.record(se, "export hidden threat (CSV)", r.URL.RawQuery, r)
+	var rows [][]string
+	for _, h := range hidden {
+		rows = append(rows, append(listCells(h.ListRow), h.Line()))
+	}
+	writeCSV(w, "hidden-threat-"+sn.AsOf.Format("2006-01-02")+".csv", append(append([]string{}, listHeader...), "threat_and_source"), rows)
+}
+
+// exportChanges downloads the changes between two snapshots.
+func (s *Server) exportChanges(w http.ResponseWriter, r *http.Request, se *session) {
+	ch, ok := s.changeRows(w, r, se)
+	if !ok {
+		return
+	}
+	s.record(se, "export changes (CSV)", r.URL.RawQuery, r)
+	header := append(append([]string{}, listHeader...), "listed_now", "band_before", "stage_before", "score_before", "new_to_red", "band_or_stage_up",
+		"left_red", "plan_closed_score_rising", "new_clusters", "new_items")
+	var rows [][]string
+	for _, c := range ch.Rows {
+		rows = append(rows, append(listCells(c.Row), yes(c.Listed), c.FromBand, strconv.Itoa(c.FromStage), fmt.Sprintf("%.1f", c.FromScore),
+			yes(c.NewRed), yes(c.Up), yes(c.LeftRed), yes(c.PlanClosedRising), strings.Join(c.NewClusters, "; "), strings.Join(c.NewItems, "; ")))
+	}
+	writeCSV(w, "changes-"+ch.From.Format("2006-01-02")+"-to-"+ch.To.Format("2006-01-02")+".csv", header, rows)
+}
