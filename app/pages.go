@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -127,8 +128,40 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, se *session) {
 	if !ok {
 		return
 	}
+	kind := r.URL.Query().Get("show")
+	if kind != "" && !slices.Contains(ChangeKinds, kind) {
+		s.badRequest(w, se, "Bad choice", "That is not a kind of change: use the counts' links.")
+		return
+	}
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			s.badRequest(w, se, "Bad page", "That is not a page of the changes.")
+			return
+		}
+		page = n
+	}
 	s.record(se, "view changes", r.URL.RawQuery, r)
-	data := map[string]any{"Title": "What changed", "C": ch, "Export": "/export/changes.csv?" + r.URL.RawQuery}
+	var rows []Change
+	for _, c := range ch.Rows {
+		if c.Kind(kind) {
+			rows = append(rows, c)
+		}
+	}
+	q := r.URL.Query()
+	q.Del("page")
+	q.Del("show")
+	base := "/changes?" + q.Encode()
+	data := map[string]any{"Title": "What changed", "C": ch, "Show": kind, "Base": base, "Export": "/export/changes.csv?" + q.Encode(), "Matching": len(rows)}
+	from := min((page-1)*PageSize, len(rows))
+	to := min(from+PageSize, len(rows))
+	data["Rows"], data["From"], data["To"] = rows[from:to], from+1, to
+	if to < len(rows) {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		data["Next"] = "/changes?" + q.Encode()
+	}
 	snaps, err := s.store.Snapshots(r.Context())
 	if err != nil {
 		s.fail(w, se, err)

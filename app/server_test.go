@@ -415,9 +415,15 @@ func TestHiddenChangesAndExports(t *testing.T) {
 		}
 	}
 	code, body = h.get(c, "/changes")
-	if code != 200 || !strings.Contains(body, "new to red<b>1</b>") || !strings.Contains(body, "From the score of 30 May 2025 to the score of 30 June 2025") ||
+	if code != 200 || !strings.Contains(body, "new to red</a><b>1</b>") || !strings.Contains(body, "From the score of 30 May 2025 to the score of 30 June 2025") ||
 		!strings.Contains(body, "New to red.") {
 		t.Errorf("changes page (%d):\n%s", code, body)
+	}
+	if code, body := h.get(c, "/changes?show=left_red"); code != 200 || !strings.Contains(body, "Nothing changed.") {
+		t.Errorf("changes of a kind r-1 is not (%d)", code)
+	}
+	if code, _ := h.get(c, "/changes?show=everything"); code != http.StatusBadRequest {
+		t.Errorf("an unknown kind of change: %d", code)
 	}
 	for _, e := range []struct{ path, file, header string }{
 		{"/export/list.csv?band=red", "ranked-list-2025-06-30.csv", "rank,victim_reference,perpetrator_reference,relationship_id"},

@@ -106,6 +106,47 @@ type Change struct {
 	NewItems, NewClusters                 []string
 }
 
+// Priority orders changes for review: new to red (0), a plan closed
+// while the score rises (1), up a band or stage (2), new evidence (3),
+// out of red (4).
+func (c Change) Priority() int {
+	switch {
+	case c.NewRed:
+		return 0
+	case c.PlanClosedRising:
+		return 1
+	case c.Up:
+		return 2
+	case len(c.NewItems)+len(c.NewClusters) > 0:
+		return 3
+	}
+	return 4
+}
+
+// Kind reports whether the change is of a kind the changes page can
+// show on its own: new_red, plan_closed, up, evidence, left_red ("" is
+// every kind).
+func (c Change) Kind(kind string) bool {
+	switch kind {
+	case "":
+		return true
+	case "new_red":
+		return c.NewRed
+	case "plan_closed":
+		return c.PlanClosedRising
+	case "up":
+		return c.Up
+	case "evidence":
+		return len(c.NewItems)+len(c.NewClusters) > 0
+	case "left_red":
+		return c.LeftRed
+	}
+	return false
+}
+
+// ChangeKinds are the kinds Change.Kind knows.
+var ChangeKinds = []string{"new_red", "plan_closed", "up", "evidence", "left_red"}
+
 // Changes is what changed between two snapshots: counts, then the rows.
 type Changes struct {
 	From, To                                  time.Time

@@ -171,6 +171,10 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	if err != nil {
 		return nil, err
 	}
+	// The rows most needing a look first: new to red, a plan closed while
+	// the score rises, up a band or stage, new evidence, then out of red;
+	// by rank within each.
+	sort.SliceStable(ch.Rows, func(i, j int) bool { return ch.Rows[i].Priority() < ch.Rows[j].Priority() })
 	for _, c := range ch.Rows {
 		switch {
 		case c.NewRed:

@@ -1,5 +1,5 @@
 -- name: changes
--- purpose: what changed between two score snapshots of one configuration: every relationship new to red, up a band or a stage, with a new cluster or active item, out of red, or whose plans are all closed while its score rises
+-- purpose: what changed between two score snapshots of one configuration: every relationship new to red, up a band or a stage, with a new cluster or active item, out of red, or whose plans all closed in the year before the later date while its score rises
 -- inputs: scores_scores, scores_items, pmps, persons; $cfg configuration hash, $from the earlier snapshot date, $to the later
 -- outputs: relationship_id, victim_id, perpetrator_id, listed (in the later snapshot), rank, band, stage, total_score, clusters, area, officer_grade, from_band ('' if not in the earlier), from_stage, from_total, new_clusters, plan_closed_rising; by the later rank, then those no longer listed
 -- source: the unit's watch on changes of band and stage (the homicide timeline: Monckton Smith 2020; context.md "changes of stage are watched")
@@ -13,9 +13,10 @@ new_items AS (
   WHERE relationship_id IN (SELECT relationship_id FROM a)
 ),
 closed AS (
-  -- every plan of the relationship finalised (or closed) by the later date
+  -- every plan of the relationship finalised by the later date, the last
+  -- within the year before it (a plan closed long ago is history, not news)
   SELECT relationship_id FROM pmps GROUP BY relationship_id
-  HAVING bool_and(finalised_at IS NOT NULL AND finalised_at::DATE <= $to)
+  HAVING bool_and(finalised_at IS NOT NULL AND finalised_at::DATE <= $to) AND max(finalised_at)::DATE > $to - INTERVAL 365 DAY
 ),
 j AS (
   SELECT coalesce(b.relationship_id, a.relationship_id) AS relationship_id,
