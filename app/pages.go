@@ -1,11 +1,11 @@
 package app
 
 import (
-	"slices"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,27 +70,32 @@ func (s *Server) chosenSnapshot(r *http.Request, asOf time.Time) (Snapshot, erro
 	return Snapshot{}, ErrNoSuchSnapshot
 }
 
-// hidden is the hidden-threat queue.
+// pageParam reads the page number (1 when absent; false when malformed).
+func pageParam(r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 1 && n <= 100000
+}
+
+// hidden is the hidden-threat queue, a page at a time.
 func (s *Server) hidden(w http.ResponseWriter, r *http.Request, se *session) {
-	rows, sn, ok := s.hiddenRows(w, r, se)
+	page, ok := pageParam(r)
+	if !ok {
+		s.badRequest(w, se, "Bad page", "That is not a page of the queue.")
+		return
+	}
+	rows, total, sn, ok := s.hiddenRows(w, r, se, (page-1)*PageSize, PageSize)
 	if !ok {
 		return
 	}
-	page := 1
-	if v := r.URL.Query().Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			s.badRequest(w, se, "Bad page", "That is not a page of the queue.")
-			return
-		}
-		page = n
-	}
 	s.record(se, "view hidden threat", r.URL.RawQuery, r)
-	data := map[string]any{"Title": "Hidden threat", "Total": len(rows), "Export": "/export/hidden.csv?asof=" + sn.AsOf.Format("2006-01-02")}
-	from := min((page-1)*PageSize, len(rows))
-	to := min(from+PageSize, len(rows))
-	data["Rows"], data["From"], data["To"] = rows[from:to], from+1, to
-	if to < len(rows) {
+	data := map[string]any{"Title": "Hidden threat", "Total": total, "Export": "/export/hidden.csv?asof=" + sn.AsOf.Format("2006-01-02")}
+	from := (page - 1) * PageSize
+	data["Rows"], data["From"], data["To"] = rows, from+1, from+len(rows)
+	if from+len(rows) < total {
 		q := r.URL.Query()
 		q.Set("page", strconv.Itoa(page+1))
 		data["Next"] = "/hidden?" + q.Encode()
@@ -102,24 +107,25 @@ func (s *Server) hidden(w http.ResponseWriter, r *http.Request, se *session) {
 	s.render(w, "hidden", se, data)
 }
 
-// hiddenRows reads the queue of the request's snapshot.
-func (s *Server) hiddenRows(w http.ResponseWriter, r *http.Request, se *session) ([]HiddenRow, Snapshot, bool) {
+// hiddenRows reads a page of the queue of the request's snapshot (limit
+// 0: all of it) and the queue's length.
+func (s *Server) hiddenRows(w http.ResponseWriter, r *http.Request, se *session, offset, limit int) ([]HiddenRow, int, Snapshot, bool) {
 	asOf, err := snapshotParam(r, "asof")
 	if err != nil {
 		s.badRequest(w, se, "Bad date", err.Error())
-		return nil, Snapshot{}, false
+		return nil, 0, Snapshot{}, false
 	}
 	sn, err := s.chosenSnapshot(r, asOf)
 	if err != nil {
 		s.storeError(w, se, err)
-		return nil, Snapshot{}, false
+		return nil, 0, Snapshot{}, false
 	}
-	rows, err := s.store.Hidden(r.Context(), sn.AsOf)
+	rows, total, err := s.store.Hidden(r.Context(), sn.AsOf, offset, limit)
 	if err != nil {
 		s.storeError(w, se, err)
-		return nil, Snapshot{}, false
+		return nil, 0, Snapshot{}, false
 	}
-	return rows, sn, true
+	return rows, total, sn, true
 }
 
 // changes is what changed between two snapshots.
@@ -133,14 +139,10 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, se *session) {
 		s.badRequest(w, se, "Bad choice", "That is not a kind of change: use the counts' links.")
 		return
 	}
-	page := 1
-	if v := r.URL.Query().Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			s.badRequest(w, se, "Bad page", "That is not a page of the changes.")
-			return
-		}
-		page = n
+	page, ok := pageParam(r)
+	if !ok {
+		s.badRequest(w, se, "Bad page", "That is not a page of the changes.")
+		return
 	}
 	s.record(se, "view changes", r.URL.RawQuery, r)
 	var rows []Change
@@ -257,7 +259,7 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request, se *session)
 
 // exportHidden downloads the hidden-threat queue.
 func (s *Server) exportHidden(w http.ResponseWriter, r *http.Request, se *session) {
-	hidden, sn, ok := s.hiddenRows(w, r, se)
+	hidden, _, sn, ok := s.hiddenRows(w, r, se, 0, 0)
 	if !ok {
 		return
 	}

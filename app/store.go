@@ -304,8 +304,9 @@ type Store interface {
 	List(ctx context.Context, f Filter) (*List, error)
 	Aggregates(ctx context.Context, f Filter) ([]Count, error)
 	Relationship(ctx context.Context, id string, asOf time.Time) (*Relationship, error)
-	// Hidden is the hidden-threat queue of a snapshot, ranked.
-	Hidden(ctx context.Context, asOf time.Time) ([]HiddenRow, error)
+	// Hidden is a page of a snapshot's hidden-threat queue, ranked (limit
+	// 0: the whole queue), and the queue's length.
+	Hidden(ctx context.Context, asOf time.Time, offset, limit int) ([]HiddenRow, int, error)
 	// Changes compares two snapshots (zero: the latest and the one before).
 	Changes(ctx context.Context, from, to time.Time) (*Changes, error)
 	Plans(ctx context.Context, today time.Time) (*PlansBoard, error)

@@ -16,25 +16,31 @@ import (
 // one-line threat names: a line an assessor reads at a glance.
 const hiddenClusters = 2
 
-// Hidden is a snapshot's hidden-threat queue: the relationships tau bands
-// red or amber whose latest officer grade was standard or medium, ranked,
-// each with one line saying what the threat is and where it comes from.
-func (s *Store) Hidden(ctx context.Context, asOf time.Time) ([]app.HiddenRow, error) {
+// Hidden is a page of a snapshot's hidden-threat queue: the relationships
+// tau bands red or amber whose latest officer grade was standard or
+// medium, ranked, each with one line saying what the threat is and where
+// it comes from; and the queue's length. Only the page's sources are read.
+func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) ([]app.HiddenRow, int, error) {
 	sn, err := s.snapshot(ctx, asOf)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, "", true)
+	rows, total, err := s.rows(ctx, app.Filter{Offset: offset, Limit: limit}, sn.AsOf, "", true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	db, err := s.conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	hi := total
+	if limit > 0 {
+		hi = offset + limit
 	}
 	items := map[string]map[string]app.Item{}
 	facts := map[string]map[string]bool{}
-	err = each(ctx, db, queries.Must("app", "hidden_items"), []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf)}, func(rs *sql.Rows) error {
+	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("lo", offset+1), sql.Named("hi", hi)}
+	err = each(ctx, db, queries.Must("app", "hidden_items"), args, func(rs *sql.Rows) error {
 		var rel string
 		var it app.Item
 		var src sql.NullString
@@ -58,13 +64,13 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time) ([]app.HiddenRow, er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]app.HiddenRow, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, s.threat(r, items[r.RelationshipID], facts[r.RelationshipID]))
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // threat words a row's heaviest clusters and their sources.
@@ -123,14 +129,26 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	}
 	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("from", a.AsOf), sql.Named("to", b.AsOf)}
 	ch := &app.Changes{From: a.AsOf, To: b.AsOf}
-	idx := map[string]int{}
 	err = each(ctx, db, queries.Must("app", "changes"), args, func(rs *sql.Rows) error {
 		var c app.Change
 		var clusters, added []any
+		var newItems any
 		r := &c.Row
 		if err := rs.Scan(&r.RelationshipID, &r.VictimID, &r.PerpetratorID, &c.Listed, &r.Rank, &r.Band, &r.Stage, &r.Total, &clusters,
-			&r.Area, &r.OfficerGrade, &c.FromBand, &c.FromStage, &c.FromScore, &added, &c.PlanClosedRising); err != nil {
+			&r.Area, &r.OfficerGrade, &c.FromBand, &c.FromStage, &c.FromScore, &added, &c.PlanClosedRising, &newItems); err != nil {
 			return err
+		}
+		items, _ := newItems.([]any)
+		for _, x := range items {
+			m, _ := x.(map[string]any)
+			id, _ := m["item"].(string)
+			asmt, _ := m["assessment"].(string)
+			at, _ := m["day"].(time.Time)
+			label := id
+			if c, ok := s.cfg.Canonical(id); ok {
+				label += " " + c.Label
+			}
+			c.NewItems = append(c.NewItems, fmt.Sprintf("%s (assessment %s, %s)", label, asmt, longDay(at)))
 		}
 		s.nameClusters(r, clusters)
 		for _, id := range added {
@@ -143,29 +161,7 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 		c.NewRed = r.Band == "red" && c.FromBand != "red"
 		c.LeftRed = c.FromBand == "red" && r.Band != "red"
 		c.Up = c.FromBand != "" && r.Band != "" && (bandRank[r.Band] > bandRank[c.FromBand] || r.Stage > c.FromStage)
-		idx[r.RelationshipID] = len(ch.Rows)
 		ch.Rows = append(ch.Rows, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	// New items, with their sources, for the relationships in both.
-	err = each(ctx, db, queries.Must("app", "changes_items"), args, func(rs *sql.Rows) error {
-		var rel string
-		var it app.Item
-		if err := rs.Scan(&rel, &it.Item, &it.SourceAssessment, &it.SourceDate); err != nil {
-			return err
-		}
-		i, ok := idx[rel]
-		if !ok {
-			return nil
-		}
-		label := it.Item
-		if c, ok := s.cfg.Canonical(it.Item); ok {
-			label += " " + c.Label
-		}
-		ch.Rows[i].NewItems = append(ch.Rows[i].NewItems, fmt.Sprintf("%s (assessment %s, %s)", label, it.SourceAssessment, longDay(it.SourceDate)))
 		return nil
 	})
 	if err != nil {

@@ -86,11 +86,14 @@ func (f *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 }
 
 // Hidden implements app.Store.
-func (f *Store) Hidden(ctx context.Context, asOf time.Time) ([]app.HiddenRow, error) {
+func (f *Store) Hidden(ctx context.Context, asOf time.Time, offset, _ int) ([]app.HiddenRow, int, error) {
 	if _, err := f.snapshot(ctx, asOf); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return []app.HiddenRow{{ListRow: row, Threats: []app.Threat{{Cluster: "Non-fatal strangulation", Evidence: "Q18 answered yes on 30 June 2024 in assessment A1"}}}}, nil
+	if offset > 0 {
+		return nil, 1, nil
+	}
+	return []app.HiddenRow{{ListRow: row, Threats: []app.Threat{{Cluster: "Non-fatal strangulation", Evidence: "Q18 answered yes on 30 June 2024 in assessment A1"}}}}, 1, nil
 }
 
 // Changes implements app.Store.
