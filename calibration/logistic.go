@@ -8,7 +8,6 @@ import (
 	"github.com/tau-da/tau/internal/param"
 
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/optimize"
 )
 
 // Fit is a fitted L2-penalised logistic regression on the original
@@ -21,6 +20,9 @@ type Fit struct {
 	SE         []float64
 	L2         float64
 	Iterations int
+	// Converged says Newton's method met its tolerance (a fit that did not
+	// is returned with Converged false, for the caller to flag).
+	Converged bool
 }
 
 // Predict returns the fitted probability for one row.
@@ -40,12 +42,24 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// logistic fitting tolerances: the gradient norm at which L-BFGS stops.
-const gradTolerance = 1e-8
+// Logistic fitting tolerances: Newton's method stops once the largest
+// element of the gradient (of the objective per sample, standardised
+// scale) is below gradTolerance, or a step moves no coefficient by more
+// than stepTolerance; it takes at most newtonIterations steps, each
+// halved up to halvings times until the objective does not rise.
+const (
+	gradTolerance    = 1e-10
+	stepTolerance    = 1e-12
+	newtonIterations = 100
+	halvings         = 40
+)
 
 // FitLogistic minimises sum of log-losses + (l2/2)*||w||^2 over the
 // coefficients w, with the intercept unpenalised (le Cessie & van
-// Houwelingen 1992), by L-BFGS (gonum optimize). Columns are standardised
+// Houwelingen 1992), by Newton's method (iteratively reweighted least
+// squares, McCullagh and Nelder 1989 section 4.4, with step halving):
+// the objective is convex, so it converges in a handful of steps, each one
+// pass over the samples. Columns are standardised
 // for the fit, so the penalty acts on coefficients per standard deviation,
 // and the result is returned on the original scale. A column with no
 // variation cannot be fitted and is an error naming it (the caller drops
@@ -98,105 +112,123 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 		}
 	}
 	// Parameters: [intercept, w_1..w_p] on the standardised scale.
-	obj := func(g []float64, b []float64) float64 {
-		loss := 0.0
-		if g != nil {
-			for k := range g {
-				g[k] = 0
-			}
+	q := p + 1
+	eta := func(i int, b []float64) float64 {
+		e := b[0]
+		if offset != nil {
+			e += offset[i]
 		}
-		for i, zi := range z {
-			eta := b[0]
-			if offset != nil {
-				eta += offset[i]
-			}
-			for j, v := range zi {
-				eta += b[j+1] * v
-			}
+		for j, v := range z[i] {
+			e += b[j+1] * v
+		}
+		return e
+	}
+	// loss is the penalised objective.
+	loss := func(b []float64) float64 {
+		l := 0.0
+		for i := range z {
+			e := eta(i, b)
 			// log(1 + e^eta) - y*eta, computed stably.
-			var l float64
-			if eta > 0 {
-				l = eta + math.Log1p(math.Exp(-eta))
+			if e > 0 {
+				l += e + math.Log1p(math.Exp(-e))
 			} else {
-				l = math.Log1p(math.Exp(eta))
+				l += math.Log1p(math.Exp(e))
 			}
-			yi := 0.0
 			if y[i] {
-				yi = 1
-			}
-			loss += l - yi*eta
-			if g != nil {
-				r := sigmoid(eta) - yi
-				g[0] += r
-				for j, v := range zi {
-					g[j+1] += r * v
-				}
+				l -= e
 			}
 		}
 		for j := 1; j <= p; j++ {
-			loss += l2 / 2 * b[j] * b[j]
-			if g != nil {
-				g[j] += l2 * b[j]
+			l += l2 / 2 * b[j] * b[j]
+		}
+		return l
+	}
+	// derivatives returns the gradient and Hessian of the penalised
+	// objective: X'(p - y) + l2 w and X'WX + l2 on the coefficients.
+	derivatives := func(b []float64) ([]float64, *mat.SymDense) {
+		g := make([]float64, q)
+		acc := make([]float64, q*q)
+		row := make([]float64, q)
+		for i, zi := range z {
+			row[0] = 1
+			copy(row[1:], zi)
+			pr := sigmoid(eta(i, b))
+			r := pr
+			if y[i] {
+				r--
+			}
+			w := pr * (1 - pr)
+			for a := 0; a < q; a++ {
+				g[a] += r * row[a]
+				wa := w * row[a]
+				if wa == 0 {
+					continue
+				}
+				ra := acc[a*q:]
+				for c := a; c < q; c++ {
+					ra[c] += wa * row[c]
+				}
 			}
 		}
-		return loss
+		h := mat.NewSymDense(q, nil)
+		for a := 0; a < q; a++ {
+			for c := a; c < q; c++ {
+				h.SetSym(a, c, acc[a*q+c])
+			}
+		}
+		for j := 1; j <= p; j++ {
+			g[j] += l2 * b[j]
+			h.SetSym(j, j, h.At(j, j)+l2)
+		}
+		return g, h
 	}
-	b0 := make([]float64, p+1)
+	b := make([]float64, q)
 	rate := float64(pos) / float64(n)
-	b0[0] = math.Log(rate / (1 - rate))
-	prob := optimize.Problem{
-		Func: func(b []float64) float64 { return obj(nil, b) },
-		Grad: func(g, b []float64) { obj(g, b) },
+	b[0] = math.Log(rate / (1 - rate))
+	f := &Fit{Coef: make([]float64, p), SE: make([]float64, p), L2: l2}
+	cur := loss(b)
+	g, h := derivatives(b)
+	for it := 1; it <= newtonIterations && !f.Converged; it++ {
+		f.Iterations = it
+		var chol mat.Cholesky
+		if !chol.Factorize(h) {
+			return nil, errors.New("calibrate: the logistic fit's information is singular (features that are exact combinations of others)")
+		}
+		d := mat.NewVecDense(q, nil)
+		if err := chol.SolveVecTo(d, mat.NewVecDense(q, g)); err != nil {
+			return nil, fmt.Errorf("calibrate: the logistic fit failed: %w", err)
+		}
+		next := make([]float64, q)
+		step := 1.0
+		for k := 0; k < halvings; k++ {
+			for a := range next {
+				next[a] = b[a] - step*d.AtVec(a)
+			}
+			if l := loss(next); l <= cur || k == halvings-1 {
+				cur = l
+				break
+			}
+			step /= 2
+		}
+		moved := 0.0
+		for a := range b {
+			moved = max(moved, math.Abs(next[a]-b[a]))
+		}
+		b = next
+		g, h = derivatives(b)
+		worst := 0.0
+		for _, v := range g {
+			worst = max(worst, math.Abs(v)/float64(n))
+		}
+		f.Converged = worst < gradTolerance || moved < stepTolerance
 	}
-	res, err := optimize.Minimize(prob, b0, &optimize.Settings{GradientThreshold: gradTolerance, MajorIterations: 1000}, &optimize.LBFGS{})
-	if err != nil && res == nil {
-		return nil, fmt.Errorf("calibrate: the logistic fit failed: %w", err)
-	}
-	b := res.X
-	f := &Fit{Coef: make([]float64, p), SE: make([]float64, p), L2: l2, Iterations: res.Stats.MajorIterations}
 	// Back to the original scale: w_j / sd_j, intercept less sum w_j mean_j / sd_j.
 	f.Intercept = b[0]
 	for j := 0; j < p; j++ {
 		f.Coef[j] = b[j+1] / sd[j]
 		f.Intercept -= b[j+1] * mean[j] / sd[j]
 	}
-	// Hessian of the penalised objective (standardised scale): Z'WZ plus l2
-	// on the coefficients; its inverse gives the standard errors.
-	q := p + 1
-	acc := make([]float64, q*q)
-	row := make([]float64, q)
-	for i, zi := range z {
-		row[0] = 1
-		copy(row[1:], zi)
-		eta := 0.0
-		if offset != nil {
-			eta = offset[i]
-		}
-		for k, v := range row {
-			eta += b[k] * v
-		}
-		pr := sigmoid(eta)
-		w := pr * (1 - pr)
-		for a := 0; a < q; a++ {
-			wa := w * row[a]
-			if wa == 0 {
-				continue
-			}
-			ra := acc[a*q:]
-			for c := a; c < q; c++ {
-				ra[c] += wa * row[c]
-			}
-		}
-	}
-	h := mat.NewSymDense(q, nil)
-	for a := 0; a < q; a++ {
-		for c := a; c < q; c++ {
-			h.SetSym(a, c, acc[a*q+c])
-		}
-	}
-	for j := 1; j <= p; j++ {
-		h.SetSym(j, j, h.At(j, j)+l2)
-	}
+	// The Hessian at the optimum; its inverse gives the standard errors.
 	var chol mat.Cholesky
 	if ok := chol.Factorize(h); ok {
 		var inv mat.SymDense

@@ -282,6 +282,14 @@ func Run(samples []Sample, p Params) (*Report, error) {
 		return nil, err
 	}
 	rep.ClusterModel = coefficients(cfit, cx, cnames, y, p.Level)
+	for _, f := range []struct {
+		name string
+		fit  *Fit
+	}{{"the full model", fit}, {"the cluster model", cfit}} {
+		if !f.fit.Converged {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s did not converge in %d Newton steps: its coefficients are not the optimum; raise the penalty (l2) or drop features", f.name, f.fit.Iterations))
+		}
+	}
 
 	base := baselineScores(samples)
 	// k-fold by relationship.

@@ -161,9 +161,9 @@ func TestAppStoreFollowsLoads(t *testing.T) {
 func TestHiddenChangesSnapshots(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	ex, _ := testwh.SyntheticForce(t)
-	wh := t.TempDir()
-	testwh.Load(t, ex, wh, load.LoadOptions{})
+	// The package's shared force (no other test here uses it: this one
+	// scores it and loads it again).
+	ex, wh := testwh.SyntheticForce(t)
 	cfg := testwh.Config(t)
 	early, late := time.Date(2025, 9, 30, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
 	for _, d := range []time.Time{early, late} {
