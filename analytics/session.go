@@ -170,3 +170,11 @@ func (s *Session) HasTable(ctx context.Context, name string) (bool, error) {
 	err := s.DB.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", name).Scan(&n)
 	return n > 0, err
 }
+
+// Sandbox locks the session so that SQL run on it reads the current
+// generation's tables and the results and nothing else (duckdb.Sandbox):
+// for SQL that users or notebooks supply. Queries must also pass
+// duckdb.OneSelect, since writing is refused only outside those folders.
+func (s *Session) Sandbox(ctx context.Context) error {
+	return duckdb.Sandbox(ctx, s.Conn, []string{filepath.Join(s.Generation, tablesDir), filepath.Join(s.w.dir, resultsDir)})
+}

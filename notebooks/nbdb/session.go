@@ -14,9 +14,12 @@ import (
 	"github.com/tau-da/tau/notebooks"
 )
 
-// Session runs notebook SQL cells over the warehouse's views (read
-// only): each cell's result is kept as a temporary table under the cell's
-// name, so later cells can select from it.
+// Session runs notebook SQL cells over the warehouse's views in a
+// sandbox: the session reads the warehouse's tables and results and no
+// other file, cannot attach, install, load or reconfigure anything, and
+// each cell must be one SELECT (checked before it runs). Each cell's
+// result is kept as a temporary table under the cell's name, so later
+// cells can select from it.
 type Session struct {
 	db   *sql.DB
 	conn *sql.Conn
@@ -28,6 +31,10 @@ type Session struct {
 func Open(ctx context.Context, w *analytics.Warehouse) (*Session, error) {
 	sess, err := w.Session(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := sess.Sandbox(ctx); err != nil {
+		sess.Close()
 		return nil, err
 	}
 	return &Session{db: sess.DB, conn: sess.Conn, man: sess.Manifest, sess: sess}, nil
@@ -54,7 +61,10 @@ func (s *Session) Query(ctx context.Context, name, query string, args map[string
 	for k, v := range args {
 		named = append(named, sql.Named(k, v))
 	}
-	q := strings.TrimRight(strings.TrimSpace(query), ";")
+	q := strings.TrimRight(strings.TrimSpace(query), "; \t\n")
+	if err := duckdb.OneSelect(ctx, s.conn, q); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
 	if _, err := s.conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", duckdb.Ident(name), q), named...); err != nil {
 		if kind := missingResults(err); kind != "" {
 			return nil, &MissingResultsError{Kind: kind, Err: err}

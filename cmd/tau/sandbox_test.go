@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNotebookSandbox: a notebook's SQL reads the warehouse and nothing
+// else. Each cell below tries to read a file outside it, write a file,
+// attach a database, install or load an extension, change a setting or run
+// two statements; each fails with the notebook's file, the cell's line and
+// name, and no file is written anywhere (the warehouse's files, its audit
+// log and the folder around it are as they were).
+func TestNotebookSandbox(t *testing.T) {
+	t.Parallel()
+	wh, _, _ := appFixture(t)
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	os.WriteFile(outside, []byte("pseudonymisation key\n"), 0o600)
+	forged := filepath.Join(wh, "results", "forged.csv")
+	current, _ := filepath.EvalSymlinks(filepath.Join(wh, "current"))
+	persons := filepath.Join(current, "tables", "persons.parquet")
+	before := snapshotFiles(t, filepath.Dir(wh))
+	cases := []struct{ name, sql, want string }{
+		{"read_text outside", "SELECT * FROM read_text('" + outside + "')", "disabled by configuration"},
+		{"read_csv outside", "SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"},
+		{"audit log", "SELECT * FROM read_text('" + filepath.Join(wh, "audit", "audit.log") + "')", "disabled by configuration"},
+		{"copy into the results", "COPY (SELECT 1) TO '" + forged + "'", "only one SELECT statement"},
+		{"select then copy", "SELECT 1; COPY (SELECT 1 AS x) TO '" + persons + "' (FORMAT parquet)", "only one SELECT statement"},
+		{"two selects", "SELECT 1; SELECT 2", "2 statements in one"},
+		{"attach", "ATTACH '" + filepath.Join(current, "tau.duckdb") + "' AS t", "only one SELECT statement"},
+		{"install", "INSTALL httpfs", "only one SELECT statement"},
+		{"load", "LOAD httpfs", "only one SELECT statement"},
+		{"set", "SET enable_external_access = true", "only one SELECT statement"},
+		{"query function", "SELECT * FROM query('COPY (SELECT 1) TO ''" + forged + "''')", "single SELECT"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			nb := filepath.Join(dir, "attack.md")
+			os.WriteFile(nb, []byte("+++\ntitle = \"attack\"\n+++\n\nSome prose.\n\n```sql attempt\n"+c.sql+"\n```\n"), 0o600)
+			out := filepath.Join(dir, "out.html")
+			_, err := run(t, "notebook", "render", nb, "--warehouse", wh, "--out", out)
+			if err == nil {
+				t.Fatalf("the cell ran")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, nb+":7") || !strings.Contains(msg, "attempt") || !strings.Contains(msg, c.want) {
+				t.Errorf("error %q should name %s:7, the cell and %q", msg, nb, c.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("a failed render wrote its output")
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if after := snapshotFiles(t, filepath.Dir(wh)); after != before {
+			t.Errorf("files changed around the warehouse:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
+
+// snapshotFiles lists every file under dir with its size and time, except
+// the audit log's lines and the DuckDB spill folder, which other tests'
+// sessions may touch.
+func snapshotFiles(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.Contains(p, "/spill/") {
+			return nil
+		}
+		b.WriteString(p + " " + fi.ModTime().Format(time.RFC3339Nano) + "\n")
+		return nil
+	})
+	return b.String()
+}
