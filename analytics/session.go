@@ -130,6 +130,16 @@ func (w *Warehouse) Session(ctx context.Context) (*Session, error) {
 	return s, nil
 }
 
+// partitionTypes are the types of each results kind's partition columns,
+// declared rather than guessed from the folder names: a snapshot's as_of
+// is the TIMESTAMP its files hold too (guessed from one folder it would be
+// a DATE and clash with the files' column), the others a day and a run id
+// ("" is for any other kind).
+var partitionTypes = map[string]string{
+	"scores": "{'as_of': 'TIMESTAMP', 'config': 'VARCHAR'}",
+	"":       "{'date': 'DATE', 'run': 'VARCHAR'}",
+}
+
 // views creates the session's views.
 func (s *Session) views(ctx context.Context) error {
 	tables, _ := filepath.Glob(filepath.Join(s.Generation, tablesDir, "*.parquet"))
@@ -155,7 +165,12 @@ func (s *Session) views(ctx context.Context) error {
 		for f := range files {
 			name := k.Name() + "_" + strings.TrimSuffix(f, ".parquet")
 			glob := filepath.Join(results, k.Name(), "*", "*", f)
-			if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true)", duckdb.Ident(name), duckdb.Quote(glob))); err != nil {
+			types := partitionTypes[k.Name()]
+			if types == "" {
+				types = partitionTypes[""]
+			}
+			if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = %s)",
+				duckdb.Ident(name), duckdb.Quote(glob), types)); err != nil {
 				return err
 			}
 		}

@@ -2,10 +2,12 @@ package notebooks
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image/color"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -29,9 +31,17 @@ type series struct {
 	y    []float64
 }
 
+// ErrNoData is returned for a chart whose result has no rows to draw.
+var ErrNoData = errors.New("no rows to draw")
+
 // ChartSVG draws a chart cell's result as SVG (gonum/plot) and returns it
-// with the number of suppressed values left out.
+// with the number of suppressed values left out. The legend sits under
+// the plotting area, never on the data; series named for a band are drawn
+// in that band's colour; a count axis starts at zero.
 func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
+	if len(r.Rows) == 0 {
+		return nil, 0, ErrNoData
+	}
 	xi := r.Col(s.X)
 	if xi < 0 {
 		return nil, 0, fmt.Errorf("x column %q is not in the result %s (columns: %v)", s.X, r.Name, r.Columns)
@@ -52,7 +62,6 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 	}
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
-	p.Legend.Top = true
 	timeX := len(r.Rows) > 0 && isTime(r.Rows[0][xi])
 	if s.Type == "timeline" {
 		return timeline(p, s, r, xi, yi[0])
@@ -104,7 +113,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			b.Color = seriesColor(k)
+			b.Color = colorOf(s, sr.name, k)
 			b.LineStyle.Width = 0
 			if s.Type == "stacked" {
 				if below != nil {
@@ -140,7 +149,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 				if err != nil {
 					return nil, 0, err
 				}
-				l.Color = seriesColor(k)
+				l.Color = colorOf(s, sr.name, k)
 				l.Width = vg.Points(1.5)
 				p.Add(l)
 				p.Legend.Add(sr.name, l)
@@ -149,7 +158,7 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 				if err != nil {
 					return nil, 0, err
 				}
-				sc.Color = seriesColor(k)
+				sc.Color = colorOf(s, sr.name, k)
 				sc.Shape = plotutil.Shape(k)
 				p.Add(sc)
 				p.Legend.Add(sr.name, sc)
@@ -161,13 +170,81 @@ func ChartSVG(s Spec, r *Result) ([]byte, int, error) {
 		if timeX {
 			p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01"}
 		}
+		if s.Diagonal {
+			lo, hi := math.Min(p.X.Min, p.Y.Min), math.Max(p.X.Max, p.Y.Max)
+			if d, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}}); err == nil {
+				d.Color, d.Dashes = color.Gray{Y: 90}, []vg.Length{vg.Points(4), vg.Points(3)}
+				p.Add(d)
+				p.Legend.Add("perfect calibration (y = x)", d)
+			}
+		}
+		// A count axis starts at zero; a zoomed one (rates, shares) says so.
+		if s.YZoom {
+			if p.Y.Label.Text != "" {
+				p.Y.Label.Text += " (axis not from zero)"
+			}
+		} else if p.Y.Min > 0 {
+			p.Y.Min = 0
+		}
 		refLines(p, s)
 	}
-	if len(ss) < 2 {
+	if len(ss) < 2 && !s.Diagonal {
 		p.Legend = plot.NewLegend()
 	}
-	b, err := svgOf(p, chartWidth, chartHeight)
+	b, err := svgWithLegend(p, chartWidth, chartHeight)
 	return b, skipped, err
+}
+
+// bandColours are the bands' own colours, the same on every chart and in
+// the app, whatever order the bands arrive in and whichever are present.
+var bandColours = map[string]color.RGBA{
+	"red": {0xb0, 0x00, 0x20, 0xff}, "amber": {0xf5, 0xb4, 0x00, 0xff}, "green": {0x2e, 0x7d, 0x32, 0xff},
+}
+
+// colorOf is a series' colour: a band's own, a colour the cell names, or
+// the k-th of the Okabe-Ito palette.
+func colorOf(s Spec, name string, k int) color.Color {
+	if c, ok := bandColours[strings.ToLower(name)]; ok {
+		return c
+	}
+	if hex, ok := s.Colors[name]; ok {
+		if c, ok := parseHex(hex); ok {
+			return c
+		}
+	}
+	return seriesColor(k)
+}
+
+// parseHex reads "#RRGGBB".
+func parseHex(h string) (color.RGBA, bool) {
+	var r, g, b uint8
+	if _, err := fmt.Sscanf(strings.TrimPrefix(h, "#"), "%02x%02x%02x", &r, &g, &b); err != nil {
+		return color.RGBA{}, false
+	}
+	return color.RGBA{r, g, b, 0xff}, true
+}
+
+// svgWithLegend draws the plot with its legend in a strip below it (one
+// row per entry), so the legend never covers a bar or a line.
+func svgWithLegend(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	size := p.Legend.Rectangle(draw.New(vgsvg.New(w, h))).Size()
+	if size.Y <= 0 {
+		return svgOf(p, w, h)
+	}
+	strip := size.Y + vg.Points(10)
+	c := vgsvg.New(w, h+strip)
+	dc := draw.New(c)
+	legend := p.Legend
+	p.Legend = plot.NewLegend()
+	p.Draw(draw.Crop(dc, 0, 0, strip, 0))
+	legend.Left, legend.Top = true, true
+	legend.XOffs = vg.Points(40)
+	legend.Draw(draw.Crop(dc, 0, 0, 0, -h))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // refLines draws horizontal and vertical reference lines across the data.

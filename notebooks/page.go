@@ -27,13 +27,15 @@ figure.chart svg { max-width: 100%; height: auto; display: block; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
 th { text-align: left; border-bottom: 2px solid var(--ink); padding: .3rem .6rem; white-space: nowrap; }
-td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; }
+td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; vertical-align: top; overflow-wrap: anywhere; max-width: 26rem; }
+td.num, td.short { overflow-wrap: normal; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .value { display: inline-block; margin: .5rem 1.5rem .5rem 0; padding: .5rem 1rem; border-left: 4px solid var(--accent); background: #f7f5f5; break-inside: avoid; }
 .value .number { display: block; font-size: 1.8rem; font-weight: 700; }
 .value .label { color: var(--muted); }
 .inline { font-weight: 600; }
 .note, .download { color: var(--muted); font-size: .85rem; margin: .3rem 0; }
+.missing { border-left: 4px solid var(--muted); background: #f4f4f4; padding: .5rem 1rem; }
 section.facet { break-inside: avoid; page-break-inside: avoid; border-top: 1px dashed var(--rule); }
 footer { border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; }
 footer dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; }

@@ -52,18 +52,26 @@ type Spec struct {
 	// the rows into separate lines or bars; hlines and vlines draw
 	// reference lines; facet draws one chart (and its rows as a table,
 	// with facet_table) per value of a column.
-	Type       string    `toml:"type"`
-	X          string    `toml:"x"`
-	Y          []string  `toml:"y"`
-	Series     string    `toml:"series"`
-	Label      string    `toml:"label"`
-	Title      string    `toml:"title"`
-	XLabel     string    `toml:"x_label"`
-	YLabel     string    `toml:"y_label"`
-	HLines     []float64 `toml:"hlines"`
-	VLines     []float64 `toml:"vlines"`
-	Facet      string    `toml:"facet"`
-	FacetTable []string  `toml:"facet_table"`
+	Type   string    `toml:"type"`
+	X      string    `toml:"x"`
+	Y      []string  `toml:"y"`
+	Series string    `toml:"series"`
+	Label  string    `toml:"label"`
+	Title  string    `toml:"title"`
+	XLabel string    `toml:"x_label"`
+	YLabel string    `toml:"y_label"`
+	HLines []float64 `toml:"hlines"`
+	VLines []float64 `toml:"vlines"`
+	// Colors names a series' colour ("#0072B2"); series named red, amber
+	// or green are always drawn in that band's colour. YZoom lets a line
+	// chart's y axis start above zero (for a rate or share, never a
+	// count; the axis label says so). Diagonal draws y = x (a reliability
+	// diagram's perfect calibration).
+	Colors     map[string]string `toml:"colors"`
+	YZoom      bool              `toml:"y_zoom"`
+	Diagonal   bool              `toml:"diagonal"`
+	Facet      string            `toml:"facet"`
+	FacetTable []string          `toml:"facet_table"`
 	// Table: the columns to show (all when empty), their formats and a row
 	// limit.
 	Columns []string          `toml:"columns"`

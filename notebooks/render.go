@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"html"
 	"regexp"
@@ -38,6 +39,19 @@ type Options struct {
 	// Provenance describes what produced the report (warehouse, tool).
 	Provenance []Fact
 	Now        time.Time
+	// Missing words, for a section whose results the warehouse does not
+	// hold yet, what to do ("run tau evaluate first"); nil says only that
+	// they are missing.
+	Missing func(kind string) string
+}
+
+// MissingResults is an error a Querier returns for a query over results
+// of a kind the warehouse does not hold yet (scores, evaluations,
+// calibrations): the cells that show it say so instead of the render
+// failing.
+type MissingResults interface {
+	error
+	MissingKind() string
 }
 
 var (
@@ -59,6 +73,8 @@ type renderer struct {
 	notCounts map[string]bool
 	seen      map[string]map[string]bool
 	out       bytes.Buffer
+	// missing maps a SQL cell whose results are missing to their kind.
+	missing map[string]string
 }
 
 // Render runs the notebook's SQL cells through q and writes one
@@ -66,7 +82,7 @@ type renderer struct {
 // table downloadable as CSV from a data: link, no request to anywhere.
 // An error in a cell stops the render and names the file, line and cell.
 func Render(ctx context.Context, nb *Notebook, q Querier, opt Options) ([]byte, error) {
-	r := &renderer{nb: nb, q: q, opt: opt, results: map[string]*Result{}, notCounts: map[string]bool{}, seen: map[string]map[string]bool{}}
+	r := &renderer{nb: nb, q: q, opt: opt, results: map[string]*Result{}, notCounts: map[string]bool{}, seen: map[string]map[string]bool{}, missing: map[string]string{}}
 	for _, c := range nb.NotCounts {
 		r.notCounts[c] = true
 	}
@@ -148,12 +164,20 @@ func (r *renderer) cell(ctx context.Context, w *bytes.Buffer, c Cell) error {
 			args[m[1]] = v
 		}
 		res, err := r.q.Query(ctx, c.Name, c.Body, args)
+		if kind := r.missingKind(err); kind != "" {
+			r.missing[c.Name] = kind
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		res.Name = c.Name
 		r.note(res)
 		r.results[c.Name] = suppress(res, r.opt.SuppressBelow, r.notCounts)
+		return nil
+	}
+	if kind, ok := r.missing[c.Spec.Data]; ok {
+		fmt.Fprintf(w, `<p class="missing">%s</p>`+"\n", html.EscapeString(r.missingText(kind)))
 		return nil
 	}
 	res, ok := r.results[c.Spec.Data]
@@ -167,6 +191,34 @@ func (r *renderer) cell(ctx context.Context, w *bytes.Buffer, c Cell) error {
 		return r.value(w, c, res)
 	}
 	return r.chart(w, c, res)
+}
+
+// missingKind returns the kind of results a failed query lacked: the
+// warehouse's own (MissingResults), or an earlier cell's that lacked them
+// ("" for any other error).
+func (r *renderer) missingKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var mr MissingResults
+	if errors.As(err, &mr) {
+		return mr.MissingKind()
+	}
+	for name, kind := range r.missing {
+		if strings.Contains(err.Error(), "name "+name+" does not exist") {
+			return kind
+		}
+	}
+	return ""
+}
+
+// missingText says a section cannot be shown for want of results.
+func (r *renderer) missingText(kind string) string {
+	t := "Not shown: the warehouse holds no " + kind + " results yet."
+	if r.opt.Missing != nil {
+		t += " " + r.opt.Missing(kind)
+	}
+	return t
 }
 
 // note records the run ids, configuration hashes and score dates a result
@@ -195,6 +247,10 @@ func (r *renderer) markdown(w *bytes.Buffer, src string) error {
 	var ierr error
 	text := inlineRe.ReplaceAllStringFunc(src, func(m string) string {
 		sm := inlineRe.FindStringSubmatch(m)
+		if _, ok := r.missing[sm[1]]; ok {
+			values = append(values, "not available")
+			return fmt.Sprintf("TAUVALUE%dEND", len(values)-1)
+		}
 		res, ok := r.results[sm[1]]
 		if !ok {
 			ierr = fmt.Errorf("%s: no sql cell named %s in this notebook", m, sm[1])
@@ -205,15 +261,17 @@ func (r *renderer) markdown(w *bytes.Buffer, src string) error {
 			ierr = fmt.Errorf("%s: the result %s has no column %s (columns: %v)", m, sm[1], sm[2], res.Columns)
 			return m
 		}
-		if len(res.Rows) == 0 {
-			ierr = fmt.Errorf("%s: the result %s has no rows", m, sm[1])
-			return m
-		}
 		if sm[3] != "" && !validFormat(sm[3]) {
 			ierr = fmt.Errorf("%s: format %q: use %s", m, sm[3], strings.Join(formatNames, ", "))
 			return m
 		}
-		values = append(values, formatValue(res.Rows[0][j], sm[3]))
+		// A result with no rows (a force with no plans yet, say) reads as
+		// such in the prose instead of stopping the report.
+		v := noRows
+		if len(res.Rows) > 0 {
+			v = formatValue(res.Rows[0][j], sm[3])
+		}
+		values = append(values, v)
 		return fmt.Sprintf("TAUVALUE%dEND", len(values)-1)
 	})
 	if ierr != nil {
@@ -340,17 +398,21 @@ func (r *renderer) value(w *bytes.Buffer, c Cell, res *Result) error {
 	if j < 0 {
 		return fmt.Errorf("column %q is not in the result %s (columns: %v)", c.Spec.Column, res.Name, res.Columns)
 	}
-	if len(res.Rows) == 0 {
-		return fmt.Errorf("the result %s has no rows", res.Name)
-	}
 	label := c.Spec.Label
 	if label == "" {
 		label = strings.ReplaceAll(c.Spec.Column, "_", " ")
 	}
+	v := noRows
+	if len(res.Rows) > 0 {
+		v = formatValue(res.Rows[0][j], c.Spec.Format)
+	}
 	fmt.Fprintf(w, `<div class="value"><span class="number">%s</span><span class="label">%s</span></div>`+"\n",
-		html.EscapeString(formatValue(res.Rows[0][j], c.Spec.Format)), html.EscapeString(label))
+		html.EscapeString(v), html.EscapeString(label))
 	return nil
 }
+
+// noRows stands for a value whose query returned no rows.
+const noRows = "none (no rows)"
 
 // chart writes a chart as inline SVG; with a facet, one chart (and its
 // rows as a table) per value of the facet column, each in its own section.
@@ -396,6 +458,14 @@ func (r *renderer) oneChart(w *bytes.Buffer, c Cell, res *Result, title string) 
 	spec := c.Spec
 	spec.Title = ""
 	svg, skipped, err := ChartSVG(spec, res)
+	if errors.Is(err, ErrNoData) {
+		w.WriteString(`<figure class="chart">`)
+		if title != "" {
+			fmt.Fprintf(w, "<figcaption>%s</figcaption>", html.EscapeString(title))
+		}
+		w.WriteString(`<p class="note">Nothing to draw: the query returned no rows.</p></figure>` + "\n")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

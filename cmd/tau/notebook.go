@@ -111,7 +111,8 @@ func renderNotebook(c *cobra.Command, s *nbdb.Session, ref, out string, params m
 	if err != nil {
 		return err
 	}
-	html, err := notebooks.Render(c.Context(), nb, s, notebooks.Options{Params: params, SuppressBelow: suppress, Provenance: s.Provenance(toolVersion()), Now: time.Now()})
+	html, err := notebooks.Render(c.Context(), nb, s, notebooks.Options{Params: params, SuppressBelow: suppress, Provenance: s.Provenance(toolVersion()), Now: time.Now(),
+		Missing: func(kind string) string { return "Run " + resultsCommand[kind] + " on the warehouse to see it." }})
 	if err != nil {
 		return err
 	}

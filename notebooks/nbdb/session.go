@@ -122,6 +122,9 @@ func (e *MissingResultsError) Error() string {
 
 func (e *MissingResultsError) Unwrap() error { return e.Err }
 
+// MissingKind names the kind of results missing (notebooks.MissingResults).
+func (e *MissingResultsError) MissingKind() string { return e.Kind }
+
 // missingResults returns the kind of results a "table ... does not exist"
 // error names, or "".
 func missingResults(err error) string {
