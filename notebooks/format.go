@@ -20,11 +20,23 @@ func validFormat(f string) bool {
 	return false
 }
 
-// Suppressed stands for a count under the publication threshold.
-type Suppressed struct{ Below int }
+// Suppressed stands for a hidden cell: a count under the publication
+// threshold (primary), or a cell hidden so that a primary one cannot be
+// worked out from it (complementary: a count, or a share or rate of a
+// row with a hidden count).
+type Suppressed struct {
+	Below         int
+	Complementary bool
+}
 
-// String shows the suppressed count as "<N".
-func (s Suppressed) String() string { return "<" + strconv.Itoa(s.Below) }
+// String shows a primary cell as "<N" (true: it is under N) and a
+// complementary one as "[c]" (it may be any size).
+func (s Suppressed) String() string {
+	if s.Complementary {
+		return "[c]"
+	}
+	return "<" + strconv.Itoa(s.Below)
+}
 
 // formatValue writes a value in a format: count (whole number with
 // thousands separators), number / number1 / number2 (decimals), percent (a

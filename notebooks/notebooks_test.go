@@ -169,7 +169,9 @@ func TestRenderErrors(t *testing.T) {
 // every number back from the page: the table cells, the CSV downloads and
 // the inline and single values. No count under 5 may remain, a lone small
 // count in a column takes the next smallest with it (complementary
-// suppression), and integers that are not counts (stage) are left alone.
+// suppression, marked [c], never a false "<5"), the shares of a row with a
+// hidden count go with it, the counts shown are rounded to the nearest 5,
+// and integers that are not counts (stage) are left alone.
 func TestSuppression(t *testing.T) {
 	t.Parallel()
 	f := &fake{results: map[string]*Result{"plans": plansResult(3, 12, 40, 7)}}
@@ -185,8 +187,11 @@ func TestSuppression(t *testing.T) {
 	for _, c := range cells {
 		observed = append(observed, c[1])
 	}
-	if strings.Join(observed, ",") != "&lt;5,12,40,&lt;5" {
-		t.Errorf("observed column %v: want 3 hidden and 7 hidden with it (the next smallest), 12 and 40 shown", observed)
+	if strings.Join(observed, ",") != "&lt;5,10,40,[c]" {
+		t.Errorf("observed column %v: want 3 hidden (<5), 7 hidden with it ([c]), 12 and 40 shown rounded to 10 and 40", observed)
+	}
+	if strings.Count(s, `<td class="num">[c]</td>`) < 3 {
+		t.Error("the expected values of the rows with a hidden count are not hidden with them")
 	}
 	var csvs []string
 	for _, m := range regexp.MustCompile(`base64,([A-Za-z0-9+/=]+)`).FindAllStringSubmatch(s, -1) {
@@ -214,7 +219,7 @@ func TestSuppression(t *testing.T) {
 	}
 	// A count column whose every value is small is hidden whole; the
 	// stage column (not a count) is not touched.
-	r := suppress(plansResult(1, 2, 3), 5, map[string]bool{"stage": true})
+	r := suppress(plansResult(1, 2, 3), 5, columnRoles{notCounts: map[string]bool{"stage": true}})
 	for _, row := range r.Rows {
 		if _, ok := row[1].(Suppressed); !ok {
 			t.Errorf("count %v not suppressed", row[1])
@@ -279,5 +284,96 @@ func TestShippedNotebooksParse(t *testing.T) {
 		if _, err := Parse(n, src); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestSuppressionCannotBeUndone: a page showing counts by band, the total
+// as a value and the same counts as a chart: the small band is hidden, the
+// band hidden with it is marked [c] (not a false "<10"), every count shown
+// is a multiple of 5, and so no subtraction of what the page shows gives
+// the small band back (every value under 10 stays consistent with it).
+func TestSuppressionCannotBeUndone(t *testing.T) {
+	t.Parallel()
+	src := "+++\ntitle = \"Bands\"\n+++\n\nAll: {{total.relationships | count}}.\n\n```sql by_band\nSELECT 1\n```\n\n```sql total\nSELECT 1\n```\n\n" +
+		"```table t\ndata = \"by_band\"\n```\n\n```value v\ndata = \"total\"\ncolumn = \"relationships\"\n```\n\n" +
+		"```chart c\ntype = \"bar\"\ndata = \"by_band\"\nx = \"band\"\ny = [\"relationships\"]\n```\n"
+	nb, err := Parse("bands.md", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byBand := &Result{Columns: []string{"band", "relationships"}, Types: []string{"VARCHAR", "BIGINT"},
+		Rows: [][]any{{"red", int64(3)}, {"amber", int64(46)}, {"green", int64(951)}}}
+	total := &Result{Columns: []string{"relationships"}, Types: []string{"BIGINT"}, Rows: [][]any{{int64(1000)}}}
+	page, err := Render(context.Background(), nb, &fake{results: map[string]*Result{"by_band": byBand, "total": total}}, Options{SuppressBelow: 10, Now: fixedTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mainPart(page)
+	for _, want := range []string{`<td>red</td><td class="num">&lt;10</td>`, `<td>amber</td><td class="num">[c]</td>`, `<td>green</td><td class="num">950</td>`, `<span class="number">1,000</span>`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("page lacks %s:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "46") || strings.Contains(s, "951") {
+		t.Error("an exact count is on the page")
+	}
+	// Every red count from 0 to 9 fits what the page shows: green and the
+	// total are each within 2 of what is printed, amber is any size.
+	fits := 0
+	for red := 0; red < 10; red++ {
+		ok := false
+		for g := 948; g <= 952 && !ok; g++ {
+			for tot := 998; tot <= 1002 && !ok; tot++ {
+				ok = tot-g-red >= 0
+			}
+		}
+		if ok {
+			fits++
+		}
+	}
+	if fits < 10 {
+		t.Errorf("only %d values of the hidden count fit the page", fits)
+	}
+}
+
+// stringer is a value the driver hands over as text (a DECIMAL).
+type stringer string
+
+func (s stringer) String() string { return string(s) }
+
+// TestSuppressionOfTypedCounts: counts the notebook declares are
+// suppressed whatever their type (DOUBLE, DECIMAL, VARCHAR), and an
+// integer column not named as a count (hours per incident) is not.
+func TestSuppressionOfTypedCounts(t *testing.T) {
+	t.Parallel()
+	r := &Result{Columns: []string{"d", "dec", "txt", "hours_per_incident"}, Types: []string{"DOUBLE", "DECIMAL(10,2)", "VARCHAR", "INTEGER"},
+		Rows: [][]any{{3.0, stringer("4.00"), "2", int32(2)}, {30.0, stringer("40.00"), "20", int32(3)}, {31.0, stringer("41.00"), "21", int32(4)}}}
+	out := suppress(r, 10, newRoles(&Notebook{Counts: []string{"d", "dec", "txt"}}))
+	for j := 0; j < 3; j++ {
+		if _, ok := out.Rows[0][j].(Suppressed); !ok {
+			t.Errorf("%s (%s) 3-4 not suppressed: %v", r.Columns[j], r.Types[j], out.Rows[0][j])
+		}
+	}
+	for i, want := range []int32{2, 3, 4} {
+		if out.Rows[i][3] != any(want) {
+			t.Errorf("hours per incident %v changed to %v", want, out.Rows[i][3])
+		}
+	}
+}
+
+// TestPersonLevelNotPublished: a notebook marked person_level renders for
+// the unit but is refused for publication, saying why.
+func TestPersonLevelNotPublished(t *testing.T) {
+	t.Parallel()
+	nb, err := Parse("list.md", []byte("+++\ntitle = \"List\"\nperson_level = true\n+++\n\n```sql a\nSELECT 1\n```\n\n```table t\ndata = \"a\"\n```\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{results: map[string]*Result{"a": plansResult(3, 12)}}
+	if _, err := Render(context.Background(), nb, f, Options{Now: fixedTime}); err != nil {
+		t.Errorf("for the unit: %v", err)
+	}
+	if _, err := Render(context.Background(), nb, f, Options{SuppressBelow: 5, Now: fixedTime}); !errors.Is(err, ErrPersonLevel) || !strings.Contains(err.Error(), "list.md:1") {
+		t.Errorf("for publication: %v", err)
 	}
 }

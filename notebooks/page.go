@@ -66,7 +66,7 @@ func (r *renderer) page(body []byte) {
 		w.WriteString("</p>\n")
 	}
 	if r.opt.SuppressBelow > 0 {
-		fmt.Fprintf(w, "<p class=\"suppressed\">For publication: every count under %d is shown as &lt;%d, with further counts hidden where a total could reveal one.</p>\n", r.opt.SuppressBelow, r.opt.SuppressBelow)
+		fmt.Fprintf(w, "<p class=\"suppressed\">For publication: every count under %d is shown as &lt;%d; [c] marks a cell hidden so that a small count cannot be worked out from it (it may be any size), and the shares and rates of a row with a hidden count are hidden too; every other count is rounded to the nearest %d, so totals do not add up exactly.</p>\n", r.opt.SuppressBelow, r.opt.SuppressBelow, roundBase)
 	}
 	w.WriteString("</header>\n<main>\n")
 	w.Write(body)
@@ -86,7 +86,7 @@ func (r *renderer) page(body []byte) {
 		facts = append(facts, Fact{"parameters", strings.Join(ps, ", ")})
 	}
 	if r.opt.SuppressBelow > 0 {
-		facts = append(facts, Fact{"suppression", fmt.Sprintf("counts under %d hidden", r.opt.SuppressBelow)})
+		facts = append(facts, Fact{"suppression", fmt.Sprintf("counts under %d hidden, complementary cells [c], other counts rounded to the nearest %d", r.opt.SuppressBelow, roundBase)})
 	}
 	labels := make([]string, 0, len(r.seen))
 	for l := range r.seen {

@@ -17,10 +17,18 @@ type Notebook struct {
 	Audience    string         `toml:"audience"`
 	Description string         `toml:"description"`
 	Params      map[string]any `toml:"params"`
-	// NotCounts names integer columns that are not counts (stage, rank,
-	// year...) and so are never suppressed.
-	NotCounts []string `toml:"not_counts"`
-	Cells     []Cell
+	// Counts names the columns that hold counts, whatever their type
+	// (publication suppresses and rounds them); integer columns named as
+	// counts are counts too (countNames) unless NotCounts names them.
+	// Derived names columns computed from a row's counts (shares, rates,
+	// categories), hidden wherever a count of their row is. PersonLevel
+	// marks a notebook that lists people or relationships: it is never
+	// rendered for publication.
+	Counts      []string `toml:"counts"`
+	NotCounts   []string `toml:"not_counts"`
+	Derived     []string `toml:"derived"`
+	PersonLevel bool     `toml:"person_level"`
+	Cells       []Cell
 }
 
 // Cell kinds.

@@ -45,6 +45,11 @@ type Options struct {
 	Missing func(kind string) string
 }
 
+// ErrPersonLevel refuses to render a person-level notebook for
+// publication: suppression hides small numbers, not the people a list
+// names.
+var ErrPersonLevel = errors.New("the notebook lists people or relationships (person_level), so it is never rendered for publication: suppression hides small counts, not the people a list names; publish an aggregate notebook instead")
+
 // MissingResults is an error a Querier returns for a query over results
 // of a kind the warehouse does not hold yet (scores, evaluations,
 // calibrations): the cells that show it say so instead of the render
@@ -65,14 +70,14 @@ var provenanceColumns = map[string]string{"run_id": "run ids", "config_hash": "c
 
 // renderer holds a render's state.
 type renderer struct {
-	nb        *Notebook
-	q         Querier
-	opt       Options
-	params    map[string]any
-	results   map[string]*Result
-	notCounts map[string]bool
-	seen      map[string]map[string]bool
-	out       bytes.Buffer
+	nb      *Notebook
+	q       Querier
+	opt     Options
+	params  map[string]any
+	results map[string]*Result
+	roles   columnRoles
+	seen    map[string]map[string]bool
+	out     bytes.Buffer
 	// missing maps a SQL cell whose results are missing to their kind.
 	missing map[string]string
 }
@@ -82,10 +87,10 @@ type renderer struct {
 // table downloadable as CSV from a data: link, no request to anywhere.
 // An error in a cell stops the render and names the file, line and cell.
 func Render(ctx context.Context, nb *Notebook, q Querier, opt Options) ([]byte, error) {
-	r := &renderer{nb: nb, q: q, opt: opt, results: map[string]*Result{}, notCounts: map[string]bool{}, seen: map[string]map[string]bool{}, missing: map[string]string{}}
-	for _, c := range nb.NotCounts {
-		r.notCounts[c] = true
+	if nb.PersonLevel && opt.SuppressBelow > 0 {
+		return nil, &ParseError{Path: nb.Path, Line: 1, Err: ErrPersonLevel}
 	}
+	r := &renderer{nb: nb, q: q, opt: opt, results: map[string]*Result{}, roles: newRoles(nb), seen: map[string]map[string]bool{}, missing: map[string]string{}}
 	var err error
 	if r.params, err = mergeParams(nb.Params, opt.Params); err != nil {
 		return nil, &ParseError{Path: nb.Path, Line: 1, Err: err}
@@ -173,7 +178,7 @@ func (r *renderer) cell(ctx context.Context, w *bytes.Buffer, c Cell) error {
 		}
 		res.Name = c.Name
 		r.note(res)
-		r.results[c.Name] = suppress(res, r.opt.SuppressBelow, r.notCounts)
+		r.results[c.Name] = suppress(res, r.opt.SuppressBelow, r.roles)
 		return nil
 	}
 	if kind, ok := r.missing[c.Spec.Data]; ok {

@@ -80,12 +80,17 @@ func TestReportsOnSyntheticForce(t *testing.T) {
 	}
 	// Published with suppression: no table cell holds a count under 5.
 	pub := filepath.Join(dir, "published")
-	if _, err := run(t, "report", "--warehouse", wh, "--out", pub, "--suppress-below", "5"); err != nil {
+	pubOut, err := run(t, "report", "--warehouse", wh, "--out", pub, "--suppress-below", "5")
+	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(pub, "impact.html"))
 	if !strings.Contains(string(b), "every count under 5 is shown as &lt;5") {
 		t.Error("the published impact report does not say counts are suppressed")
+	}
+	// The threat list names relationships: it is never published.
+	if _, err := os.Stat(filepath.Join(pub, "threat_list.html")); err == nil || !strings.Contains(pubOut, "skipped threat_list.md") {
+		t.Errorf("the published set holds the threat list:\n%s", pubOut)
 	}
 	bin := chromium(t)
 	if bin == "" {
