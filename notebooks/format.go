@@ -9,7 +9,7 @@ import (
 )
 
 // formatNames are the value formats a cell can ask for.
-var formatNames = []string{"count", "number", "number1", "number2", "percent", "pct", "hours", "date", "month", "text"}
+var formatNames = []string{"count", "number", "number1", "number2", "number4", "percent", "pct", "hours", "date", "month", "text"}
 
 func validFormat(f string) bool {
 	for _, n := range formatNames {
@@ -39,7 +39,7 @@ func (s Suppressed) String() string {
 }
 
 // formatValue writes a value in a format: count (whole number with
-// thousands separators), number / number1 / number2 (decimals), percent (a
+// thousands separators), number / number1 / number2 / number4 (decimals), percent (a
 // fraction shown as a percentage), pct (already a percentage), hours (a
 // whole number of hours), date, month, text. An empty format picks one
 // from the value's type.
@@ -87,6 +87,8 @@ func formatValue(v any, format string) string {
 		return thousands(f, 1)
 	case "number2":
 		return thousands(f, 2)
+	case "number4":
+		return thousands(f, 4)
 	case "percent":
 		return strconv.FormatFloat(100*f, 'f', 0, 64) + "%"
 	case "pct":

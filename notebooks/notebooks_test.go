@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -182,7 +183,7 @@ func TestSuppression(t *testing.T) {
 	}
 	s := string(html)
 	// Table cells of the observed column (second column of plan_table).
-	cells := regexp.MustCompile(`<tr><td>P\d+</td><td class="num">([^<]*)</td>`).FindAllStringSubmatch(s, -1)
+	cells := regexp.MustCompile(`<tr><td class="short">P\d+</td><td class="num">([^<]*)</td>`).FindAllStringSubmatch(s, -1)
 	var observed []string
 	for _, c := range cells {
 		observed = append(observed, c[1])
@@ -209,7 +210,7 @@ func TestSuppression(t *testing.T) {
 	if !strings.Contains(s, `Prose with a value: <span class="inline">&lt;5</span>`) || !strings.Contains(s, `<span class="number">&lt;5</span>`) {
 		t.Error("inline or single value not suppressed")
 	}
-	if !strings.Contains(s, "values under 5 are not drawn") {
+	if !strings.Contains(s, "values are not drawn: hidden for publication") {
 		t.Error("the chart does not say suppressed values were left out")
 	}
 	// Unsuppressed, the same page shows the small counts.
@@ -309,7 +310,7 @@ func TestSuppressionCannotBeUndone(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := mainPart(page)
-	for _, want := range []string{`<td>red</td><td class="num">&lt;10</td>`, `<td>amber</td><td class="num">[c]</td>`, `<td>green</td><td class="num">950</td>`, `<span class="number">1,000</span>`} {
+	for _, want := range []string{`<td class="short">red</td><td class="num">&lt;10</td>`, `<td class="short">amber</td><td class="num">[c]</td>`, `<td class="short">green</td><td class="num">950</td>`, `<span class="number">1,000</span>`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("page lacks %s:\n%s", want, s)
 		}
@@ -375,5 +376,63 @@ func TestPersonLevelNotPublished(t *testing.T) {
 	}
 	if _, err := Render(context.Background(), nb, f, Options{SuppressBelow: 5, Now: fixedTime}); !errors.Is(err, ErrPersonLevel) || !strings.Contains(err.Error(), "list.md:1") {
 		t.Errorf("for publication: %v", err)
+	}
+}
+
+// TestBandColours: whatever order the bands arrive in, and with one of
+// them absent, each band's bars are drawn in that band's own colour: the
+// tallest bar of each colour in the SVG has the height of that band's
+// count, and no other series colour is used.
+func TestBandColours(t *testing.T) {
+	t.Parallel()
+	value := map[string]int64{"red": 70, "amber": 50, "green": 30}
+	colour := map[string]string{"red": "#B00020", "amber": "#F5B400", "green": "#2E7D32"}
+	pathRe := regexp.MustCompile(`<path d="([^"]*)" style="fill:(#[0-9A-F]{6})"`)
+	numRe := regexp.MustCompile(`[-0-9.]+`)
+	orders := [][]string{{"red", "amber", "green"}, {"red", "green", "amber"}, {"amber", "red", "green"}, {"amber", "green", "red"},
+		{"green", "red", "amber"}, {"green", "amber", "red"}, {"green", "red"}, {"red", "green"}, {"amber", "green"}, {"red", "amber"}}
+	for _, kind := range []string{"stacked", "bar"} {
+		for _, order := range orders {
+			r := &Result{Name: "b", Columns: []string{"stage", "band", "relationships"}, Types: []string{"INTEGER", "VARCHAR", "BIGINT"}}
+			for _, b := range order {
+				r.Rows = append(r.Rows, []any{int32(5), b, value[b]})
+			}
+			svg, _, err := ChartSVG(Spec{Type: kind, X: "stage", Y: []string{"relationships"}, Series: "band"}, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tallest := map[string]float64{}
+			for _, m := range pathRe.FindAllStringSubmatch(string(svg), -1) {
+				var ys []float64
+				for k, n := range numRe.FindAllString(m[1], -1) {
+					if k%2 == 1 {
+						f, _ := strconv.ParseFloat(n, 64)
+						ys = append(ys, f)
+					}
+				}
+				if len(ys) == 0 {
+					continue
+				}
+				lo, hi := ys[0], ys[0]
+				for _, y := range ys {
+					lo, hi = math.Min(lo, y), math.Max(hi, y)
+				}
+				tallest[m[2]] = math.Max(tallest[m[2]], hi-lo)
+			}
+			delete(tallest, "#FFFFFF")
+			if len(tallest) != len(order) {
+				t.Errorf("%s %v: colours %v, want one per band", kind, order, tallest)
+				continue
+			}
+			// Heights in proportion to the counts: per unit of count, the
+			// same for every band.
+			unit := tallest[colour[order[0]]] / float64(value[order[0]])
+			for _, b := range order {
+				h, ok := tallest[colour[b]]
+				if !ok || math.Abs(h/float64(value[b])-unit) > 0.02*unit {
+					t.Errorf("%s %v: band %s drawn %.1f high in %s, want %.1f", kind, order, b, h, colour[b], unit*float64(value[b]))
+				}
+			}
+		}
 	}
 }

@@ -14,7 +14,7 @@ const style = `
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --rule: #d0d0d0; --accent: #8a1c1c; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif; color: var(--ink); line-height: 1.5; background: #fff; }
-header, main, footer { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 header { border-bottom: 3px solid var(--accent); }
 header h1 { margin: 0 0 .25rem; font-size: 1.8rem; }
 header p { margin: .25rem 0; color: var(--muted); }
@@ -26,8 +26,8 @@ figcaption { font-weight: 600; margin-bottom: .4rem; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
-th { text-align: left; border-bottom: 2px solid var(--ink); padding: .3rem .6rem; white-space: nowrap; }
-td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; vertical-align: top; overflow-wrap: anywhere; max-width: 26rem; }
+th { text-align: left; border-bottom: 2px solid var(--ink); padding: .3rem .6rem; vertical-align: bottom; }
+td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; vertical-align: top; overflow-wrap: break-word; max-width: 26rem; }
 td.num, td.short { overflow-wrap: normal; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .value { display: inline-block; margin: .5rem 1.5rem .5rem 0; padding: .5rem 1rem; border-left: 4px solid var(--accent); background: #f7f5f5; break-inside: avoid; }

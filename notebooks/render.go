@@ -331,6 +331,10 @@ func (r *renderer) table(w *bytes.Buffer, c Cell, res *Result) error {
 	return nil
 }
 
+// shortCell is the longest text without a space kept on one line (an id,
+// a reference, a code); longer text wraps.
+const shortCell = 24
+
 func (r *renderer) tableHTML(w *bytes.Buffer, c Cell, res *Result, idx []int, rows [][]any, more int) {
 	w.WriteString(`<figure class="table">`)
 	if c.Spec.Title != "" {
@@ -355,8 +359,12 @@ func (r *renderer) tableHTML(w *bytes.Buffer, c Cell, res *Result, idx []int, ro
 			v := formatValue(row[j], c.Spec.Formats[res.Columns[j]])
 			rec[k] = csvValue(row[j])
 			class := ""
-			if isNumber(row[j]) {
+			switch {
+			case isNumber(row[j]):
 				class = ` class="num"`
+			case len(v) <= shortCell && !strings.ContainsRune(v, ' '):
+				// An id or a code: never broken across lines.
+				class = ` class="short"`
 			}
 			fmt.Fprintf(w, "<td%s>%s</td>", class, html.EscapeString(v))
 		}
@@ -485,7 +493,7 @@ func (r *renderer) oneChart(w *bytes.Buffer, c Cell, res *Result, title string) 
 	}
 	w.WriteString(s)
 	if skipped > 0 {
-		fmt.Fprintf(w, `<p class="note">%d values under %d are not drawn (suppressed for publication).</p>`, skipped, r.opt.SuppressBelow)
+		fmt.Fprintf(w, `<p class="note">%d values are not drawn: hidden for publication (under %d, or hidden with one that is).</p>`, skipped, r.opt.SuppressBelow)
 	}
 	if c.Spec.Caption != "" {
 		fmt.Fprintf(w, `<p class="note">%s</p>`, html.EscapeString(c.Spec.Caption))

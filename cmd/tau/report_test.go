@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -9,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/tau-da/tau/notebooks"
 )
 
@@ -92,26 +96,56 @@ func TestReportsOnSyntheticForce(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(pub, "threat_list.html")); err == nil || !strings.Contains(pubOut, "skipped threat_list.md") {
 		t.Errorf("the published set holds the threat list:\n%s", pubOut)
 	}
+	// Every shipped report, opened in headless Chromium at a desktop and a
+	// phone width: drawn (not blank), and nothing wider than the page (a
+	// wide table scrolls inside its box). Full-page screenshots go to
+	// TAU_TEST_ARTEFACTS when set.
+	if _, err := run(t, "notebook", "render", "calibration", "--warehouse", wh, "--out", filepath.Join(dir, "reports", "calibration.html")); err != nil {
+		t.Fatal(err)
+	}
 	bin := chromium(t)
 	if bin == "" {
-		t.Skip("no chromium (install Debian's chromium package) to open the report in")
+		t.Skip("no chromium (install Debian's chromium package) to open the reports in")
 	}
-	shot := filepath.Join(dir, "impact.png")
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1800", "--screenshot="+shot, "file://"+impact)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
+	artefacts := os.Getenv("TAU_TEST_ARTEFACTS")
+	if artefacts == "" {
+		artefacts = t.TempDir()
 	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if share := inked(img); share < 0.02 {
-		t.Errorf("the screenshot is blank: %.3f of its pixels are not white", share)
+	os.MkdirAll(artefacts, 0o755)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	all, _ := filepath.Glob(filepath.Join(dir, "reports", "*.html"))
+	for _, p := range all {
+		name := strings.TrimSuffix(filepath.Base(p), ".html")
+		for _, width := range []int64{1200, 390} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate("file://"+p)); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if over > 1 {
+				t.Errorf("%s at %d px: the page is %d px wider than the window", name, width, over)
+			}
+			b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(artefacts, fmt.Sprintf("report-%s-%d.png", name, width)), b, 0o644)
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			// A long page of text inks little of a full-page shot; a blank
+			// one inks nothing but its header rule.
+			if share := inked(img); share < 0.005 {
+				t.Errorf("%s at %d px is blank: %.3f of its pixels are not white", name, width, share)
+			}
+		}
 	}
 }
 

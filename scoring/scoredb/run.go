@@ -85,7 +85,7 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 	var rows formattedRows
 	if opt.Write {
 		var err error
-		if sw, err = newSnapshotWriter(sess.Warehouse(), cfg.Harm.Edition); err != nil {
+		if sw, err = newSnapshotWriter(sess.Warehouse(), cfg); err != nil {
 			return nil, err
 		}
 		defer sw.abort()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ held_against_date:time held_against_answer:text`)}
 type snapshotWriter struct {
 	res                  *analytics.Results
 	harmEdition          string
+	clusters             []scoring.Cluster
 	sink                 duckdb.Sink
 	scores, items, notes duckdb.RowSink
 	// keys holds what ranks each score added, in order (nationally 1.6
@@ -59,12 +61,12 @@ type snapshotWriter struct {
 	keys []scoring.RankKey
 }
 
-func newSnapshotWriter(w *analytics.Warehouse, harmEdition string) (*snapshotWriter, error) {
+func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config) (*snapshotWriter, error) {
 	res, err := w.NewResults("scores")
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	sw := &snapshotWriter{res: res, harmEdition: harmEdition}
+	sw := &snapshotWriter{res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters}
 	if sw.sink, err = newSnapshotSink(w); err != nil {
 		res.Abort()
 		return nil, fmt.Errorf("score: %w", err)
@@ -167,6 +169,15 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
+	// The configuration's clusters by name, so reports say names before
+	// codes (scores_clusters).
+	var rows [][]string
+	for _, c := range w.clusters {
+		rows = append(rows, []string{c.ID, c.Name, analytics.FormatFloat(c.Weight), strconv.Itoa(c.Stage)})
+	}
+	if err := w.res.WriteTables([]analytics.ResultTable{clustersTable}, map[string][][]string{clustersTable.Name: rows}); err != nil {
+		return fmt.Errorf("score: write snapshot: %w", err)
+	}
 	final, err := w.res.Publish("as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
 	if err != nil {
 		return fmt.Errorf("score: %w", err)
@@ -174,6 +185,10 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	run.Snapshot = final
 	return nil
 }
+
+// clustersTable is each snapshot's configuration clusters: id, name, the
+// weight and the homicide-timeline stage they carry.
+var clustersTable = analytics.ResultTable{Name: "clusters", Columns: `cluster VARCHAR, name VARCHAR, weight DOUBLE, stage INTEGER`}
 
 // snapshotMemoryLimit bounds the DuckDB that holds a snapshot's rows while
 // scoring goes on (nationally about 1 GB); beyond it they spill into the
