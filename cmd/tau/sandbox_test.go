@@ -78,3 +78,25 @@ func snapshotFiles(t *testing.T, dir string) string {
 	})
 	return b.String()
 }
+
+// TestReportsWithoutResults: on a warehouse scored once, with plans but
+// no evaluation or calibration run, the leadership set renders, and each
+// section over the missing results says what to run instead.
+func TestReportsWithoutResults(t *testing.T) {
+	t.Parallel()
+	wh, _, _ := appFixture(t)
+	out := t.TempDir()
+	if msg, err := run(t, "report", "--warehouse", wh, "--out", out); err != nil {
+		t.Fatalf("report: %v\n%s", err, msg)
+	}
+	for name, want := range map[string]string{
+		"impact.html":      "the warehouse holds no evaluations results yet. Run tau evaluate on the warehouse to see it.",
+		"dip_review.html":  "the warehouse holds no evaluations results yet.",
+		"threat_list.html": "in the red band",
+	} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s (%v) lacks %q", name, err, want)
+		}
+	}
+}
