@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tau-da/tau/analytics"
@@ -33,6 +34,9 @@ type LoadOptions struct {
 	// ExtractDate is when the extract was taken: no date may be after it.
 	// Zero means the extract.json "extracted_at" value, else now.
 	ExtractDate time.Time
+	// DateFormat is the extract's date format (DateFormats; "" means the
+	// extract.json "date_format" value, else DateISO).
+	DateFormat string
 	// PseudonymiseKey, when set, replaces every id by HMAC-SHA256(key, id).
 	PseudonymiseKey []byte
 	// MemoryLimit and Threads tune DuckDB ("4GB", 0 = all cores).
@@ -46,18 +50,49 @@ type LoadOptions struct {
 	asRead bool
 }
 
-// RejectRateError reports a file whose reject rate is over the limit.
+// RejectRateError reports a file whose reject rate is over the limit,
+// with its commonest reasons (Top) and, when they are dates that did not
+// read, what format they look like (Dates).
 type RejectRateError struct {
 	File      string
 	Rate, Max float64
+	Rejected  int64
 	FailedDir string
 	Manifest  *analytics.Manifest
+	Top       []RejectReason
+	Dates     *DateGuess
 }
 
 func (e *RejectRateError) Error() string {
-	return fmt.Sprintf("load %s: %.2f%% of rows rejected, over the limit of %.2f%%; the warehouse was not changed. "+
-		"see %s for each rejected row with its line and reason, and fix the extract",
-		e.File, 100*e.Rate, 100*e.Max, filepath.Join(e.FailedDir, "rejects.csv"))
+	var b strings.Builder
+	fmt.Fprintf(&b, "load %s: %.2f%% of rows rejected, over the limit of %.2f%%; the warehouse was not changed", e.File, 100*e.Rate, 100*e.Max)
+	for _, r := range e.Top {
+		fmt.Fprintf(&b, "\n  %s: %d rows: %s: %s", e.File, r.Count, orFile(r.Column), r.Reason)
+		var ex []string
+		for _, s := range r.Samples {
+			ex = append(ex, fmt.Sprintf("line %d: %q", s.Line, s.Value))
+		}
+		if len(ex) > 0 {
+			fmt.Fprintf(&b, " (e.g. %s)", strings.Join(ex, "; "))
+		}
+	}
+	if g := e.Dates; g != nil {
+		if g.Ambiguous {
+			fmt.Fprintf(&b, "\n  the dates in %s are written day and month with a slash, and every one fits both day first and month first (line %d: %q): only the force can say which", g.Column, g.Line, g.Value)
+		} else {
+			fmt.Fprintf(&b, "\n  the dates in %s look like %s (line %d: %q)", g.Column, g.Format, g.Line, g.Value)
+		}
+	}
+	fmt.Fprintf(&b, "\n  every rejected row, with its line and reason, is in %s\n", filepath.Join(e.FailedDir, "rejects.csv"))
+	return b.String()
+}
+
+// orFile names a reason's column, or the line itself when it has none.
+func orFile(col string) string {
+	if col == "" {
+		return "the line"
+	}
+	return col
 }
 
 // Load validates an extract and, if it passes, replaces the warehouse's
@@ -84,7 +119,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	defer build.Close()
 	genID := build.ID
 
-	extractDate, err := resolveExtractDate(opt)
+	extractDate, dateFormat, err := resolveExtractInfo(opt, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +145,8 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	}
 	defer conn.Close()
 
-	l := &loader{ctx: ctx, conn: conn, build: build, extractAt: extractDate, opt: opt}
-	for _, m := range macros(opt.PseudonymiseKey) {
+	l := &loader{ctx: ctx, conn: conn, build: build, extractAt: extractDate, dateFormat: dateFormat, opt: opt}
+	for _, m := range macros(opt.PseudonymiseKey, dateFormat) {
 		if err := l.exec(m); err != nil {
 			return nil, fmt.Errorf("load: prepare: %w", err)
 		}
@@ -140,7 +175,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		man.Files = append(man.Files, rep)
 		if rep.Read > 0 && failed == nil {
 			if rate := float64(rep.Rejected) / float64(rep.Read); rate > opt.MaxRejectRate {
-				failed = &RejectRateError{File: displayName(s), Rate: rate, Max: opt.MaxRejectRate}
+				failed = &RejectRateError{File: displayName(s), Rate: rate, Max: opt.MaxRejectRate, Rejected: rep.Rejected}
 			}
 		}
 	}
@@ -160,6 +195,9 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	}
 	if failed != nil {
 		man.Seconds = time.Since(start).Seconds()
+		if failed.Top, failed.Dates, err = l.summarise(failed.File); err != nil {
+			return nil, fmt.Errorf("load: summarise rejects: %w", err)
+		}
 		dir, err := build.Failed(man, func(dir string) error {
 			return l.exec("COPY (SELECT * FROM rejects ORDER BY file, record) TO " + duckdb.Quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)")
 		})
@@ -202,33 +240,66 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 // beside the files.
 type extractInfo struct {
 	ExtractedAt string `json:"extracted_at"`
+	DateFormat  string `json:"date_format"`
 }
 
-func resolveExtractDate(opt LoadOptions) (time.Time, error) {
-	if !opt.ExtractDate.IsZero() {
-		return opt.ExtractDate.UTC(), nil
-	}
+// futureSlack is how far past the clock an extract date may be (a force
+// in another time zone, a clock a little behind): more is refused, since a
+// date in the future would let rows from the future in.
+const futureSlack = 24 * time.Hour
+
+// resolveExtractInfo returns the extract date (the option, else
+// extract.json's extracted_at, else now) and the date format (the option,
+// else extract.json's date_format, else ISO).
+func resolveExtractInfo(opt LoadOptions, now time.Time) (time.Time, string, error) {
 	p := filepath.Join(opt.ExtractDir, "extract.json")
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return time.Now().UTC(), nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("load %s: %w", p, err)
-	}
 	var info extractInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return time.Time{}, fmt.Errorf("load %s: %w; it should look like {\"extracted_at\": \"2025-12-31\"}", p, err)
+	b, err := os.ReadFile(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return time.Time{}, "", fmt.Errorf("load %s: %w", p, err)
+	default:
+		if err := json.Unmarshal(b, &info); err != nil {
+			return time.Time{}, "", fmt.Errorf("load %s: %w; it should look like {\"extracted_at\": \"2025-12-31\"}", p, err)
+		}
 	}
-	t, err := period.ParseDate(info.ExtractedAt)
+	format := opt.DateFormat
+	if format == "" {
+		format = info.DateFormat
+	}
+	format, err = ParseDateFormat(format)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("load %s: extracted_at: %w", p, err)
+		return time.Time{}, "", fmt.Errorf("load %s: %w", opt.ExtractDir, err)
 	}
-	// A date-only value means the end of that day.
-	if t.Equal(t.Truncate(24 * time.Hour)) {
-		t = t.Add(24*time.Hour - time.Second)
+	t := opt.ExtractDate.UTC()
+	if opt.ExtractDate.IsZero() {
+		if info.ExtractedAt == "" {
+			return now.UTC(), format, nil
+		}
+		if t, err = period.ParseDate(info.ExtractedAt); err != nil {
+			return time.Time{}, "", fmt.Errorf("load %s: extracted_at: %w", p, err)
+		}
+		// A date-only value means the end of that day.
+		if t.Equal(t.Truncate(24 * time.Hour)) {
+			t = t.Add(24*time.Hour - time.Second)
+		}
 	}
-	return t, nil
+	if t.After(now.Add(futureSlack)) {
+		return time.Time{}, "", fmt.Errorf("load %s: %w", opt.ExtractDir, &FutureExtractError{Date: t, Now: now})
+	}
+	return t, format, nil
+}
+
+// FutureExtractError is an extract dated more than a day after the clock:
+// every row up to that date would pass the checks.
+type FutureExtractError struct {
+	Date, Now time.Time
+}
+
+func (e *FutureExtractError) Error() string {
+	return fmt.Sprintf("the extract is dated %s, after today (%s): rows dated up to then would pass; check extract.json or the extract date given",
+		e.Date.Format("2006-01-02"), e.Now.Format("2006-01-02"))
 }
 
 type fileHash struct {

@@ -27,8 +27,10 @@ type loader struct {
 	conn      *sql.Conn
 	build     *analytics.Build
 	extractAt time.Time
-	opt       LoadOptions
-	tables    []string
+	// dateFormat is the extract's date format (DateISO, ...).
+	dateFormat string
+	opt        LoadOptions
+	tables     []string
 }
 
 func (l *loader) exec(q string, args ...any) error {
@@ -154,7 +156,7 @@ func (l *loader) rowRules(s *source) []rule {
 	f := s.spec
 	var rules []rule
 	for _, c := range f.Columns {
-		rules = append(rules, columnRules(f, c, l.extractAt)...)
+		rules = append(rules, columnRules(f, c, l.extractAt, l.dateFormat)...)
 	}
 	return append(rules, fileRules(f)...)
 }

@@ -50,7 +50,7 @@ const tsSuffix = "__ts"
 func valueText(expr string) string { return `'"' || ` + expr + ` || '"'` }
 
 // columnRules returns the checks on one column's own value.
-func columnRules(f extract.File, c extract.Column, extractAt time.Time) []rule {
+func columnRules(f extract.File, c extract.Column, extractAt time.Time, dateFormat string) []rule {
 	x := textOf(c.Name)
 	var rs []rule
 	if c.Required && !(f.Name == "answers" && c.Name == "answer") {
@@ -63,7 +63,7 @@ func columnRules(f extract.File, c extract.Column, extractAt time.Time) []rule {
 	case extract.KindDate:
 		ts := tsOf(c.Name)
 		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + ts + " IS NULL OR NOT isfinite(" + ts + "))",
-			duckdb.Quote("not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")})
+			duckdb.Quote(dateReason(dateFormat))})
 		if !c.Future {
 			rs = append(rs, rule{c.Name, ts + " > " + tsLiteral(extractAt),
 				duckdb.Quote("is after the extract date " + extractAt.Format("2006-01-02") + "; check the date or pass the right --extract-date")})
@@ -176,10 +176,11 @@ func tsLiteral(t time.Time) string {
 	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05") + "'"
 }
 
-// macros returns the SQL macros the validating SQL uses: timestamp parsing,
+// macros returns the SQL macros the validating SQL uses: timestamp parsing
+// in the extract's date format,
 // answer and boolean mapping, relationship ids and (when key is set) the
 // keyed pseudonym.
-func macros(key []byte) []string {
+func macros(key []byte, dateFormat string) []string {
 	aliases := extract.AnswerAliases()
 	keys := make([]string, 0, len(aliases))
 	for k := range aliases {
@@ -194,14 +195,7 @@ func macros(key []byte) []string {
 	ans.WriteString(" END END")
 	ms := []string{
 		"SET TimeZone = 'UTC'",
-		// tau_ts parses an ISO date or date-time; a value with an offset is
-		// converted to UTC, a value without one is taken as it is.
-		// The common forms (a date, or a date-time with no offset) take the
-		// fast path; only a value with an offset goes through time zones.
-		`CREATE OR REPLACE TEMP MACRO tau_ts(x) AS CASE
-  WHEN length(x) = 10 THEN CAST(try_cast(x AS DATE) AS TIMESTAMP)
-  WHEN regexp_matches(x, '[0-9][Zz]$|[0-9][+-][0-9:]+$') AND length(x) > 16 THEN CAST(try_cast(x AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)
-  ELSE try_cast(x AS TIMESTAMP) END`,
+		dateMacro(dateFormat),
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.

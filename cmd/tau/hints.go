@@ -62,8 +62,12 @@ func hint(err error, warehouse string) string {
 		return "give both --tls-cert and --tls-key"
 	case errors.Is(err, app.ErrNeedsTLS):
 		return "give --tls-cert and --tls-key, or serve on 127.0.0.1"
+	case errors.As(err, &rr) && rr.Dates != nil && rr.Dates.Ambiguous:
+		return "say which with --date-format DD/MM/YYYY (day first, as UK systems write) or --date-format MM/DD/YYYY"
+	case errors.As(err, &rr) && rr.Dates != nil:
+		return "try --date-format " + rr.Dates.Format
 	case errors.As(err, &rr):
-		return "or, if these rejects are expected, raise --max-reject-rate"
+		return "fix the extract, or, if these rejects are expected, raise --max-reject-rate"
 	case errors.As(err, &mr):
 		return "run " + resultsCommand[mr.Kind] + " on it first"
 	case errors.As(err, &ue):
@@ -84,7 +88,12 @@ func withHints(err error, warehouse string) error {
 		msg = strings.Replace(msg, pe.Error(), pe.Render(flagFor(pe.Name)), 1)
 	}
 	if h := hint(err, warehouse); h != "" {
-		msg += "; " + h
+		// A message of several lines takes the hint on a line of its own.
+		if strings.HasSuffix(msg, "\n") {
+			msg += h
+		} else {
+			msg += "; " + h
+		}
 	}
 	if msg == err.Error() {
 		return err

@@ -25,6 +25,7 @@ type loadOptions struct {
 	memoryLimit   string
 	threads       int
 	showRejects   int
+	dateFormat    string
 }
 
 func newLoadCmd() *cobra.Command {
@@ -45,7 +46,8 @@ atomically. A second load on the same warehouse while one runs is refused.`,
 		Example: `  tau load ./extract --warehouse ./wh
   TAU_WAREHOUSE=./wh tau load ./extract --max-reject-rate 0.05
   tau load ./extract --warehouse ./wh --pseudonymise-key ./secret.key
-  tau load ./extract --warehouse ./wh --extract-date 2025-03-31`,
+  tau load ./extract --warehouse ./wh --extract-date 2025-03-31
+  tau load ./uk-export --warehouse ./wh --date-format DD/MM/YYYY`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &exitError{exitUsage, errors.New("load: give one extract folder, as in `tau load ./extract --warehouse ./wh`")}
@@ -61,6 +63,7 @@ atomically. A second load on the same warehouse while one runs is refused.`,
 	c.Flags().StringVar(&o.memoryLimit, "memory-limit", analytics.DefaultMemoryLimit, "DuckDB memory limit; beyond it DuckDB spills to disk")
 	c.Flags().IntVar(&o.threads, "threads", 0, "DuckDB threads (default: all cores)")
 	c.Flags().IntVar(&o.showRejects, "show-rejects", 10, "how many rejected rows to print")
+	c.Flags().StringVar(&o.dateFormat, "date-format", "", "the extract's dates: YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY or excel (serial numbers); optional times (default: extract.json date_format, else YYYY-MM-DD)")
 	return c
 }
 
@@ -69,7 +72,10 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 		return err
 	}
 	opt := load.LoadOptions{ExtractDir: extractDir, Warehouse: o.warehouse, MaxRejectRate: o.maxRejectRate,
-		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion()}
+		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion(), DateFormat: o.dateFormat}
+	if _, err := load.ParseDateFormat(o.dateFormat); err != nil {
+		return &exitError{exitUsage, fmt.Errorf("load: %w", err)}
+	}
 	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
 		return &exitError{exitUsage, fmt.Errorf("load --max-reject-rate: %v is not a share between 0 and 1 (0.01 = 1%%)", o.maxRejectRate)}
 	}

@@ -118,7 +118,15 @@ const (
 )
 
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	// Each line's own spacing collapsed, blank lines dropped; a message
+	// of several lines (a failed load's reasons) keeps them, indented.
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines = append(lines, strings.Join(f, " "))
+		}
+	}
+	return strings.Join(lines, "\n  ")
 }
 
 func newRootCmd() *cobra.Command {

@@ -1,0 +1,136 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tau-da/tau/internal/fixture"
+	"github.com/tau-da/tau/internal/golden"
+)
+
+// isoDate is a date (and optional time) as tau's own files write it.
+var isoDate = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2})?)?\b`)
+
+// rewriteDates copies the golden extract with every date in its CSV files
+// rewritten by to (extract.json, tau's own file, stays ISO).
+func rewriteDates(t *testing.T, to func(y, m, d, clock string) string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "extract")
+	fixture.CopyDir(t, goldenExtract, dir)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		out := isoDate.ReplaceAllStringFunc(string(b), func(s string) string {
+			m := isoDate.FindStringSubmatch(s)
+			return to(m[1], m[2], m[3], strings.TrimLeft(m[4], "T "))
+		})
+		os.WriteFile(f, []byte(out), 0o600)
+	}
+	return dir
+}
+
+// TestDateFormats: the golden extract written day first, month first and
+// as Excel serial numbers loads with the matching --date-format into the
+// same warehouse as the ISO original, times included.
+func TestDateFormats(t *testing.T) {
+	t.Parallel()
+	iso := t.TempDir()
+	mustLoad(t, goldenExtract, iso, LoadOptions{})
+	want := dumpTables(t, iso)
+	unpad := func(s string) string { return strings.TrimLeft(s, "0") }
+	join := func(date, clock string) string {
+		if clock == "" {
+			return date
+		}
+		return date + " " + clock
+	}
+	excel := func(y, m, d, clock string) string {
+		day, _ := time.Parse("2006-01-02", y+"-"+m+"-"+d)
+		serial := day.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24
+		if clock != "" {
+			c, _ := time.Parse("15:04:05", clock+":00"[:max(0, 8-len(clock))])
+			serial += float64(c.Hour()*3600+c.Minute()*60+c.Second()) / 86400
+		}
+		return strconv.FormatFloat(serial, 'f', -1, 64)
+	}
+	for _, c := range []struct {
+		format string
+		to     func(y, m, d, clock string) string
+	}{
+		{DateDMY, func(y, m, d, clock string) string { return join(d+"/"+m+"/"+y, clock) }},
+		{DateDMY, func(y, m, d, clock string) string { return join(unpad(d)+"/"+unpad(m)+"/"+y, clock) }},
+		{DateMDY, func(y, m, d, clock string) string { return join(m+"/"+d+"/"+y, clock) }},
+		{DateExcel, excel},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			ex := rewriteDates(t, c.to)
+			wh := t.TempDir()
+			mustLoad(t, ex, wh, LoadOptions{DateFormat: c.format})
+			if got := dumpTables(t, wh); got != want {
+				t.Errorf("loaded as %s, the warehouse differs from the ISO one:\n%s", c.format, golden.Diff("iso", want, got))
+			}
+		})
+	}
+}
+
+// TestDateFormatGuessed: a day-first extract loaded as ISO fails, and the
+// error names the commonest reason with sample lines and says the dates
+// look day first, naming a line that proves it; a month-first one says
+// month first; one whose every date fits both says it cannot tell.
+func TestDateFormatGuessed(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		to     func(y, m, d, clock string) string
+		format string
+	}{
+		{"day first", func(y, m, d, _ string) string { return d + "/" + m + "/" + y }, DateDMY},
+		{"month first", func(y, m, d, _ string) string { return m + "/" + d + "/" + y }, DateMDY},
+		{"ambiguous", func(y, m, _, _ string) string { return "03/" + m + "/" + y }, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ex := rewriteDates(t, c.to)
+			wh := t.TempDir()
+			_, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: wh})
+			var rr *RejectRateError
+			if !errors.As(err, &rr) || rr.Dates == nil || len(rr.Top) == 0 {
+				t.Fatalf("error %v, want a reject-rate error with a date guess", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "not a date in YYYY-MM-DD") || !strings.Contains(msg, "(e.g. line 2: ") {
+				t.Errorf("the error does not name the reason with samples:\n%s", msg)
+			}
+			if rr.Dates.Format != c.format || rr.Dates.Ambiguous != (c.format == "") || rr.Dates.Line < 2 {
+				t.Errorf("guess %+v, want format %q", rr.Dates, c.format)
+			}
+			if c.format == "" && !strings.Contains(msg, "fits both day first and month first") {
+				t.Errorf("an ambiguous extract does not say so:\n%s", msg)
+			}
+			if c.format == DateDMY && !strings.Contains(msg, fmt.Sprintf("look like %s (line %d", DateDMY, rr.Dates.Line)) {
+				t.Errorf("no proving line:\n%s", msg)
+			}
+		})
+	}
+}
+
+// TestExtractDateInTheFuture: an extract dated more than a day after the
+// clock is refused (rows dated up to then would pass).
+func TestExtractDateInTheFuture(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if _, _, err := resolveExtractInfo(LoadOptions{ExtractDate: now.AddDate(0, 0, 3)}, now); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Errorf("3 days ahead: %v", err)
+	}
+	if _, _, err := resolveExtractInfo(LoadOptions{ExtractDate: now.Add(12 * time.Hour)}, now); err != nil {
+		t.Errorf("12 hours ahead: %v", err)
+	}
+}
