@@ -160,3 +160,10 @@ func isInt(v any) bool {
 	}
 	return false
 }
+
+// CSVText writes a result's value as a CSV cell: numbers in full, dates
+// as YYYY-MM-DD (with the time when it has one), lists joined with ", ".
+func CSVText(v any) string { return csvValue(v) }
+
+// Number reads a result's value as a number (false when it is not one).
+func Number(v any) (float64, bool) { return countOf(v) }

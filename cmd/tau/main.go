@@ -153,7 +153,7 @@ all in one folder. Real extracts follow the contract in the README.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{exitUsage, fmt.Errorf("%s: %w; see `%s --help`", c.CommandPath(), err, c.CommandPath())}
 	})
-	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd())
+	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd(), newQueryCmd())
 	hintAll(root)
 	return root
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tau-da/tau/internal/duckdb"
 )
 
 // TestNotebookSandbox: a notebook's SQL reads the warehouse and nothing
@@ -98,5 +100,56 @@ func TestReportsWithoutResults(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("%s (%v) lacks %q", name, err, want)
 		}
+	}
+}
+
+// TestQueryCLI: tau query prints a SELECT's result as a table, CSV or
+// JSON and writes Parquet with its types; it refuses file access outside
+// the warehouse, anything but one SELECT, and an unknown format.
+func TestQueryCLI(t *testing.T) {
+	t.Parallel()
+	wh, _, _ := appFixture(t)
+	q := "SELECT person_id, birth_year FROM persons ORDER BY person_id LIMIT 2"
+	out, err := run(t, "query", q, "--warehouse", wh)
+	if err != nil || !strings.Contains(out, "person_id  birth_year") || !strings.Contains(out, "(2 rows)") {
+		t.Errorf("table: %v\n%s", err, out)
+	}
+	csvOut := filepath.Join(t.TempDir(), "p.csv")
+	if _, err := run(t, "query", q, "--warehouse", wh, "--format", "csv", "--out", csvOut); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(csvOut); !strings.HasPrefix(string(b), "person_id,birth_year\n") || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("csv:\n%s", b)
+	}
+	out, err = run(t, "query", q, "--warehouse", wh, "--format", "json")
+	if err != nil || !strings.Contains(out, `"person_id": "`) {
+		t.Errorf("json: %v\n%s", err, out)
+	}
+	pq := filepath.Join(t.TempDir(), "p.parquet")
+	if _, err := run(t, "query", "SELECT person_id, birth_year, 1.5 AS x, DATE '2024-01-02' AS d FROM persons", "--warehouse", wh, "--format", "parquet", "--out", pq); err != nil {
+		t.Fatal(err)
+	}
+	db, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	var types string
+	if err := db.QueryRow("SELECT count(*), (SELECT string_agg(column_type, ',') FROM (DESCRIBE SELECT * FROM read_parquet(?))) FROM read_parquet(?)", pq, pq).Scan(&n, &types); err != nil || n < 2 ||
+		types != "VARCHAR,INTEGER,DOUBLE,TIMESTAMP" {
+		t.Errorf("parquet: %d rows, types %s: %v", n, types, err)
+	}
+	for _, bad := range []struct{ sql, want string }{
+		{"SELECT * FROM read_text('/etc/passwd')", "disabled by configuration"},
+		{"COPY persons TO '" + filepath.Join(wh, "results", "x.csv") + "'", "only one SELECT statement"},
+		{"SELECT 1; SELECT 2", "2 statements in one"},
+	} {
+		if _, err := run(t, "query", bad.sql, "--warehouse", wh); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v", bad.sql, err)
+		}
+	}
+	if _, err := run(t, "query", q, "--warehouse", wh, "--format", "xml"); exitCode(err) != exitUsage {
+		t.Errorf("unknown format: %v", err)
 	}
 }
