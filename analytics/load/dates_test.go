@@ -134,3 +134,63 @@ func TestExtractDateInTheFuture(t *testing.T) {
 		t.Errorf("12 hours ahead: %v", err)
 	}
 }
+
+// TestLongIDWithKey: an id over the length limit is rejected when a
+// pseudonymisation key is given too (it is judged as read, before the key
+// hashes it to a short pseudonym).
+func TestLongIDWithKey(t *testing.T) {
+	t.Parallel()
+	ex := filepath.Join(t.TempDir(), "extract")
+	fixture.CopyDir(t, goldenExtract, ex)
+	p := filepath.Join(ex, "occurrences.csv")
+	b, _ := os.ReadFile(p)
+	long := strings.Repeat("V", maxIDLength+1)
+	os.WriteFile(p, []byte(strings.Replace(string(b), "O4,2024-03-05,V2,", "O4,2024-03-05,"+long+",", 1)), 0o600)
+	wh := t.TempDir()
+	mustLoad(t, ex, wh, LoadOptions{PseudonymiseKey: []byte("a secret key for the test"), MaxRejectRate: 0.5})
+	found := false
+	for _, k := range rejectKeys(t, wh, "rejected") {
+		if strings.HasPrefix(k, "occurrences.csv:5:victim_id:") && strings.Contains(k, "longer than 200 characters") {
+			found = true
+		}
+		if strings.Contains(k, long) {
+			t.Errorf("the raw id is in the rejects of a keyed warehouse: %.80s", k)
+		}
+	}
+	if !found {
+		t.Errorf("the long id was not rejected: %v", rejectKeys(t, wh, "rejected"))
+	}
+}
+
+// TestKeyMismatch: a keyed warehouse refuses a load without its key or
+// with another, and an unkeyed one a load with a key, saying which; the
+// same key loads again.
+func TestKeyMismatch(t *testing.T) {
+	t.Parallel()
+	key, other := []byte("the force's key"), []byte("another key")
+	keyed := t.TempDir()
+	mustLoad(t, goldenExtract, keyed, LoadOptions{PseudonymiseKey: key})
+	before := dumpTables(t, keyed)
+	plain := t.TempDir()
+	mustLoad(t, goldenExtract, plain, LoadOptions{})
+	for _, c := range []struct {
+		name string
+		wh   string
+		key  []byte
+		want string
+	}{
+		{"no key", keyed, nil, "this load has no key"},
+		{"another key", keyed, other, "loaded with another key"},
+		{"a key on raw ids", plain, key, "the warehouse holds raw ids"},
+	} {
+		_, err := Load(context.Background(), LoadOptions{ExtractDir: goldenExtract, Warehouse: c.wh, PseudonymiseKey: c.key})
+		var ke *KeyMismatchError
+		if !errors.As(err, &ke) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	if after := dumpTables(t, keyed); after != before {
+		t.Error("a refused load changed the warehouse")
+	}
+	mustLoad(t, goldenExtract, keyed, LoadOptions{PseudonymiseKey: key})
+}

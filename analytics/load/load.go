@@ -34,6 +34,9 @@ type LoadOptions struct {
 	// ExtractDate is when the extract was taken: no date may be after it.
 	// Zero means the extract.json "extracted_at" value, else now.
 	ExtractDate time.Time
+	// AllowEmpty accepts a required file with a header and no rows (a
+	// force that really has none); otherwise such a file fails the load.
+	AllowEmpty bool
 	// DateFormat is the extract's date format (DateFormats; "" means the
 	// extract.json "date_format" value, else DateISO).
 	DateFormat string
@@ -48,6 +51,60 @@ type LoadOptions struct {
 	// asRead writes answers as read without looking at the first rows
 	// (tests take the as-read path with it, on small files).
 	asRead bool
+}
+
+// keyFingerprint names a pseudonymisation key without revealing it: the
+// first 8 hex digits of its SHA-256 ("" for none).
+func keyFingerprint(key []byte) string {
+	if key == nil {
+		return ""
+	}
+	h := sha256.Sum256(key)
+	return hex.EncodeToString(h[:4])
+}
+
+// KeyMismatchError is a load whose pseudonymisation key is not the one the
+// warehouse was loaded with (or is given where none was, or the reverse):
+// the new ids would not match the results already written from the old.
+type KeyMismatchError struct {
+	Was, Now string // fingerprints; "" for no key
+}
+
+func (e *KeyMismatchError) Error() string {
+	switch {
+	case e.Now == "":
+		return fmt.Sprintf("the warehouse's ids are pseudonymised (key %s) and this load has no key: it would put raw ids beside the pseudonyms", e.Was)
+	case e.Was == "":
+		return fmt.Sprintf("the warehouse holds raw ids and this load has a key (%s): its pseudonyms would not match the ids of the results already written", e.Now)
+	}
+	return fmt.Sprintf("the warehouse was loaded with another key (%s; this one is %s): its pseudonyms would not match the ones already written", e.Was, e.Now)
+}
+
+// sameKey refuses a load whose key differs from the warehouse's current
+// generation's (none yet: any key will do).
+func sameKey(opt LoadOptions) error {
+	w, err := analytics.Open(opt.Warehouse)
+	if err != nil {
+		return nil
+	}
+	prev, err := w.Manifest()
+	if err != nil {
+		return nil
+	}
+	if now := keyFingerprint(opt.PseudonymiseKey); now != prev.KeyFingerprint {
+		return &KeyMismatchError{Was: prev.KeyFingerprint, Now: now}
+	}
+	return nil
+}
+
+// EmptyFileError is a required file with a header and no rows: loaded, it
+// would replace the warehouse with nothing.
+type EmptyFileError struct {
+	File string
+}
+
+func (e *EmptyFileError) Error() string {
+	return fmt.Sprintf("%s has a header and no rows; the warehouse was not changed (an export that stopped early, or the wrong file?)", e.File)
 }
 
 // RejectRateError reports a file whose reject rate is over the limit,
@@ -123,6 +180,9 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sameKey(opt); err != nil {
+		return nil, fmt.Errorf("load %s: %w", opt.Warehouse, err)
+	}
 	var db *sql.DB
 	srcs, err := discover(opt.ExtractDir, func(p string) ([]string, error) { return parquetHeader(ctx, p) })
 	if err != nil {
@@ -158,10 +218,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	man := &analytics.Manifest{Generation: genID, ExtractDir: absPath(opt.ExtractDir), ExtractDate: extractDate,
 		LoadedAt: start.UTC(), ToolVersion: opt.ToolVersion, Pseudonymised: opt.PseudonymiseKey != nil,
 		MaxRejectRate: opt.MaxRejectRate}
-	if opt.PseudonymiseKey != nil {
-		h := sha256.Sum256(opt.PseudonymiseKey)
-		man.KeyFingerprint = hex.EncodeToString(h[:4])
-	}
+	man.KeyFingerprint = keyFingerprint(opt.PseudonymiseKey)
 	steps := len(srcs) + 2
 	var failed *RejectRateError
 	for i, s := range srcs {
@@ -173,6 +230,9 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 			return nil, err
 		}
 		man.Files = append(man.Files, rep)
+		if s.spec.Required && rep.Read == 0 && !opt.AllowEmpty {
+			return nil, fmt.Errorf("load: %w", &EmptyFileError{File: displayName(s)})
+		}
 		if rep.Read > 0 && failed == nil {
 			if rate := float64(rep.Rejected) / float64(rep.Read); rate > opt.MaxRejectRate {
 				failed = &RejectRateError{File: displayName(s), Rate: rate, Max: opt.MaxRejectRate, Rejected: rep.Rejected}

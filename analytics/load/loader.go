@@ -100,6 +100,17 @@ func staged(s *source, c extract.Column) string {
 	return stagedText(x)
 }
 
+// idSuffix names the staged problem code of an id column: 0 none, 1 too
+// long, 2 a control character (tau_id_problem).
+const idSuffix = "__idp"
+
+// checksID says an id column is checked for length and control characters
+// as read: every id but the answers' assessment ids, which must match an
+// assessment's, already checked (135 million of them nationally).
+func checksID(f extract.File, c extract.Column) bool {
+	return c.Kind == extract.KindID && f.Name != "answers"
+}
+
 // keyCols returns the columns that identify a file's row: its key, or
 // every column for a file without one.
 func keyCols(f extract.File) []string {
@@ -121,6 +132,14 @@ func (l *loader) staging(s *source, numbered bool) string {
 	var sel, outer []string
 	for _, c := range f.Columns {
 		sel = append(sel, staged(s, c)+" AS "+duckdb.Ident(c.Name))
+		if checksID(f, c) {
+			// The raw id's problem, judged before any hashing.
+			raw := "NULL::VARCHAR"
+			if s.present[c.Name] {
+				raw = stagedText("src." + duckdb.Ident(c.Name))
+			}
+			sel = append(sel, "tau_id_problem("+raw+") AS "+duckdb.Ident(c.Name+idSuffix))
+		}
 		if c.Kind == extract.KindDate {
 			outer = append(outer, "tau_ts("+duckdb.Ident(c.Name)+") AS "+duckdb.Ident(c.Name+tsSuffix))
 		}

@@ -58,8 +58,17 @@ func columnRules(f extract.File, c extract.Column, extractAt time.Time, dateForm
 	}
 	switch c.Kind {
 	case extract.KindID:
-		rs = append(rs, rule{c.Name, fmt.Sprintf("length(%s) > %d", x, maxIDLength),
-			duckdb.Quote(fmt.Sprintf("longer than %d characters; check the columns are not shifted", maxIDLength))})
+		if checksID(f, c) {
+			// Judged on the id as read (before a pseudonymisation key hashes
+			// it): too long, or with a control character, which would also
+			// let two pairs of ids make one relationship.
+			p := "n." + duckdb.Ident(c.Name+idSuffix)
+			rs = append(rs, rule{c.Name, p + " = 1", duckdb.Quote(fmt.Sprintf("longer than %d characters; check the columns are not shifted", maxIDLength))},
+				rule{c.Name, p + " = 2", duckdb.Quote("holds a control character (a tab, line break, NUL or the like); ids must be printable")})
+		} else {
+			rs = append(rs, rule{c.Name, fmt.Sprintf("length(%s) > %d", x, maxIDLength),
+				duckdb.Quote(fmt.Sprintf("longer than %d characters; check the columns are not shifted", maxIDLength))})
+		}
 	case extract.KindDate:
 		ts := tsOf(c.Name)
 		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + ts + " IS NULL OR NOT isfinite(" + ts + "))",
@@ -102,6 +111,12 @@ func fileRules(f extract.File) []rule {
 	if f.Name == "occurrences" {
 		rs = append(rs, rule{"offence_code", "lower(n.kind) = 'crime' AND n.offence_code IS NULL",
 			duckdb.Quote("required when kind is crime; give the Home Office offence class (such as 008/06)")})
+	}
+	if f.HasRelationship() {
+		// A relationship is between two people: the same id on both sides
+		// is a shifted column or a mistyped reference.
+		rs = append(rs, rule{"perpetrator_id", textOf("perpetrator_id") + " = " + textOf("victim_id"),
+			duckdb.Quote("is the victim's own id: a relationship is between two people; check the columns")})
 	}
 	for _, o := range f.Orders {
 		rs = append(rs, rule{o.Later, tsOf(o.Later) + " < " + tsOf(o.Earlier),
@@ -197,6 +212,7 @@ func macros(key []byte, dateFormat string) []string {
 		"SET TimeZone = 'UTC'",
 		dateMacro(dateFormat),
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
+"CREATE OR REPLACE TEMP MACRO tau_id_problem(x) AS CASE WHEN length(x) > " + fmt.Sprint(maxIDLength) + " THEN 1 WHEN regexp_matches(x, '[[:cntrl:]]') THEN 2 ELSE 0 END",
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.
 		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + duckdb.Quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",

@@ -45,6 +45,8 @@ func hint(err error, warehouse string) string {
 	var rr *load.RejectRateError
 	var mr *nbdb.MissingResultsError
 	var ue *app.UsersFileError
+	var ee *load.EmptyFileError
+	var ke *load.KeyMismatchError
 	switch {
 	case errors.Is(err, analytics.ErrNoFolder):
 		return "pass --warehouse DIR or set TAU_WAREHOUSE"
@@ -62,6 +64,12 @@ func hint(err error, warehouse string) string {
 		return "give both --tls-cert and --tls-key"
 	case errors.Is(err, app.ErrNeedsTLS):
 		return "give --tls-cert and --tls-key, or serve on 127.0.0.1"
+	case errors.As(err, &ke) && ke.Now == "":
+		return "pass the warehouse's --pseudonymise-key, or load into a new warehouse"
+	case errors.As(err, &ke):
+		return "pass the key the warehouse was loaded with, or load into a new warehouse"
+	case errors.As(err, &ee):
+		return "check the export; if the force really has none, pass --allow-empty"
 	case errors.As(err, &rr) && rr.Dates != nil && rr.Dates.Ambiguous:
 		return "say which with --date-format DD/MM/YYYY (day first, as UK systems write) or --date-format MM/DD/YYYY"
 	case errors.As(err, &rr) && rr.Dates != nil:

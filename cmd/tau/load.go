@@ -26,6 +26,7 @@ type loadOptions struct {
 	threads       int
 	showRejects   int
 	dateFormat    string
+	allowEmpty    bool
 }
 
 func newLoadCmd() *cobra.Command {
@@ -63,6 +64,7 @@ atomically. A second load on the same warehouse while one runs is refused.`,
 	c.Flags().StringVar(&o.memoryLimit, "memory-limit", analytics.DefaultMemoryLimit, "DuckDB memory limit; beyond it DuckDB spills to disk")
 	c.Flags().IntVar(&o.threads, "threads", 0, "DuckDB threads (default: all cores)")
 	c.Flags().IntVar(&o.showRejects, "show-rejects", 10, "how many rejected rows to print")
+	c.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "accept a required file with a header and no rows")
 	c.Flags().StringVar(&o.dateFormat, "date-format", "", "the extract's dates: YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY or excel (serial numbers); optional times (default: extract.json date_format, else YYYY-MM-DD)")
 	return c
 }
@@ -72,7 +74,7 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 		return err
 	}
 	opt := load.LoadOptions{ExtractDir: extractDir, Warehouse: o.warehouse, MaxRejectRate: o.maxRejectRate,
-		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion(), DateFormat: o.dateFormat}
+		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion(), DateFormat: o.dateFormat, AllowEmpty: o.allowEmpty}
 	if _, err := load.ParseDateFormat(o.dateFormat); err != nil {
 		return &exitError{exitUsage, fmt.Errorf("load: %w", err)}
 	}
