@@ -194,3 +194,61 @@ func TestKeyMismatch(t *testing.T) {
 	}
 	mustLoad(t, goldenExtract, keyed, LoadOptions{PseudonymiseKey: key})
 }
+
+// TestHostileExtractFiles: a dangling link, a link out of the extract, a
+// pipe named like an extract file and answers given both long and wide are
+// each refused with the file named, nothing outside the extract is echoed,
+// and the warehouse is as it was.
+func TestHostileExtractFiles(t *testing.T) {
+	t.Parallel()
+	wh := t.TempDir()
+	mustLoad(t, goldenExtract, wh, LoadOptions{})
+	before := dumpTables(t, wh)
+	secret := filepath.Join(t.TempDir(), "secret.csv")
+	os.WriteFile(secret, []byte("the first line of a file outside the extract\n"), 0o600)
+	for _, c := range []struct {
+		name  string
+		setup func(ex string)
+		want  string
+	}{
+		{"dangling link", func(ex string) {
+			os.Remove(filepath.Join(ex, "engagement.csv"))
+			os.Symlink(filepath.Join(ex, "nowhere.csv"), filepath.Join(ex, "engagement.csv"))
+		}, "engagement.csv is a link to nothing"},
+		{"link outside", func(ex string) {
+			os.Remove(filepath.Join(ex, "persons.csv"))
+			os.Symlink(secret, filepath.Join(ex, "persons.csv"))
+		}, "persons.csv is a link to a file outside the extract folder"},
+		{"pipe", func(ex string) {
+			os.Remove(filepath.Join(ex, "engagement.csv"))
+			if err := syscallMkfifo(filepath.Join(ex, "engagement.csv")); err != nil {
+				t.Skip("no FIFOs here")
+			}
+		}, "engagement.csv is not a regular file"},
+		{"long and wide answers", func(ex string) {
+			p := filepath.Join(ex, "assessments.csv")
+			b, _ := os.ReadFile(p)
+			lines := strings.SplitAfter(string(b), "\n")
+			lines[0] = strings.TrimRight(lines[0], "\n") + ",q1\n"
+			for i := 1; i < len(lines); i++ {
+				if strings.TrimSpace(lines[i]) != "" {
+					lines[i] = strings.TrimRight(lines[i], "\n") + ",yes\n"
+				}
+			}
+			os.WriteFile(p, []byte(strings.Join(lines, "")), 0o600)
+		}, "answers come both as answers.csv and as answer columns of assessments.csv"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ex := filepath.Join(t.TempDir(), "extract")
+			fixture.CopyDir(t, goldenExtract, ex)
+			c.setup(ex)
+			_, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: wh})
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "outside the extract\n") || strings.Contains(err.Error(), "the first line") {
+				t.Errorf("error %v, want one containing %q and nothing of the outside file", err, c.want)
+			}
+		})
+	}
+	if after := dumpTables(t, wh); after != before {
+		t.Error("a refused load changed the warehouse")
+	}
+}

@@ -37,7 +37,11 @@ func discover(dir string, readParquetHeader func(path string) ([]string, error))
 		s := &source{spec: f}
 		for _, ext := range []string{"csv", "parquet"} {
 			p := filepath.Join(dir, f.Name+"."+ext)
-			if _, err := os.Stat(p); err == nil {
+			ok, err := extractFile(dir, p)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				if s.path != "" {
 					return nil, fmt.Errorf("load %s: both %s.csv and %s.parquet are present; keep one", dir, f.Name, f.Name)
 				}
@@ -63,8 +67,17 @@ func discover(dir string, readParquetHeader func(path string) ([]string, error))
 			s.present[h] = true
 		}
 	}
-	// answers may come wide, as q1..q27 columns of assessments.
+	// answers may come wide, as q1..q27 columns of assessments, or long,
+	// as answers.csv: never both (one would be silently ignored).
 	ans, as := byName["answers"], byName["assessments"]
+	if ans.path != "" && as.path != "" {
+		for _, h := range as.header {
+			if _, ok := extract.WideItemColumn(h); ok {
+				return nil, fmt.Errorf("load %s: answers come both as %s and as answer columns of %s (%s...); give one or the other",
+					dir, filepath.Base(ans.path), filepath.Base(as.path), h)
+			}
+		}
+	}
 	if ans.path == "" && as.path != "" {
 		for _, h := range as.header {
 			if _, ok := extract.WideItemColumn(h); ok {
@@ -95,6 +108,41 @@ func discover(dir string, readParquetHeader func(path string) ([]string, error))
 		}
 	}
 	return out, nil
+}
+
+// extractFile reports whether an extract file is present, refusing what
+// it must not read: a link to nothing, a link out of the extract folder
+// (never followed, so nothing outside is read or echoed), and anything but
+// a regular file (a pipe would hang the load while it holds the lock).
+func extractFile(dir, p string) (bool, error) {
+	fi, err := os.Lstat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load %s: %w", p, err)
+	}
+	name := filepath.Base(p)
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return false, fmt.Errorf("load %s: %s is a link to nothing; replace it with the file", dir, name)
+		}
+		root, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return false, fmt.Errorf("load %s: %w", dir, err)
+		}
+		if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return false, fmt.Errorf("load %s: %s is a link to a file outside the extract folder; copy the file in", dir, name)
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return false, fmt.Errorf("load %s: %s: %w", dir, name, err)
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("load %s: %s is not a regular file (a pipe, a device or a folder); give the file itself", dir, name)
+	}
+	return true, nil
 }
 
 // readCSVHeader reads and normalises the header row of a CSV file.
