@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -70,7 +71,32 @@ func (b *Build) Failed(man *Manifest, write func(dir string) error) (string, err
 	if err := writeJSON(filepath.Join(dir, manifestName), man); err != nil {
 		return "", err
 	}
+	pruneFailed(filepath.Join(b.warehouse, failedDir), keepFailed)
 	return dir, restrict(dir)
+}
+
+// keepFailed is how many failed loads' rejects are kept: enough to compare
+// a few attempts at fixing an extract; each holds rows of the force's data,
+// so they are not kept for ever.
+const keepFailed = 5
+
+// pruneFailed removes all but the newest keep failed loads (their folders
+// are named by start time, so they sort in time order).
+func pruneFailed(dir string, keep int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	for i := 0; i+keep < len(names); i++ {
+		os.RemoveAll(filepath.Join(dir, names[i]))
+	}
 }
 
 // Commit writes the manifest, makes the generation owner-only, switches the

@@ -70,3 +70,17 @@ func TestPublishNeverShowsTwo(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// TestPruneFailed: only the newest failed loads are kept.
+func TestPruneFailed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, n := range []string{"20260101T000000000Z", "20260102T000000000Z", "20260103T000000000Z", "20260104T000000000Z"} {
+		os.MkdirAll(filepath.Join(dir, n), 0o700)
+	}
+	pruneFailed(dir, 2)
+	left, _ := os.ReadDir(dir)
+	if len(left) != 2 || left[0].Name() != "20260103T000000000Z" || left[1].Name() != "20260104T000000000Z" {
+		t.Errorf("left %v, want the newest two", left)
+	}
+}

@@ -252,3 +252,29 @@ func TestHostileExtractFiles(t *testing.T) {
 		t.Error("a refused load changed the warehouse")
 	}
 }
+
+// TestCausesBeforeCascades: when an assessment is rejected, its answers
+// are rejected for it; the failed load's rejects.csv lists the assessment
+// (the cause) before its answers, although "answers" sorts first.
+func TestCausesBeforeCascades(t *testing.T) {
+	t.Parallel()
+	ex := filepath.Join(t.TempDir(), "extract")
+	fixture.CopyDir(t, goldenExtract, ex)
+	p := filepath.Join(ex, "assessments.csv")
+	b, _ := os.ReadFile(p)
+	lines := strings.SplitAfter(string(b), "\n")
+	f := strings.Split(lines[1], ",")
+	f[2] = "not-a-date"
+	lines[1] = strings.Join(f, ",")
+	os.WriteFile(p, []byte(strings.Join(lines, "")), 0o600)
+	_, err := Load(context.Background(), LoadOptions{ExtractDir: ex, Warehouse: t.TempDir()})
+	var rr *RejectRateError
+	if !errors.As(err, &rr) {
+		t.Fatalf("want a failed load: %v", err)
+	}
+	out, _ := os.ReadFile(filepath.Join(rr.FailedDir, "rejects.csv"))
+	rows := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(rows) < 3 || !strings.HasPrefix(rows[1], "assessments.csv,") || !strings.HasPrefix(rows[len(rows)-1], "answers.csv,") {
+		t.Errorf("rejects.csv is not cause first:\n%s", out)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/extract"
 	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/internal/period"
 )
@@ -144,6 +145,19 @@ func (e *RejectRateError) Error() string {
 	return b.String()
 }
 
+// fileOrder is the SQL that sorts rejects by their file's place in the
+// contract (the load's order): a cause (an assessment rejected) comes
+// before its cascade (its answers, rejected for it).
+func fileOrder() string {
+	var b strings.Builder
+	b.WriteString("CASE split_part(file, '.', 1)")
+	for i, f := range extract.Files {
+		fmt.Fprintf(&b, " WHEN %s THEN %d", duckdb.Quote(f.Name), i)
+	}
+	fmt.Fprintf(&b, " ELSE %d END", len(extract.Files))
+	return b.String()
+}
+
 // orFile names a reason's column, or the line itself when it has none.
 func orFile(col string) string {
 	if col == "" {
@@ -259,7 +273,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 			return nil, fmt.Errorf("load: summarise rejects: %w", err)
 		}
 		dir, err := build.Failed(man, func(dir string) error {
-			return l.exec("COPY (SELECT * FROM rejects ORDER BY file, record) TO " + duckdb.Quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)")
+			return l.exec("COPY (SELECT * FROM rejects ORDER BY " + fileOrder() + ", file, record) TO " + duckdb.Quote(filepath.Join(dir, "rejects.csv")) + " (HEADER)")
 		})
 		if err != nil {
 			return nil, fmt.Errorf("load: write rejects: %w", err)
@@ -267,7 +281,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		failed.FailedDir, failed.Manifest = dir, man
 		return man, failed
 	}
-	if err := l.copyOut("rejects", "SELECT * FROM rejects ORDER BY file, record, \"column\""); err != nil {
+	if err := l.copyOut("rejects", "SELECT * FROM rejects ORDER BY "+fileOrder()+", file, record, \"column\""); err != nil {
 		return nil, err
 	}
 	if opt.Progress != nil {

@@ -79,8 +79,10 @@ func columnRules(f extract.File, c extract.Column, extractAt time.Time, dateForm
 		}
 		rs = append(rs, rule{c.Name, ts + " < TIMESTAMP '1900-01-01'", duckdb.Quote("is before 1900; check the date")})
 	case extract.KindYear:
+		// Four digits and nothing else: a cast would round 1980.5 and read
+		// 0x7BC as a number.
 		y := "try_cast(" + x + " AS INTEGER)"
-		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (" + y + " IS NULL OR " + y + fmt.Sprintf(" NOT BETWEEN 1900 AND %d)", extractAt.Year()),
+		rs = append(rs, rule{c.Name, x + " IS NOT NULL AND (NOT regexp_full_match(" + x + ", '[0-9]{4}') OR " + y + fmt.Sprintf(" NOT BETWEEN 1900 AND %d)", extractAt.Year()),
 			duckdb.Quote(fmt.Sprintf("not a year between 1900 and %d", extractAt.Year()))})
 	case extract.KindEnum:
 		switch {
