@@ -24,6 +24,7 @@ import (
 	"github.com/tau-da/tau/analytics"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -88,12 +89,21 @@ func main() {
 	if err := root.ExecuteContext(ctx); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "tau: "+oneLine(err))
-		var ec exitCoder
-		if errors.As(err, &ec) {
-			os.Exit(ec.ExitCode())
-		}
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// exitStatus is the process's exit status for a command's error: the one
+// it carries, usage for cobra's own unknown-command error, else failure.
+func exitStatus(err error) int {
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		return exitUsage
+	}
+	return exitFailure
 }
 
 // exitCoder is an error that chooses the process's exit status.
@@ -151,11 +161,53 @@ all in one folder. Real extracts follow the contract in the README.`,
 		Version:       toolVersion(),
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		msg := err.Error()
+		if near := nearestFlag(c, msg); near != "" {
+			return &exitError{exitUsage, fmt.Errorf("%s: %w; did you mean --%s? see `%s --help`", c.CommandPath(), err, near, c.CommandPath())}
+		}
 		return &exitError{exitUsage, fmt.Errorf("%s: %w; see `%s --help`", c.CommandPath(), err, c.CommandPath())}
 	})
 	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd(), newQueryCmd())
 	hintAll(root)
 	return root
+}
+
+// nearestFlag returns the command's flag nearest a mistyped one named in
+// cobra's "unknown flag: --name" ("" when none is within two edits).
+func nearestFlag(c *cobra.Command, msg string) string {
+	i := strings.Index(msg, "unknown flag: --")
+	if i < 0 {
+		return ""
+	}
+	typed := strings.Fields(msg[i+len("unknown flag: --"):])[0]
+	best, bestD := "", 3
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(typed, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+// editDistance is the Levenshtein distance between two names.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // warehouseFlag adds --warehouse, defaulting to $TAU_WAREHOUSE.

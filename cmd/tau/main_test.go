@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,14 +36,10 @@ func run(t *testing.T, args ...string) (string, error) {
 }
 
 func exitCode(err error) int {
-	var ec exitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
+	if err == nil {
+		return 0
 	}
-	if err != nil {
-		return 1
-	}
-	return 0
+	return exitStatus(err)
 }
 
 // TestDemoEndToEnd runs the README's first command on a small force.
@@ -198,5 +193,20 @@ func TestScoreCSVRowsMatchSnapshot(t *testing.T) {
 	got, _ := os.ReadFile(kept)
 	if string(got) != back.String() || strings.Count(back.String(), "\n") < 100 {
 		t.Errorf("kept rows (%d bytes) differ from the snapshot read back (%d bytes, %d lines)", len(got), back.Len(), strings.Count(back.String(), "\n"))
+	}
+}
+
+// TestMistypes: an unknown command is a usage error with cobra's
+// suggestion; a mistyped flag names the nearest real one.
+func TestMistypes(t *testing.T) {
+	t.Parallel()
+	if _, err := run(t, "lod"); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "Did you mean this?") {
+		t.Errorf("unknown command: %d %v", exitCode(err), err)
+	}
+	if _, err := run(t, "load", "x", "--warehuose", "y"); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "did you mean --warehouse?") {
+		t.Errorf("mistyped flag: %v", err)
+	}
+	if _, err := run(t, "load", "x", "--frobnicate"); exitCode(err) != exitUsage || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("a flag like none: %v", err)
 	}
 }
