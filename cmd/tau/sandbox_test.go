@@ -1,13 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestNotebookSandbox: a notebook's SQL reads the warehouse and nothing
@@ -151,5 +155,45 @@ func TestQueryCLI(t *testing.T) {
 	}
 	if _, err := run(t, "query", q, "--warehouse", wh, "--format", "xml"); exitCode(err) != exitUsage {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// TestExportCLI: tables export as CSV, Parquet and Excel; the Excel file
+// reads back with its header, its rows and its dates; an unknown table is
+// a usage error naming the ones there are.
+func TestExportCLI(t *testing.T) {
+	t.Parallel()
+	wh, _, _ := appFixture(t)
+	out := t.TempDir()
+	if msg, err := run(t, "export", "persons", "occurrences", "--warehouse", wh, "--format", "xlsx", "--out", out); err != nil {
+		t.Fatalf("export: %v\n%s", err, msg)
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "occurrences.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("occurrences")
+	if err != nil || len(rows) < 2 || !slices.Contains(rows[0], "occurrence_id") {
+		t.Fatalf("occurrences.xlsx: %v %v", err, rows)
+	}
+	want, _ := run(t, "query", "SELECT count(*) AS n FROM occurrences", "--warehouse", wh, "--format", "csv")
+	if got := fmt.Sprintf("n\n%d\n", len(rows)-1); got != want {
+		t.Errorf("%d rows in the sheet; the warehouse says %q", len(rows)-1, want)
+	}
+	col := slices.Index(rows[0], "reported_at")
+	if col < 0 || !regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$`).MatchString(rows[1][col]) {
+		t.Errorf("reported_at is not a date cell: %q", rows[1])
+	}
+	for _, format := range []string{"csv", "parquet"} {
+		if _, err := run(t, "export", "persons", "--warehouse", wh, "--format", format, "--out", out); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+		if fi, err := os.Stat(filepath.Join(out, "persons."+format)); err != nil || fi.Size() == 0 {
+			t.Errorf("persons.%s: %v", format, err)
+		}
+	}
+	if _, err := run(t, "export", "secrets", "--warehouse", wh, "--out", out); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "it has: ") {
+		t.Errorf("unknown table: %v", err)
 	}
 }
