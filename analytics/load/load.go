@@ -35,6 +35,9 @@ type LoadOptions struct {
 	// ExtractDate is when the extract was taken: no date may be after it.
 	// Zero means the extract.json "extracted_at" value, else now.
 	ExtractDate time.Time
+	// Source is the folder the manifest names as the extract's, when
+	// ExtractDir is a rewrite of it (a mapping profile's); "" is ExtractDir.
+	Source string
 	// AllowEmpty accepts a required file with a header and no rows (a
 	// force that really has none); otherwise such a file fails the load.
 	AllowEmpty bool
@@ -229,7 +232,11 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		return nil, fmt.Errorf("load: prepare: %w", err)
 	}
 
-	man := &analytics.Manifest{Generation: genID, ExtractDir: absPath(opt.ExtractDir), ExtractDate: extractDate,
+	source := opt.Source
+	if source == "" {
+		source = opt.ExtractDir
+	}
+	man := &analytics.Manifest{Generation: genID, ExtractDir: absPath(source), ExtractDate: extractDate,
 		LoadedAt: start.UTC(), ToolVersion: opt.ToolVersion, Pseudonymised: opt.PseudonymiseKey != nil,
 		MaxRejectRate: opt.MaxRejectRate}
 	man.KeyFingerprint = keyFingerprint(opt.PseudonymiseKey)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/analytics/load"
+	"github.com/tau-da/tau/extract/profile"
 	"github.com/tau-da/tau/internal/period"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,7 @@ type loadOptions struct {
 	showRejects   int
 	dateFormat    string
 	allowEmpty    bool
+	profile       string
 }
 
 func newLoadCmd() *cobra.Command {
@@ -48,7 +50,8 @@ atomically. A second load on the same warehouse while one runs is refused.`,
   TAU_WAREHOUSE=./wh tau load ./extract --max-reject-rate 0.05
   tau load ./extract --warehouse ./wh --pseudonymise-key ./secret.key
   tau load ./extract --warehouse ./wh --extract-date 2025-03-31
-  tau load ./uk-export --warehouse ./wh --date-format DD/MM/YYYY`,
+  tau load ./uk-export --warehouse ./wh --date-format DD/MM/YYYY
+  tau load ./force-export --warehouse ./wh --profile ./force.toml`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &exitError{exitUsage, errors.New("load: give one extract folder, as in `tau load ./extract --warehouse ./wh`")}
@@ -65,6 +68,7 @@ atomically. A second load on the same warehouse while one runs is refused.`,
 	c.Flags().IntVar(&o.threads, "threads", 0, "DuckDB threads (default: all cores)")
 	c.Flags().IntVar(&o.showRejects, "show-rejects", 10, "how many rejected rows to print")
 	c.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "accept a required file with a header and no rows")
+	c.Flags().StringVar(&o.profile, "profile", "", "a mapping profile (TOML) of the force's file names, columns, codes and date format onto the contract (draft one with tau profile init)")
 	c.Flags().StringVar(&o.dateFormat, "date-format", "", "the extract's dates: YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY or excel (serial numbers); optional times (default: extract.json date_format, else YYYY-MM-DD)")
 	return c
 }
@@ -77,6 +81,26 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 		MemoryLimit: o.memoryLimit, Threads: o.threads, ToolVersion: toolVersion(), DateFormat: o.dateFormat, AllowEmpty: o.allowEmpty}
 	if _, err := load.ParseDateFormat(o.dateFormat); err != nil {
 		return &exitError{exitUsage, fmt.Errorf("load: %w", err)}
+	}
+	if o.profile != "" {
+		// The export rewritten onto the contract, row for row, in an
+		// owner-only folder removed after the load.
+		p, err := profile.Read(o.profile)
+		if err != nil {
+			return &exitError{exitUsage, fmt.Errorf("load --profile: %w", err)}
+		}
+		tmp, err := os.MkdirTemp("", "tau-profile-")
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		if _, err := p.Apply(extractDir, tmp); err != nil {
+			return fmt.Errorf("load %s: %w", extractDir, err)
+		}
+		opt.ExtractDir, opt.Source = tmp, extractDir
+		if opt.DateFormat == "" {
+			opt.DateFormat = p.DateFormat
+		}
 	}
 	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
 		return &exitError{exitUsage, fmt.Errorf("load --max-reject-rate: %v is not a share between 0 and 1 (0.01 = 1%%)", o.maxRejectRate)}

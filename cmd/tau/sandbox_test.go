@@ -197,3 +197,27 @@ func TestExportCLI(t *testing.T) {
 		t.Errorf("unknown table: %v", err)
 	}
 }
+
+// TestProfileCLI: tau profile init drafts a profile of the invented
+// Northshire export (and will not overwrite a file); the export loads
+// through its finished profile and scores.
+func TestProfileCLI(t *testing.T) {
+	t.Parallel()
+	export := "../../testdata/profile/northshire/export"
+	out, err := run(t, "profile", "init", export)
+	if err != nil || !strings.Contains(out, `[files.occurrences]`) || !strings.Contains(out, `victim_id = "Victim URN"`) || !strings.Contains(out, "TODO") {
+		t.Errorf("profile init: %v\n%s", err, out)
+	}
+	draft := filepath.Join(t.TempDir(), "p.toml")
+	os.WriteFile(draft, []byte("an analyst's work"), 0o600)
+	if _, err := run(t, "profile", "init", export, "--out", draft); exitCode(err) != exitUsage {
+		t.Errorf("overwriting a profile: %v", err)
+	}
+	wh := filepath.Join(t.TempDir(), "wh")
+	if out, err := run(t, "load", export, "--profile", "../../testdata/profile/northshire/profile.toml", "--warehouse", wh); err != nil || !strings.Contains(out, "4 relationships") {
+		t.Fatalf("load --profile: %v\n%s", err, out)
+	}
+	if out, err := run(t, "score", "--warehouse", wh, "--as-of", "2024-12-31"); err != nil {
+		t.Errorf("score: %v\n%s", err, out)
+	}
+}
