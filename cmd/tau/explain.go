@@ -45,7 +45,7 @@ homicide-timeline stage with its evidence, and the stage at each assessment.`,
 		RunE: func(c *cobra.Command, args []string) error { return runExplain(c, o, args[0]) },
 	}
 	warehouseFlag(c, &o.warehouse)
-	c.Flags().StringVar(&o.asOf, "as-of", "", "as of this date (default today)")
+	c.Flags().StringVar(&o.asOf, "as-of", "", "as of this date (default: the day the extract ends)")
 	c.Flags().StringVar(&o.config, "config", "", "scoring configuration file (default: the shipped one)")
 	c.Flags().StringVar(&o.format, "format", "text", "text or json")
 	return c
@@ -74,10 +74,6 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 	if o.format != "text" && o.format != "json" {
 		return &exitError{exitUsage, fmt.Errorf("explain --format: %q is not text or json", o.format)}
 	}
-	asOf, err := parseAsOf("explain --as-of", o.asOf)
-	if err != nil {
-		return err
-	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
 		return &exitError{exitUsage, err}
@@ -87,6 +83,10 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 		return err
 	}
 	defer sess.Close()
+	asOf, err := asOfFor(c, "explain --as-of", o.asOf, sess.Manifest)
+	if err != nil {
+		return err
+	}
 	sc, ev, err := scoredb.Explain(c.Context(), sess, cfg, asOf, id)
 	if err != nil {
 		return err
@@ -158,6 +158,9 @@ func printExplanation(w io.Writer, x explanation, cfg *scoring.Config) {
 	fmt.Fprintf(w, "\nHARM: %.1f CCHI days (%s) from the perpetrator's offences in the last %d years\n", s.HarmCCHIDays, s.HarmEdition, cfg.Score.LookbackYears)
 	for _, o := range x.Offences {
 		days := fmt.Sprintf("%g days", o.Days)
+		if o.Days == 1 {
+			days = "1 day"
+		}
 		if !o.Scored {
 			days = "UNSCORED: not in the harm table"
 		}
@@ -167,8 +170,8 @@ func printExplanation(w io.Writer, x explanation, cfg *scoring.Config) {
 		}
 		fmt.Fprintf(w, "  %s  %s  %-7s %s (against %s)\n", o.Date.Format("2006-01-02"), o.OffenceID, o.Code, days, victim)
 	}
-	fmt.Fprintf(w, "\nOCCURRENCES: %d in the last 90 days, %d in the last 365, %d in the lookback (%.0f%% in the last 90 days); last %d days ago\n",
-		s.Occurrences90d, s.Occurrences365d, s.OccurrencesLookback, s.PctOccurrencesLast90d, s.DaysSinceLast)
+	fmt.Fprintf(w, "\nOCCURRENCES: %d in the last 90 days, %d in the last 365, %d in the lookback (%.0f%% in the last 90 days); the latest %s\n",
+		s.Occurrences90d, s.Occurrences365d, s.OccurrencesLookback, s.PctOccurrencesLast90d, daysAgo(s.DaysSinceLast))
 	fmt.Fprintf(w, "\nSTAGE %d, evidenced by:\n", s.Stage)
 	for _, e := range x.Stage {
 		fmt.Fprintf(w, "  stage %d: %s\n", e.Stage, e.By)
@@ -179,4 +182,16 @@ func printExplanation(w io.Writer, x explanation, cfg *scoring.Config) {
 			fmt.Fprintf(w, "  %s  %s  stage %d\n", h.Date, h.Assessment, h.Stage)
 		}
 	}
+}
+
+// daysAgo says how long ago something was, as it reads right: "today",
+// "1 day ago", "12 days ago".
+func daysAgo(n int) string {
+	switch n {
+	case 0:
+		return "today"
+	case 1:
+		return "1 day ago"
+	}
+	return fmt.Sprintf("%d days ago", n)
 }

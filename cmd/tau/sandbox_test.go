@@ -221,3 +221,32 @@ func TestProfileCLI(t *testing.T) {
 		t.Errorf("score: %v\n%s", err, out)
 	}
 }
+
+// TestDefaultAsOf: on a warehouse whose extract ended long before today,
+// score and explain default to the day the extract ends, and a later
+// --as-of is taken with a warning saying there are no records after it.
+func TestDefaultAsOf(t *testing.T) {
+	t.Parallel()
+	wh, _, rel := appFixture(t)
+	out, err := run(t, "score", "--warehouse", wh, "--top", "1")
+	if err != nil || !strings.Contains(out, "scored as of 2024-12-31") || strings.Contains(out, "warning") {
+		t.Errorf("score by default: %v\n%s", err, out)
+	}
+	out, err = run(t, "score", "--warehouse", wh, "--top", "1", "--as-of", "2025-06-30")
+	if err != nil || !strings.Contains(out, "warning: score --as-of 2025-06-30 is after the extract's end: no records after 2024-12-31") {
+		t.Errorf("score after the extract: %v\n%s", err, out)
+	}
+	if out, err := run(t, "explain", rel, "--warehouse", wh); err != nil || !strings.Contains(out, "2024-12-31") {
+		t.Errorf("explain by default: %v\n%s", err, out)
+	}
+}
+
+// TestDaysAgo: days read right in the singular.
+func TestDaysAgo(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "today", 1: "1 day ago", 12: "12 days ago"} {
+		if got := daysAgo(n); got != want {
+			t.Errorf("daysAgo(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

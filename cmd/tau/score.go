@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/scoring/scoredb"
 
@@ -58,7 +59,7 @@ reproduced later, and printed. The weights are starting values to calibrate
 		},
 	}
 	warehouseFlag(c, &o.warehouse)
-	c.Flags().StringVar(&o.asOf, "as-of", "", "score as of this date (default today)")
+	c.Flags().StringVar(&o.asOf, "as-of", "", "score as of this date (default: the day the extract ends)")
 	c.Flags().StringVar(&o.config, "config", "", "scoring configuration file (default: the shipped one)")
 	c.Flags().StringVar(&o.format, "format", "table", "table, csv or json")
 	c.Flags().StringVar(&o.out, "out", "", "write to this file instead of standard output")
@@ -85,6 +86,23 @@ func parseAsOf(flag, s string) (time.Time, error) {
 	return t, nil
 }
 
+// asOfFor reads --as-of for a command over a warehouse: by default the
+// day of the current generation's extract (scoring "today" an extract that
+// ended months ago would find nothing in the last 90 days), and a given
+// date after it is taken with a warning.
+func asOfFor(c *cobra.Command, flag, s string, man *analytics.Manifest) (time.Time, error) {
+	end := time.Date(man.ExtractDate.Year(), man.ExtractDate.Month(), man.ExtractDate.Day(), 0, 0, 0, 0, time.UTC)
+	if s == "" {
+		return end, nil
+	}
+	t, err := parseAsOf(flag, s)
+	if err == nil && t.After(end) {
+		fmt.Fprintf(c.ErrOrStderr(), "tau: warning: %s %s is after the extract's end: no records after %s; counts in the last 90 days will be low\n",
+			flag, t.Format("2006-01-02"), end.Format("2006-01-02"))
+	}
+	return t, err
+}
+
 // output returns the writer for --out (or standard output) and a closer.
 func output(c *cobra.Command, path string) (io.Writer, func() error, error) {
 	if path == "" {
@@ -107,10 +125,6 @@ func runScore(c *cobra.Command, o *scoreOptions) (*scoredb.ScoreRun, error) {
 	default:
 		return nil, &exitError{exitUsage, fmt.Errorf("score --format: %q is not table, csv or json", o.format)}
 	}
-	asOf, err := parseAsOf("score --as-of", o.asOf)
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
@@ -126,6 +140,10 @@ func runScore(c *cobra.Command, o *scoreOptions) (*scoredb.ScoreRun, error) {
 		return nil, err
 	}
 	defer sess.Close()
+	asOf, err := asOfFor(c, "score --as-of", o.asOf, sess.Manifest)
+	if err != nil {
+		return nil, err
+	}
 	run, err := scoredb.ScoreWith(c.Context(), sess, cfg, asOf, opt)
 	if err != nil {
 		return nil, err
