@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/scoring/scoredb"
@@ -91,7 +93,7 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 	if err != nil {
 		return err
 	}
-	hist, err := stageHistory(c, sess, cfg, ev, id)
+	hist, err := stageHistory(c, sess, cfg, asOf, id)
 	if err != nil {
 		return err
 	}
@@ -108,31 +110,43 @@ func runExplain(c *cobra.Command, o *explainOptions, id string) error {
 
 // stageHistory recomputes the stage at each of the relationship's
 // assessment dates from its own answers (with today's record facts).
-func stageHistory(c *cobra.Command, sess *analytics.Session, cfg *scoring.Config, ev *scoring.Evidence, id string) ([]stagePoint, error) {
+func stageHistory(c *cobra.Command, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, id string) ([]stagePoint, error) {
 	raw, err := scoredb.History(c.Context(), sess, cfg, id)
 	if err != nil {
 		return nil, err
 	}
-	s := scoring.NewScorer(cfg)
-	var out []stagePoint
-	seen := map[string]bool{}
+	// As of each assessment's day, from the records dated on or before it
+	// only, and nothing after --as-of: the stage a past date shows is the
+	// same whatever --as-of this run was given. Scored in one pass over
+	// the dates (the configuration's tables prepared once).
+	var dates []time.Time
+	want := map[time.Time][]string{}
+	first := map[time.Time]string{}
 	for _, a := range raw {
-		if seen[a.AssessmentID] {
+		day := period.Day(a.Date)
+		if day.After(asOf) {
 			continue
 		}
-		seen[a.AssessmentID] = true
-		at := period.EndOfDay(a.Date)
-		e := *ev
-		e.Items = scoring.Summarise(raw, at)
-		e.Latest = &scoring.Ref{AssessmentID: a.AssessmentID, Date: a.Date}
-		var occ = e.Occurrences[:0:0]
-		for _, t := range ev.Occurrences {
-			if !t.After(at) {
-				occ = append(occ, t)
-			}
+		if _, ok := first[day]; !ok {
+			first[day] = a.AssessmentID
+			dates = append(dates, day)
+			want[day] = []string{id}
 		}
-		e.Occurrences = occ
-		out = append(out, stagePoint{Date: a.Date.Format("2006-01-02"), Assessment: a.AssessmentID, Stage: s.Score(&e, at).Stage})
+	}
+	stage := map[time.Time]int{}
+	err = scoredb.ScoreDates(c.Context(), sess, cfg, dates, want, func(d time.Time, sc *scoring.Score) error {
+		stage[period.Day(d)] = sc.Stage
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
+	var out []stagePoint
+	for _, d := range dates {
+		if st, ok := stage[d]; ok {
+			out = append(out, stagePoint{Date: d.Format("2006-01-02"), Assessment: first[d], Stage: st})
+		}
 	}
 	return out, nil
 }

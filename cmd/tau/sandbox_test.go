@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -247,6 +248,41 @@ func TestDaysAgo(t *testing.T) {
 	for n, want := range map[int]string{0: "today", 1: "1 day ago", 12: "12 days ago"} {
 		if got := daysAgo(n); got != want {
 			t.Errorf("daysAgo(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestExplainHistoryAsOf: explain's stage history holds nothing after
+// --as-of, and the stage it gives a past date is the same whatever
+// --as-of the run was given.
+func TestExplainHistoryAsOf(t *testing.T) {
+	t.Parallel()
+	wh, _, rel := appFixture(t)
+	history := func(asOf string) []map[string]any {
+		out, err := run(t, "explain", rel, "--warehouse", wh, "--as-of", asOf, "--format", "json")
+		if err != nil {
+			t.Fatalf("explain: %v\n%s", err, out)
+		}
+		var x struct {
+			History []map[string]any `json:"stage_history"`
+		}
+		if err := json.Unmarshal([]byte(out), &x); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, h := range x.History {
+			if d, _ := h["date"].(string); d > asOf {
+				t.Errorf("as of %s the history lists %s", asOf, d)
+			}
+		}
+		return x.History
+	}
+	early, late := history("2023-12-31"), history("2024-12-31")
+	if len(early) == 0 || len(late) <= len(early) {
+		t.Fatalf("histories of %d and %d points", len(early), len(late))
+	}
+	for i := range early {
+		if fmt.Sprint(early[i]) != fmt.Sprint(late[i]) {
+			t.Errorf("point %d: %v as of 2023-12-31, %v as of 2024-12-31", i, early[i], late[i])
 		}
 	}
 }
