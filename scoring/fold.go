@@ -55,7 +55,9 @@ func NewFolder(cfg *Config) *Folder {
 	f := &Folder{cfg: cfg, ids: cfg.CanonicalItemIDs(), index: map[string]int{}, byNumber: map[string]*[64]int{}}
 	for i, id := range f.ids {
 		f.index[id] = i
-		if it, _ := cfg.Canonical(id); it.Class == ClassEver && (it.Subject == SubjectPerpetrator || it.Subject == SubjectDyad) {
+		it, _ := cfg.Canonical(id)
+		if it.Class == ClassEver && (it.Subject == SubjectPerpetrator || it.Subject == SubjectDyad) ||
+			it.Class == ClassWindow && it.Subject == SubjectPerpetrator {
 			f.rollUp = append(f.rollUp, i)
 		}
 	}
@@ -178,9 +180,10 @@ func (rf *Fold) Histories() map[string]*ItemHistory {
 }
 
 // Attach gives one perpetrator's relationships in scope (group) their folds
-// and rolls his items up: each ever item about him or the dyad that one of
-// his relationships answered yes reaches his other relationships'
-// PerpYes, earliest first. folds holds every relationship of his with an
+// and rolls his items up: each ever item about him or the dyad, and each
+// window item about him, that one of his relationships answered yes
+// reaches his other relationships' PerpYes (ever items by their first yes,
+// window items by their latest), earliest first. folds holds every relationship of his with an
 // assessment, in scope or not. With indexed, item histories are handed over
 // as Evidence.Indexed (bulk runs), else as Evidence.Items.
 func (f *Folder) Attach(group []*Evidence, folds []*Fold, indexed bool) {
@@ -202,12 +205,19 @@ func (f *Folder) Attach(group []*Evidence, folds []*Fold, indexed bool) {
 			if h == nil || h.FirstYes == nil {
 				continue
 			}
+			// An ever item rolls up by its first yes; a window item (about
+			// him, in the past N months) by its latest, so its window runs
+			// from when it was last said.
+			yes := h.FirstYes
+			if it, _ := f.cfg.Canonical(h.Item); it.Class == ClassWindow {
+				yes = h.LastYes
+			}
 			for _, ev := range group {
 				if ev.RelationshipID != rf.RelationshipID {
 					if ev.PerpYes == nil {
 						ev.PerpYes = map[string][]Ref{}
 					}
-					ev.PerpYes[h.Item] = append(ev.PerpYes[h.Item], *h.FirstYes)
+					ev.PerpYes[h.Item] = append(ev.PerpYes[h.Item], *yes)
 				}
 			}
 		}

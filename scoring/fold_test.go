@@ -199,3 +199,49 @@ func TestFoldOtherAnswers(t *testing.T) {
 		t.Fatalf("histories %+v, want Q18 answered yes only", h)
 	}
 }
+
+// TestWindowItemRollsUp: a window item about the perpetrator (Q24, his
+// drink, drugs or mental health in the past year) answered yes in one of
+// his relationships is active in his other relationship within its
+// window, with that relationship as its source, by the latest yes; past
+// the window it is not; a current item about the victim never rolls up.
+func TestWindowItemRollsUp(t *testing.T) {
+	t.Parallel()
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q24, _ := cfg.Canonical("Q24")
+	if q24.Class != ClassWindow || q24.Subject != SubjectPerpetrator || q24.WindowMonths != 12 {
+		t.Fatalf("Q24 is %+v", q24)
+	}
+	victim := itemOf(t, cfg, ClassCurrent, SubjectVictim)
+	n := func(id string) uint64 { k, _ := strconv.Atoi(id[1:]); return 1 << k }
+	day := func(y, m int) time.Time { return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC) }
+	f := NewFolder(cfg)
+	other, here := f.NewFold("r-other"), f.NewFold("r-here")
+	f.Add(other, &AnswerSet{AssessmentID: "a1", Date: day(2024, 1), Instrument: "dash_police_2009", Answered: n("Q24"), Yes: n("Q24")})
+	f.Add(other, &AnswerSet{AssessmentID: "a2", Date: day(2024, 3), Instrument: "dash_police_2009", Answered: n("Q24") | n(victim), Yes: n("Q24") | n(victim)})
+	f.Add(here, &AnswerSet{AssessmentID: "b1", Date: day(2024, 6), Instrument: "dash_police_2009", Answered: n(victim), No: n(victim)})
+	ev := &Evidence{RelationshipID: "r-here"}
+	f.Attach([]*Evidence{ev}, []*Fold{other, here}, false)
+	s := NewScorer(cfg)
+	find := func(asOf time.Time, item string) *ActiveItem {
+		for _, a := range s.ActiveItems(ev, asOf) {
+			if a.Item == item {
+				return &a
+			}
+		}
+		return nil
+	}
+	a := find(day(2024, 12), "Q24")
+	if a == nil || !a.FromOtherRelationship || a.Source.RelationshipID != "r-other" || a.Source.AssessmentID != "a2" {
+		t.Fatalf("Q24 in December: %+v, want it from r-other's latest yes (a2)", a)
+	}
+	if a := find(day(2025, 4), "Q24"); a != nil {
+		t.Errorf("Q24 13 months after its latest yes: %+v", a)
+	}
+	if a := find(day(2024, 12), victim); a != nil {
+		t.Errorf("the victim's current item %s rolled up: %+v", victim, a)
+	}
+}

@@ -140,7 +140,8 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 				h = ev.Items[it.ID]
 			}
 			k++
-			if h == nil && (it.Class != ClassEver || it.Subject != SubjectPerpetrator) {
+			rolls := it.Subject == SubjectPerpetrator && (it.Class == ClassEver || it.Class == ClassWindow)
+			if h == nil && !rolls {
 				continue // nothing answered, nothing rolled up
 			}
 			a := ActiveItem{Item: it.ID, Label: it.Label, Class: it.Class, Subject: it.Subject}
@@ -157,10 +158,21 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 					continue
 				}
 			case ClassWindow:
-				if h == nil || h.LastYes == nil || asOf.After(h.LastYes.Date.AddDate(0, it.WindowMonths, 0)) {
+				// The latest yes, here or (an item about him) in another of
+				// his relationships, within its window.
+				var last *Ref
+				if h != nil && h.LastYes != nil {
+					last = h.LastYes
+				}
+				if refs := ev.PerpYes[it.ID]; it.Subject == SubjectPerpetrator && len(refs) > 0 {
+					if r := refs[len(refs)-1]; last == nil || r.Date.After(last.Date) {
+						last, a.FromOtherRelationship = &r, true
+					}
+				}
+				if last == nil || asOf.After(last.Date.AddDate(0, it.WindowMonths, 0)) {
 					continue
 				}
-				a.Source = *h.LastYes
+				a.Source = *last
 			default: // current, trend, context
 				if h == nil || h.Latest == nil || h.Latest.Answer != "yes" || ev.Latest == nil || h.Latest.AssessmentID != ev.Latest.AssessmentID {
 					continue
