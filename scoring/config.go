@@ -87,13 +87,24 @@ type Fact struct {
 	Codes       []string `toml:"codes"`
 }
 
+// DefaultStageRecentMonths is the stage window when a configuration gives
+// none: a year, the window of the DASH items about what is happening now
+// (separation, the perpetrator's problems in the past year).
+const DefaultStageRecentMonths = 12
+
 // Config is a scoring configuration.
 type Config struct {
 	Version     string `toml:"version"`
 	Description string `toml:"description"`
 	Score       struct {
 		LookbackYears int `toml:"lookback_years"`
-		Clusters      struct {
+		// StageRecentMonths is how recent a cluster's evidence must be for
+		// it to place a relationship at stage 4 or above (trigger,
+		// escalation, planning: what is happening now); a cluster met by
+		// older evidence only places it at stage 3 at most. 0 means
+		// DefaultStageRecentMonths.
+		StageRecentMonths int `toml:"stage_recent_months"`
+		Clusters          struct {
 			RestFactor float64 `toml:"rest_factor"`
 			Cap        float64 `toml:"cap"`
 		} `toml:"clusters"`

@@ -128,8 +128,9 @@ type Evidence struct {
 	// Offences, when filled (explain), lists the offences counted.
 	Offences []Offence
 	// Facts maps each offence fact that holds to the first offence that
-	// evidences it.
-	Facts map[string]Offence
+	// evidences it, and FactsLast to the date of the latest.
+	Facts     map[string]Offence
+	FactsLast map[string]time.Time
 }
 
 // OccurrenceCounts are a relationship's occurrence counts at an as-of date.

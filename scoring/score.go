@@ -188,6 +188,41 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 	return out
 }
 
+// stageMonths is the configuration's stage window.
+func stageMonths(c *Config) int {
+	if c.Score.StageRecentMonths > 0 {
+		return c.Score.StageRecentMonths
+	}
+	return DefaultStageRecentMonths
+}
+
+// anyRecent reports whether any atom that met a rule is evidence of the
+// time: an item answered yes since (of any class), an offence fact with an
+// offence since, or a rising frequency. A perpetrator's other victims are
+// history.
+func anyRecent(atoms []string, items map[string]ActiveItem, ev *Evidence, since time.Time) bool {
+	for _, a := range atoms {
+		if it, ok := items[a]; ok {
+			// Said in the window, whatever the item's class: a "current"
+			// item of a latest assessment three years old is history too.
+			if !it.Source.Date.Before(since) {
+				return true
+			}
+			continue
+		}
+		switch a {
+		case FactRisingFrequency:
+			return true
+		case FactOtherVictimDA:
+			continue
+		}
+		if t, ok := ev.FactsLast[a]; ok && !t.Before(since) {
+			return true
+		}
+	}
+	return false
+}
+
 // Reason says in words why an active item is active, from its class, source
 // and the answer a sticky yes is held against.
 func (s *Scorer) Reason(a ActiveItem) string {
@@ -251,21 +286,33 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	truth := func(atom string) bool { return active[atom] || facts[atom] }
 	// Clusters.
 	var weights []float64
+	recentSince := asOf.AddDate(0, -stageMonths(c), 0)
+	byItem := map[string]ActiveItem{}
+	for _, a := range sc.ActiveItems {
+		byItem[a.Item] = a
+	}
 	for _, cl := range c.Clusters {
-		ok, _ := cl.rule.Eval(truth)
+		ok, atoms := cl.rule.Eval(truth)
 		if !ok {
 			continue
 		}
 		sc.Clusters = append(sc.Clusters, cl.ID)
 		weights = append(weights, cl.Weight)
-		sc.Stage = max(sc.Stage, cl.Stage)
+		// Stage 4 and above are what is happening now: a cluster met by
+		// old evidence only (a sticky "ever" yes from years ago) places a
+		// relationship at stage 3 at most.
+		stage, why := cl.Stage, ""
+		if stage > 3 && !anyRecent(atoms, byItem, ev, recentSince) {
+			stage, why = 3, fmt.Sprintf(", from evidence older than %d months only, so stage 3 at most", stageMonths(c))
+		}
+		sc.Stage = max(sc.Stage, stage)
 		if s.Terse {
 			continue
 		}
-		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: cl.Stage,
+		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: stage,
 			Source: cl.Source, Legs: cl.rule.Legs(truth)})
-		if cl.Stage > 0 {
-			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: cl.Stage, By: "cluster " + cl.ID + " (" + cl.Name + ")"})
+		if stage > 0 {
+			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: stage, By: "cluster " + cl.ID + " (" + cl.Name + ")" + why})
 		}
 	}
 	sc.ClusterScore = combineClusters(weights, c.Score.Clusters.RestFactor, c.Score.Clusters.Cap)

@@ -1,8 +1,10 @@
 package scoring
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +263,42 @@ func TestConfig(t *testing.T) {
 		if _, err := Parse([]byte(text), "bad.toml"); err == nil {
 			t.Errorf("config with %q accepted", bad.to)
 		}
+	}
+}
+
+// TestStageFromEvidenceOfTheTime: a threat to kill said three years ago
+// (an "ever" item, sticky) keeps its cluster active but places the
+// relationship at stage 3 at most, saying why; the same history with
+// occurrences rising in the last six months is at escalation (stage 5);
+// the same threat said last month is stage 5 by itself.
+func TestStageFromEvidenceOfTheTime(t *testing.T) {
+	t.Parallel()
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScorer(cfg)
+	asOf := time.Date(2025, 12, 31, 23, 59, 59, 0, time.UTC)
+	said := func(at time.Time) *Evidence {
+		ref := &Ref{AssessmentID: "A1", Date: at}
+		return &Evidence{RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Latest: ref,
+			Items:       map[string]*ItemHistory{"Q12": {Item: "Q12", FirstYes: ref, LastYes: ref, Latest: &Ref{AssessmentID: "A1", Date: at, Answer: "yes"}}},
+			Occurrences: []time.Time{at}}
+	}
+	old := said(time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
+	sc := s.Score(old, asOf)
+	if !slices.Contains(sc.Clusters, "C4") || sc.Stage != 3 {
+		t.Errorf("an old threat to kill: clusters %v, stage %d, want C4 at stage 3", sc.Clusters, sc.Stage)
+	}
+	if why := fmt.Sprint(sc.StageEvidence); !strings.Contains(why, "older than 12 months only, so stage 3 at most") {
+		t.Errorf("the capped stage does not say why: %s", why)
+	}
+	rising := said(time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
+	rising.Occurrences = append(rising.Occurrences, asOf.AddDate(0, -1, 0), asOf.AddDate(0, -2, 0), asOf.AddDate(0, -3, 0))
+	if sc := s.Score(rising, asOf); sc.Stage != 5 || !slices.Contains(sc.Clusters, "C7") {
+		t.Errorf("with rising occurrences: clusters %v, stage %d, want escalation", sc.Clusters, sc.Stage)
+	}
+	if sc := s.Score(said(asOf.AddDate(0, -1, 0)), asOf); sc.Stage != 5 {
+		t.Errorf("a threat to kill last month: stage %d, want 5", sc.Stage)
 	}
 }

@@ -171,9 +171,13 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		}
 		err = facts.each(p, func(r duckdb.Rows) error {
 			fo := scoring.Offence{OffenceID: r.Keep(2), Code: r.Keep(3), Date: r.Time(4)}
-			fact := r.Keep(1)
+			fact, last := r.Keep(1), r.Time(5)
 			for _, ev := range group {
 				ev.Facts[fact] = fo
+				if ev.FactsLast == nil {
+					ev.FactsLast = map[string]time.Time{}
+				}
+				ev.FactsLast[fact] = last
 			}
 			return nil
 		})
