@@ -1,9 +1,12 @@
 package calibration
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -301,5 +304,68 @@ func TestFitConverges(t *testing.T) {
 		if math.Abs(g) > 1e-4 {
 			t.Errorf("gradient %d at the fit: %g", k, g)
 		}
+	}
+}
+
+// TestClusteredSEAgainstStatsmodels: on samples that repeat relationships
+// (each a cluster with its own level of risk), the coefficients and their
+// cluster-robust standard errors equal statsmodels' binomial GLM with
+// cov_type="cluster" (testdata/calibrate/cluster_se/make_expected.py,
+// statsmodels 0.13.5 and numpy 1.24.2 from Debian), and the model-based
+// errors its plain fit's; here the between-relationship spread makes the
+// robust error of the relationship-level feature wider.
+func TestClusteredSEAgainstStatsmodels(t *testing.T) {
+	t.Parallel()
+	dir := "../testdata/calibrate/cluster_se"
+	var want struct {
+		Coef, SECluster, SEModel []float64
+		Intercept                float64
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	json.Unmarshal(b, &raw)
+	toF := func(k string) []float64 {
+		var out []float64
+		for _, v := range raw[k].([]any) {
+			out = append(out, v.(float64))
+		}
+		return out
+	}
+	want.Coef, want.SECluster, want.SEModel, want.Intercept = toF("coef"), toF("se_cluster"), toF("se_model"), raw["intercept"].(float64)
+	f, err := os.Open(filepath.Join(dir, "samples.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x [][]float64
+	var y []bool
+	var groups []string
+	for _, r := range recs[1:] {
+		x1, _ := strconv.ParseFloat(r[2], 64)
+		x2, _ := strconv.ParseFloat(r[3], 64)
+		x, y, groups = append(x, []float64{x1, x2}), append(y, r[1] == "1"), append(groups, r[0])
+	}
+	fit, err := FitLogisticClustered(x, y, []string{"x1", "x2"}, 0, groups)
+	if err != nil || !fit.Converged {
+		t.Fatalf("fit %+v: %v", fit, err)
+	}
+	if math.Abs(fit.Intercept-want.Intercept) > 1e-6 {
+		t.Errorf("intercept %.9f, statsmodels %.9f", fit.Intercept, want.Intercept)
+	}
+	for j := range want.Coef {
+		if math.Abs(fit.Coef[j]-want.Coef[j]) > 1e-6 || math.Abs(fit.SE[j]-want.SECluster[j]) > 1e-6 || math.Abs(fit.ModelSE[j]-want.SEModel[j]) > 1e-6 {
+			t.Errorf("x%d: coef %.9f SE %.9f (model %.9f); statsmodels %.9f SE %.9f (model %.9f)",
+				j+1, fit.Coef[j], fit.SE[j], fit.ModelSE[j], want.Coef[j], want.SECluster[j], want.SEModel[j])
+		}
+	}
+	if !(fit.SE[1] > fit.ModelSE[1]) {
+		t.Errorf("the relationship-level feature's robust SE %.4f is not wider than the model's %.4f", fit.SE[1], fit.ModelSE[1])
 	}
 }

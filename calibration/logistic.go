@@ -17,7 +17,10 @@ type Fit struct {
 	Coef      []float64
 	// SE are standard errors from the inverse of the penalised objective's
 	// Hessian at the optimum (NaN where it cannot be inverted).
+	// With groups (FitLogisticClustered) they are cluster-robust, and
+	// ModelSE keeps the model-based ones.
 	SE         []float64
+	ModelSE    []float64
 	L2         float64
 	Iterations int
 	// Converged says Newton's method met its tolerance (a fit that did not
@@ -65,13 +68,25 @@ const (
 // variation cannot be fitted and is an error naming it (the caller drops
 // it with a warning).
 func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, error) {
-	return fitLogistic(x, y, names, l2, nil)
+	return fitLogistic(x, y, names, l2, nil, nil)
+}
+
+// FitLogisticClustered is FitLogistic with standard errors robust to
+// samples that are not independent: rows with the same group (the same
+// relationship, sampled at several as-of dates) are a cluster, and the
+// variance is the sandwich H^-1 (sum over clusters of s_g s_g') H^-1 with
+// the finite-sample factor G/(G-1) x (N-1)/(N-K) (Cameron and Miller 2015,
+// J. Human Resources 50: 317-372; statsmodels' cov_type="cluster"). The
+// bread is the penalised Hessian, so with l2 > 0 they are the penalised
+// fit's; with l2 = 0 they equal statsmodels'.
+func FitLogisticClustered(x [][]float64, y []bool, names []string, l2 float64, groups []string) (*Fit, error) {
+	return fitLogistic(x, y, names, l2, nil, groups)
 }
 
 // fitLogistic is FitLogistic with an optional offset: a known term added to
 // each row's linear predictor (nil: none), as the calibration intercept
 // needs (logit P(y) = a + logit(p)).
-func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []float64) (*Fit, error) {
+func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []float64, groups []string) (*Fit, error) {
 	n := len(x)
 	if n == 0 {
 		return nil, errors.New("calibrate: no samples to fit")
@@ -230,17 +245,69 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 	}
 	// The Hessian at the optimum; its inverse gives the standard errors.
 	var chol mat.Cholesky
-	if ok := chol.Factorize(h); ok {
-		var inv mat.SymDense
-		if err := chol.InverseTo(&inv); err == nil {
-			for j := 0; j < p; j++ {
-				f.SE[j] = math.Sqrt(inv.At(j+1, j+1)) / sd[j]
-			}
-			return f, nil
+	var inv mat.SymDense
+	if ok := chol.Factorize(h); !ok || chol.InverseTo(&inv) != nil {
+		for j := range f.SE {
+			f.SE[j] = math.NaN()
+		}
+		f.ModelSE = f.SE
+		return f, nil
+	}
+	f.ModelSE = make([]float64, p)
+	for j := 0; j < p; j++ {
+		f.ModelSE[j] = math.Sqrt(inv.At(j+1, j+1)) / sd[j]
+	}
+	copy(f.SE, f.ModelSE)
+	if groups != nil {
+		v := clusterSandwich(&inv, z, y, offset, b, groups)
+		for j := 0; j < p; j++ {
+			f.SE[j] = math.Sqrt(v.At(j+1, j+1)) / sd[j]
 		}
 	}
-	for j := range f.SE {
-		f.SE[j] = math.NaN()
-	}
 	return f, nil
+}
+
+// clusterSandwich is the cluster-robust variance of the coefficients on
+// the standardised scale: inv (the inverse Hessian) times the sum over
+// groups of each group's score outer product, times inv, with statsmodels'
+// finite-sample factor.
+func clusterSandwich(inv *mat.SymDense, z [][]float64, y []bool, offset, b []float64, groups []string) *mat.Dense {
+	q := len(b)
+	scores := map[string][]float64{}
+	var order []string
+	for i, zi := range z {
+		e := b[0]
+		if offset != nil {
+			e += offset[i]
+		}
+		for j, v := range zi {
+			e += b[j+1] * v
+		}
+		r := sigmoid(e)
+		if y[i] {
+			r--
+		}
+		g := scores[groups[i]]
+		if g == nil {
+			g = make([]float64, q)
+			scores[groups[i]] = g
+			order = append(order, groups[i])
+		}
+		g[0] += r
+		for j, v := range zi {
+			g[j+1] += r * v
+		}
+	}
+	meat := mat.NewSymDense(q, nil)
+	for _, k := range order {
+		meat.SymRankOne(meat, 1, mat.NewVecDense(q, scores[k]))
+	}
+	n, nGroups := float64(len(z)), float64(len(order))
+	var out mat.Dense
+	out.Mul(inv, meat)
+	out.Mul(&out, inv)
+	if nGroups > 1 && n > float64(q) {
+		out.Scale(nGroups/(nGroups-1)*(n-1)/(n-float64(q)), &out)
+	}
+	return &out
 }

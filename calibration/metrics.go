@@ -133,10 +133,10 @@ func Calibration(p []float64, y []bool) (intercept, slope float64) {
 		one[i] = []float64{lp[i]}
 	}
 	intercept, slope = math.NaN(), math.NaN()
-	if f, err := fitLogistic(none, y, nil, 0, lp); err == nil {
+	if f, err := fitLogistic(none, y, nil, 0, lp, nil); err == nil {
 		intercept = f.Intercept
 	}
-	if f, err := fitLogistic(one, y, []string{"logit(p)"}, 0, nil); err == nil {
+	if f, err := fitLogistic(one, y, []string{"logit(p)"}, 0, nil, nil); err == nil {
 		slope = f.Coef[0]
 	}
 	return intercept, slope

@@ -271,13 +271,20 @@ func Run(samples []Sample, p Params) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d positive outcomes for %d features (%.1f per feature, under the %d of Peduzzi et al. 1996): the fitted model is likely to overfit; raise the penalty (l2), leave the items out or add as-of dates",
 			rep.Positives, len(names), epv, minEventsPerVariable))
 	}
-	fit, err := FitLogistic(full, y, names, p.L2)
+	// Each relationship is sampled at several as-of dates: its samples are
+	// one cluster for the standard errors (the intervals written into
+	// proposed weights as evidence).
+	groups := make([]string, len(samples))
+	for i, s := range samples {
+		groups[i] = s.RelationshipID
+	}
+	fit, err := FitLogisticClustered(full, y, names, p.L2, groups)
 	if err != nil {
 		return nil, err
 	}
 	rep.Coefficients = coefficients(fit, full, names, y, p.Level)
 	cx, cnames, _ := features(samples, p, false)
-	cfit, err := FitLogistic(cx, y, cnames, p.L2)
+	cfit, err := FitLogisticClustered(cx, y, cnames, p.L2, groups)
 	if err != nil {
 		return nil, err
 	}
