@@ -294,7 +294,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 		fit  *Fit
 	}{{"the full model", fit}, {"the cluster model", cfit}} {
 		if !f.fit.Converged {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s did not converge in %d Newton steps: its coefficients are not the optimum; raise the penalty (l2) or drop features", f.name, f.fit.Iterations))
+			return nil, &NotConvergedError{Model: f.name, Iterations: f.fit.Iterations}
 		}
 	}
 
@@ -333,13 +333,27 @@ func Run(samples []Sample, p Params) (*Report, error) {
 
 	// Time-ordered: test on the last third of the dates; train on dates
 	// whose outcome window closed before the first test date.
+	// It is what a force lives with (a model fitted on the past, used on
+	// what comes next), so it comes first; k-fold second.
 	if tv, warn := timeSplit(samples, dl, full, names, y, base, date, key, cluster, len(rels), p); warn != "" {
 		rep.Warnings = append(rep.Warnings, warn)
 	} else {
-		rep.Validations = append(rep.Validations, *tv)
+		rep.Validations = append([]Validation{*tv}, rep.Validations...)
 	}
 	rep.fairness(samples, y, date, key, p)
 	return rep, nil
+}
+
+// NotConvergedError is a fit whose Newton steps did not meet their
+// tolerance: its coefficients are not the optimum, so nothing is reported
+// from them.
+type NotConvergedError struct {
+	Model      string
+	Iterations int
+}
+
+func (e *NotConvergedError) Error() string {
+	return fmt.Sprintf("calibrate: %s did not converge in %d Newton steps, so its coefficients are not the optimum (often features that nearly separate the outcomes)", e.Model, e.Iterations)
 }
 
 // features builds the design matrix: cluster flags, item flags (when

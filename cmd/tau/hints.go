@@ -10,6 +10,7 @@ import (
 	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/app/appdb"
+	"github.com/tau-da/tau/calibration"
 	"github.com/tau-da/tau/evaluation/evaldb"
 	"github.com/tau-da/tau/internal/param"
 	"github.com/tau-da/tau/notebooks/nbdb"
@@ -47,6 +48,7 @@ func hint(err error, warehouse string) string {
 	var ue *app.UsersFileError
 	var ee *load.EmptyFileError
 	var ke *load.KeyMismatchError
+	var nc *calibration.NotConvergedError
 	switch {
 	case errors.Is(err, analytics.ErrNoFolder):
 		return "pass --warehouse DIR or set TAU_WAREHOUSE"
@@ -64,6 +66,8 @@ func hint(err error, warehouse string) string {
 		return "give both --tls-cert and --tls-key"
 	case errors.Is(err, app.ErrNeedsTLS):
 		return "give --tls-cert and --tls-key, or serve on 127.0.0.1"
+	case errors.As(err, &nc):
+		return "raise the penalty (--l2 10, say) or fit fewer features (--items=false)"
 	case errors.As(err, &ke) && ke.Now == "":
 		return "pass the warehouse's --pseudonymise-key, or load into a new warehouse"
 	case errors.As(err, &ke):
