@@ -164,9 +164,16 @@ type GroupRow struct {
 	Brier          Number `json:"brier"`
 	RecallTopK     Number `json:"recall_top_k"`
 	FNR            Number `json:"false_negative_rate"`
-	// Flag says the group's recall or false-negative rate differs
-	// materially from everyone's; TooFew that it has too few positives to
-	// judge.
+	// RecallLower/Upper and FNRLower/Upper are their Wilson intervals at
+	// the run's level.
+	RecallLower Number `json:"recall_top_k_lower"`
+	RecallUpper Number `json:"recall_top_k_upper"`
+	FNRLower    Number `json:"false_negative_rate_lower"`
+	FNRUpper    Number `json:"false_negative_rate_upper"`
+	// Flag says the group's recall or false-negative rate differs from
+	// everyone's by more than the margin, beyond chance (its interval
+	// lies wholly past the margin); TooFew that it has too few positives
+	// to judge.
 	Flag   string `json:"flag"`
 	TooFew bool   `json:"too_few"`
 }
@@ -716,17 +723,22 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 				t := countTopK(topK, y, p.Capacity, in)
 				row := GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: len(ps), Positives: t.Positives,
 					AUC: Number(AUC(ps, ys)), Brier: Number(Brier(ps, ys)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in))}
+				z := normalQuantile(1 - (1-p.Level)/2)
+				rl, ru := wilson(t.Recall*float64(t.Positives), float64(t.Positives), z)
+				fl, fu := wilson(float64(row.FNR)*float64(t.Positives), float64(t.Positives), z)
+				row.RecallLower, row.RecallUpper, row.FNRLower, row.FNRUpper = Number(rl), Number(ru), Number(fl), Number(fu)
 				if t.Positives < minGroupPositives {
 					row.TooFew = true
 				} else {
 					var why []string
-					// Recall is compared only when the group would expect
-					// enough captured cases to tell a shortfall from chance.
-					if expect := float64(t.Positives) * overall.Recall; expect >= minExpectedCaptured && t.Recall/overall.Recall < fourFifths {
-						why = append(why, fmt.Sprintf("recall in the top %d is %.2f against %.2f overall", p.Capacity, t.Recall, overall.Recall))
+					// Flagged only where the interval lies wholly past the
+					// margin: a group whose recall could be everyone's is
+					// not flagged for a difference chance makes.
+					if expect := float64(t.Positives) * overall.Recall; expect >= minExpectedCaptured && ru < fourFifths*overall.Recall {
+						why = append(why, fmt.Sprintf("recall in the top %d is %.1f%% (%.1f-%.1f%%) against %.1f%% overall", p.Capacity, 100*t.Recall, 100*rl, 100*ru, 100*overall.Recall))
 					}
-					if math.Abs(float64(row.FNR)-fnrAll) > fnrGap {
-						why = append(why, fmt.Sprintf("false-negative rate %.2f against %.2f overall", float64(row.FNR), fnrAll))
+					if fl > fnrAll+fnrGap || fu < fnrAll-fnrGap {
+						why = append(why, fmt.Sprintf("false-negative rate %.1f%% (%.1f-%.1f%%) against %.1f%% overall", 100*float64(row.FNR), 100*fl, 100*fu, 100*fnrAll))
 					}
 					row.Flag = strings.Join(why, "; ")
 				}
@@ -734,6 +746,19 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 			}
 		}
 	}
+}
+
+// wilson is the Wilson score interval of a proportion k/n (Wilson 1927,
+// JASA 22: 209-212), which stays inside 0-1 and behaves for small counts.
+func wilson(k, n, z float64) (lo, hi float64) {
+	if n <= 0 {
+		return math.NaN(), math.NaN()
+	}
+	ph := k / n
+	d := 1 + z*z/n
+	c := (ph + z*z/(2*n)) / d
+	h := z * math.Sqrt(ph*(1-ph)/n+z*z/(4*n*n)) / d
+	return math.Max(0, c-h), math.Min(1, c+h)
 }
 
 // fnr is the share of positives (in the group) not flagged.
