@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,7 @@ type calibrateOptions struct {
 	seed               uint64
 	format, out        string
 	propose, modelCard string
+	keepCaseload       bool
 	exportFeatures     string
 	noWrite            bool
 }
@@ -90,6 +92,7 @@ asked, to --propose and --model-card.`,
 	f.StringVar(&o.format, "format", "table", "table or json")
 	f.StringVar(&o.out, "out", "", "write to this file instead of standard output")
 	f.StringVar(&o.propose, "propose", "", "also write the proposed weights file here")
+	f.BoolVar(&o.keepCaseload, "keep-caseload", false, "re-derive the proposed file's band thresholds so the red and amber bands keep today's sizes")
 	f.StringVar(&o.modelCard, "model-card", "", "also write the model card (Markdown) here")
 	f.StringVar(&o.exportFeatures, "export-features", "", "write the design matrix (one row per sample) to this CSV file")
 	f.BoolVar(&o.noWrite, "no-write", false, "do not write the run to the warehouse")
@@ -147,9 +150,24 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 	if err != nil {
 		return nil, err
 	}
-	proposed, card, err := calibrationFiles(cfg, run)
+	proposed, card, err := calibrationFiles(cfg, run, nil)
 	if err != nil {
 		return nil, err
+	}
+	// What the proposal does to the caseload at the extract's end, said in
+	// the file and the output (and, asked, the thresholds that keep it).
+	var burden *caseload
+	if pcfg, err := scoring.Parse(proposed, "proposed-weights.toml"); err == nil {
+		end := sess.Manifest.ExtractDate
+		at := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
+		cl, err := caseloadOf(c.Context(), sess, cfg, pcfg, at, o.keepCaseload)
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: caseload: %w", err)
+		}
+		if proposed, card, err = calibrationFiles(cfg, run, cl); err != nil {
+			return nil, err
+		}
+		burden = cl
 	}
 	files := map[string][]byte{}
 	if run.Folder != "" {
@@ -178,11 +196,23 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 	}
 	v := struct {
 		*calibration.Report
-		RunID   string               `json:"run_id"`
-		Outcome string               `json:"outcome"`
-		Weights []calibration.Weight `json:"proposed_weights"`
-	}{run.Report, run.ID, run.Context.Outcome, run.Weights}
-	text := func(w io.Writer) error { return run.Report.WriteText(w, run.Context) }
+		RunID    string               `json:"run_id"`
+		Outcome  string               `json:"outcome"`
+		Weights  []calibration.Weight `json:"proposed_weights"`
+		Caseload *caseload            `json:"caseload"`
+	}{run.Report, run.ID, run.Context.Outcome, run.Weights, burden}
+	text := func(w io.Writer) error {
+		if err := run.Report.WriteText(w, run.Context); err != nil {
+			return err
+		}
+		if burden != nil {
+			fmt.Fprintln(w, "\nCASELOAD OF THE PROPOSED WEIGHTS")
+			for _, l := range burden.header() {
+				fmt.Fprintln(w, "  "+l)
+			}
+		}
+		return nil
+	}
 	if err := writeReport(c, o.out, o.format, v, text, footer); err != nil {
 		return nil, fmt.Errorf("calibrate: write %s: %w", o.out, err)
 	}
@@ -191,16 +221,22 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 
 // calibrationFiles renders the proposed weights file (checked to load as a
 // configuration) and the model card.
-func calibrationFiles(cfg *scoring.Config, run *caldb.CalibrationRun) ([]byte, []byte, error) {
+func calibrationFiles(cfg *scoring.Config, run *caldb.CalibrationRun, cl *caseload) ([]byte, []byte, error) {
 	header := []string{
 		fmt.Sprintf("Proposed by tau calibrate, run %s, from warehouse generation %s.", run.ID, run.Context.Generation),
 		fmt.Sprintf("Starting configuration: %s (hash %s). Outcome: %s.", cfg.Name, cfg.Hash, run.Context.Outcome),
 		"Each cluster's weight is re-fitted to this force's outcomes; its evidence is written beside it.",
 		"Review the model card before using it: the weights are still values to review, not facts.",
 	}
+	if cl != nil {
+		header = append(header, cl.header()...)
+	}
 	proposed, err := calibration.RewriteConfig(cfg.Raw, cfg.Name, run.Weights, header)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calibrate: proposed weights: %w", err)
+	}
+	if cl != nil {
+		proposed = cl.keepThresholds(proposed)
 	}
 	if _, err := scoring.Parse(proposed, "proposed-weights.toml"); err != nil {
 		return nil, nil, fmt.Errorf("calibrate: the proposed weights file does not load (%w); this is a bug, please report it", err)

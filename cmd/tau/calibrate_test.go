@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestCalibrateCLI(t *testing.T) {
 		t.Fatalf("load: %v\n%s", err, out)
 	}
 	proposed, card, feats := filepath.Join(dir, "p.toml"), filepath.Join(dir, "card.md"), filepath.Join(dir, "f.csv")
-	out, err := run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--propose", proposed, "--model-card", card, "--export-features", feats)
+	out, err := run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--propose", proposed, "--model-card", card, "--export-features", feats, "--keep-caseload")
 	if err != nil {
 		t.Fatalf("calibrate: %v\n%s", err, out)
 	}
@@ -43,8 +44,22 @@ func TestCalibrateCLI(t *testing.T) {
 			t.Errorf("cluster %s has no evidence beside its weight", c.ID)
 		}
 	}
-	if out, err := run(t, "score", "--warehouse", wh, "--config", proposed, "--as-of", "2025-12-31", "--top", "3"); err != nil {
-		t.Errorf("tau score --config proposed: %v\n%s", err, out)
+	// The caseload, said in the output and the file; with --keep-caseload
+	// the proposed file's thresholds give today's red band.
+	m := regexp.MustCompile(`the weights in use give (\d+) red and (\d+) amber; these give (\d+) red`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no caseload in the output:\n%s", out)
+	}
+	if b, _ := os.ReadFile(proposed); !strings.Contains(string(b), "# Caseload as of 2025-12-31") || !strings.Contains(string(b), "re-derived by tau calibrate --keep-caseload") {
+		t.Errorf("the proposed file does not say the caseload or its re-derived thresholds")
+	}
+	sout, err := run(t, "score", "--warehouse", wh, "--config", proposed, "--as-of", "2025-12-31", "--top", "3")
+	if err != nil {
+		t.Errorf("tau score --config proposed: %v\n%s", err, sout)
+	}
+	red := regexp.MustCompile(`bands: (\d+) red`).FindStringSubmatch(sout)
+	if red == nil || red[1] != m[1] {
+		t.Errorf("with the kept thresholds the red band is %v, today's is %s:\n%s", red, m[1], sout)
 	}
 	b, _ := os.ReadFile(card)
 	for _, want := range []string{"# Model card", "## Outcome", "## Fairness", "## Limitations", "| fitted model |"} {
