@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +286,25 @@ func TestExplainHistoryAsOf(t *testing.T) {
 		if fmt.Sprint(early[i]) != fmt.Sprint(late[i]) {
 			t.Errorf("point %d: %v as of 2023-12-31, %v as of 2024-12-31", i, early[i], late[i])
 		}
+	}
+}
+
+// TestExportReadByPandas: the README's pandas lines read a tau export (run
+// where Debian's python3-pandas is installed, skipped elsewhere).
+func TestExportReadByPandas(t *testing.T) {
+	t.Parallel()
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import pandas").Run(); err != nil {
+		t.Skip("no pandas")
+	}
+	wh, _, _ := appFixture(t)
+	out := t.TempDir()
+	if _, err := run(t, "export", "scores_scores", "--warehouse", wh, "--format", "csv", "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	script := "import pandas as pd\nscores = pd.read_csv(" + strconv.Quote(filepath.Join(out, "scores_scores.csv")) + ")\nprint(scores.groupby(\"band\").size().to_dict())\n"
+	b, err := exec.Command(py, "-c", script).CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "'red': ") {
+		t.Errorf("pandas: %v\n%s", err, b)
 	}
 }
