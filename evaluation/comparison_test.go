@@ -102,3 +102,15 @@ func TestMatchWithout(t *testing.T) {
 		t.Errorf("reuse without replacement %+v", r)
 	}
 }
+
+// TestShortlistStops: matching asks Stopped between plans and stops when
+// told (a signal ends a national run promptly).
+func TestShortlistStops(t *testing.T) {
+	t.Parallel()
+	asked := 0
+	d := &Design{Plans: make([]PlanWindows, 5), Stopped: func() bool { asked++; return asked > 2 }}
+	d.Shortlist(Occurrences{}, nil, 10)
+	if asked != 3 {
+		t.Errorf("asked %d times, want it to stop at the third plan", asked)
+	}
+}

@@ -171,7 +171,14 @@ type Design struct {
 	// ExtractEnd is the last day of the extract; DataFrom its first
 	// occurrence.
 	ExtractEnd, DataFrom time.Time
+	// Stopped, when set, is asked between plans in the long steps
+	// (matching): true stops them, so a signal ends a national run
+	// promptly; the caller then reports why.
+	Stopped func() bool
 }
+
+// stopped reports whether the caller asked the long steps to stop.
+func (d *Design) stopped() bool { return d.Stopped != nil && d.Stopped() }
 
 // recentDays is the 90-day window the practice reports ("the percentage of
 // a relationship's occurrences reported in the last 90 days"), used as a

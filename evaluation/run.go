@@ -714,6 +714,9 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
 	}
 	for _, w := range d.Plans {
+		if d.stopped() {
+			return out
+		}
 		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
 		var cs []cand
 		for i, c := range pool {

@@ -89,7 +89,11 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 		if data.Pool, err = readPool(ctx, conn); err != nil {
 			return nil, fmt.Errorf("evaluate %s: read relationships: %w", dir, err)
 		}
+		design.Stopped = func() bool { return ctx.Err() != nil }
 		data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("evaluate %s: stopped while matching: %w", dir, err)
+		}
 		want := map[time.Time][]string{}
 		for _, w := range design.Plans {
 			d := evaluation.ScoreDate(w.Opened)
