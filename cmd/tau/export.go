@@ -74,7 +74,10 @@ func runExport(c *cobra.Command, o *exportOptions, names []string) error {
 	if err := os.MkdirAll(o.out, 0o700); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, n := range names {
+	bar := newBar(len(names), "export")
+	defer barDone(bar)
+	for i, n := range names {
+		barSet(bar, i, "export "+n)
 		path := filepath.Join(o.out, n+"."+o.format)
 		var err error
 		if o.format == "xlsx" {

@@ -231,7 +231,10 @@ func runReport(c *cobra.Command, o *reportOptions) ([]string, error) {
 	}
 	defer s.Close()
 	var files []string
-	for _, n := range notebooks.LeadershipSet {
+	bar := newBar(len(notebooks.LeadershipSet), "report")
+	defer barDone(bar)
+	for i, n := range notebooks.LeadershipSet {
+		barSet(bar, i, "report "+n)
 		out := filepath.Join(o.out, strings.TrimSuffix(n, ".md")+".html")
 		err := renderNotebook(c, s, n, out, nil, o.suppress)
 		if errors.Is(err, notebooks.ErrPersonLevel) {
