@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -256,12 +257,42 @@ func writeScoresCSV(ctx context.Context, w io.Writer, run *scoredb.ScoreRun) err
 	return bw.Flush()
 }
 
+// heaviest names a score's n heaviest clusters, and how many more are
+// active: "Non-fatal strangulation; Stalking and surveillance; +7".
+func heaviest(cfg *scoring.Config, ids []string, n int) string {
+	type named struct {
+		name string
+		w    float64
+	}
+	var cs []named
+	for _, id := range ids {
+		for _, c := range cfg.Clusters {
+			if c.ID == id {
+				cs = append(cs, named{c.Name, c.Weight})
+			}
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
+	var out []string
+	for i, c := range cs {
+		if i == n {
+			out = append(out, fmt.Sprintf("+%d", len(cs)-n))
+			break
+		}
+		out = append(out, c.name)
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, "; ")
+}
+
 func printScores(ctx context.Context, w io.Writer, run *scoredb.ScoreRun, cfg *scoring.Config, top int) error {
 	fmt.Fprintf(w, "%d relationships scored as of %s (config %s, %s; weights are starting values to calibrate)\n",
 		run.Count, run.AsOf.Format("2006-01-02"), run.ConfigHash, cfg.Harm.Edition)
 	fmt.Fprintf(w, "bands: %d red, %d amber, %d green\n", run.Bands[scoring.BandRed], run.Bands[scoring.BandAmber], run.Bands[scoring.BandGreen])
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "rank\trelationship\tband\ttotal\tclusters+harm+rf\tstage\tclusters\tocc 90d\t% 90d\tdays since\tserial")
+	fmt.Fprintln(tw, "rank\tvictim / perpetrator\trelationship\tband\ttotal\tclusters+harm+rf\tstage\tclusters (heaviest)\tocc 90d\t% 90d\tdays since\tserial")
 	n := run.Count
 	if top > 0 && top < n {
 		n = top
@@ -279,8 +310,8 @@ func printScores(ctx context.Context, w io.Writer, run *scoredb.ScoreRun, cfg *s
 		if s.Serial {
 			serial = "serial"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.1f\t%.1f+%.1f+%.1f\t%d\t%s\t%d\t%.0f%%\t%d\t%s\n", s.Rank, s.RelationshipID, band, s.Total,
-			s.ClusterScore, s.HarmScore, s.RecencyFrequencyScore, s.Stage, strings.Join(s.Clusters, " "), s.Occurrences90d,
+		fmt.Fprintf(tw, "%d\t%s / %s\t%s\t%s\t%.1f\t%.1f+%.1f+%.1f\t%d\t%s\t%d\t%.0f%%\t%d\t%s\n", s.Rank, s.VictimID, s.PerpetratorID, s.RelationshipID, band, s.Total,
+			s.ClusterScore, s.HarmScore, s.RecencyFrequencyScore, s.Stage, heaviest(cfg, s.Clusters, 2), s.Occurrences90d,
 			s.PctOccurrencesLast90d, s.DaysSinceLast, serial)
 	}
 	tw.Flush()
