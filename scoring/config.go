@@ -333,6 +333,34 @@ func (c *Config) readHarmTable() (map[string]float64, map[string]string, error) 
 	return out, names, nil
 }
 
+// Cluster returns the configuration's cluster of that id (nil if none).
+func (c *Config) Cluster(id string) *Cluster {
+	for i := range c.Clusters {
+		if c.Clusters[i].ID == id {
+			return &c.Clusters[i]
+		}
+	}
+	return nil
+}
+
+// Heaviest returns the configuration's clusters of the ids given, heaviest
+// first (ties by id); an unknown id is left out.
+func (c *Config) Heaviest(ids []string) []*Cluster {
+	var out []*Cluster
+	for _, id := range ids {
+		if cl := c.Cluster(id); cl != nil {
+			out = append(out, cl)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight > out[j].Weight
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
 // Canonical returns the canonical item with the given id.
 func (c *Config) Canonical(id string) (Item, bool) {
 	it, ok := c.canonical[id]

@@ -302,3 +302,24 @@ func TestStageFromEvidenceOfTheTime(t *testing.T) {
 		t.Errorf("a threat to kill last month: stage %d, want 5", sc.Stage)
 	}
 }
+
+// TestHeaviest: clusters by id, heaviest first, ties by id, unknown ids
+// left out.
+func TestHeaviest(t *testing.T) {
+	t.Parallel()
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cfg.Heaviest([]string{"C17", "C4", "C5", "C99", "C1"}) {
+		got = append(got, c.ID)
+	}
+	// C1 10, then C4 and C5 both 7 (by id), then C17 1.
+	if strings.Join(got, " ") != "C1 C4 C5 C17" {
+		t.Errorf("heaviest %v", got)
+	}
+	if cfg.Cluster("C99") != nil || cfg.Cluster("C2").Name != "Non-fatal strangulation" {
+		t.Error("Cluster lookup")
+	}
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/queries"
-	"github.com/tau-da/tau/scoring"
 )
 
 // hiddenClusters is how many of a row's clusters (heaviest first) its
@@ -77,13 +76,7 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) (
 func (s *Store) threat(r app.ListRow, items map[string]app.Item, facts map[string]bool) app.HiddenRow {
 	holds := func(a string) bool { _, ok := items[a]; return ok || facts[a] }
 	src := sources{cfg: s.cfg, items: items}
-	var cs []*scoring.Cluster
-	for _, id := range r.Clusters {
-		if c := s.cluster(id); c != nil {
-			cs = append(cs, c)
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Weight > cs[j].Weight })
+	cs := s.cfg.Heaviest(r.Clusters)
 	h := app.HiddenRow{ListRow: r}
 	for k, c := range cs {
 		if k == hiddenClusters {
@@ -153,7 +146,7 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 		s.nameClusters(r, clusters)
 		for _, id := range added {
 			name := fmt.Sprint(id)
-			if cl := s.cluster(name); cl != nil {
+			if cl := s.cfg.Cluster(name); cl != nil {
 				name = cl.Name + " (" + cl.ID + ")"
 			}
 			c.NewClusters = append(c.NewClusters, name)

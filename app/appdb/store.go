@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -210,21 +209,11 @@ func (s *Store) nameClusters(r *app.ListRow, ids []any) {
 		id := fmt.Sprint(c)
 		r.Clusters = append(r.Clusters, id)
 		name := id
-		if cl := s.cluster(id); cl != nil {
+		if cl := s.cfg.Cluster(id); cl != nil {
 			name = cl.Name
 		}
 		r.ClusterNames = append(r.ClusterNames, name)
 	}
-}
-
-// cluster returns the configuration's cluster of that id (nil if none).
-func (s *Store) cluster(id string) *scoring.Cluster {
-	for i := range s.cfg.Clusters {
-		if s.cfg.Clusters[i].ID == id {
-			return &s.cfg.Clusters[i]
-		}
-	}
-	return nil
 }
 
 // List returns a page of the ranked list.
@@ -440,18 +429,10 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 	}
 	src := sources{cfg: s.cfg, items: byItem, offences: harm}
 	var out []app.Cluster
-	for _, id := range active {
-		if c := s.cluster(id); c != nil {
-			out = append(out, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
-				Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses})
-		}
+	for _, c := range s.cfg.Heaviest(active) {
+		out = append(out, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
+			Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Weight != out[j].Weight {
-			return out[i].Weight > out[j].Weight
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -260,26 +259,13 @@ func writeScoresCSV(ctx context.Context, w io.Writer, run *scoredb.ScoreRun) err
 // heaviest names a score's n heaviest clusters, and how many more are
 // active: "Non-fatal strangulation; Stalking and surveillance; +7".
 func heaviest(cfg *scoring.Config, ids []string, n int) string {
-	type named struct {
-		name string
-		w    float64
-	}
-	var cs []named
-	for _, id := range ids {
-		for _, c := range cfg.Clusters {
-			if c.ID == id {
-				cs = append(cs, named{c.Name, c.Weight})
-			}
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
 	var out []string
-	for i, c := range cs {
+	for i, c := range cfg.Heaviest(ids) {
 		if i == n {
-			out = append(out, fmt.Sprintf("+%d", len(cs)-n))
+			out = append(out, fmt.Sprintf("+%d", len(ids)-n))
 			break
 		}
-		out = append(out, c.name)
+		out = append(out, c.Name)
 	}
 	if len(out) == 0 {
 		return "-"
