@@ -200,12 +200,14 @@ func stageMonths(c *Config) int {
 // time: an item answered yes since (of any class), an offence fact with an
 // offence since, or a rising frequency. A perpetrator's other victims are
 // history.
-func anyRecent(atoms []string, items map[string]ActiveItem, ev *Evidence, since time.Time) bool {
+func anyRecent(atoms []string, items []ActiveItem, ev *Evidence, since time.Time) bool {
 	for _, a := range atoms {
-		if it, ok := items[a]; ok {
+		// A relationship has a handful of active items: a scan costs less
+		// than a map built for every score.
+		if i := slices.IndexFunc(items, func(it ActiveItem) bool { return it.Item == a }); i >= 0 {
 			// Said in the window, whatever the item's class: a "current"
 			// item of a latest assessment three years old is history too.
-			if !it.Source.Date.Before(since) {
+			if !items[i].Source.Date.Before(since) {
 				return true
 			}
 			continue
@@ -287,10 +289,6 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	// Clusters.
 	var weights []float64
 	recentSince := asOf.AddDate(0, -stageMonths(c), 0)
-	byItem := map[string]ActiveItem{}
-	for _, a := range sc.ActiveItems {
-		byItem[a.Item] = a
-	}
 	for _, cl := range c.Clusters {
 		ok, atoms := cl.rule.Eval(truth)
 		if !ok {
@@ -302,7 +300,7 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		// old evidence only (a sticky "ever" yes from years ago) places a
 		// relationship at stage 3 at most.
 		stage, why := cl.Stage, ""
-		if stage > 3 && !anyRecent(atoms, byItem, ev, recentSince) {
+		if stage > 3 && !anyRecent(atoms, sc.ActiveItems, ev, recentSince) {
 			stage, why = 3, fmt.Sprintf(", from evidence older than %d months only, so stage 3 at most", stageMonths(c))
 		}
 		sc.Stage = max(sc.Stage, stage)
