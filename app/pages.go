@@ -176,24 +176,25 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request, se *session) {
 // changeRows reads the changes between the request's snapshots.
 func (s *Server) changeRows(w http.ResponseWriter, r *http.Request, se *session) (*Changes, bool) {
 	from, err := snapshotParam(r, "from")
+	var to time.Time
 	if err == nil {
-		var to time.Time
-		if to, err = snapshotParam(r, "to"); err == nil {
-			var ch *Changes
-			if ch, err = s.store.Changes(r.Context(), from, to); err == nil {
-				return ch, true
-			}
-			if errors.Is(err, ErrNoSuchSnapshot) {
-				w.WriteHeader(http.StatusNotFound)
-				s.render(w, "error", se, map[string]any{"Title": "Nothing to compare", "Message": "Changes need two score snapshots: " + err.Error() + "."})
-				return nil, false
-			}
-			s.fail(w, se, err)
-			return nil, false
-		}
+		to, err = snapshotParam(r, "to")
 	}
-	s.badRequest(w, se, "Bad date", err.Error())
-	return nil, false
+	if err != nil {
+		s.badRequest(w, se, "Bad date", err.Error())
+		return nil, false
+	}
+	ch, err := s.store.Changes(r.Context(), from, to)
+	switch {
+	case errors.Is(err, ErrNoSuchSnapshot):
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, "error", se, map[string]any{"Title": "Nothing to compare", "Message": "Changes need two score snapshots: " + err.Error() + "."})
+		return nil, false
+	case err != nil:
+		s.fail(w, se, err)
+		return nil, false
+	}
+	return ch, true
 }
 
 // CSVSafe keeps a cell from being read as a formula by a spreadsheet

@@ -318,23 +318,18 @@ func TestClusteredSEAgainstStatsmodels(t *testing.T) {
 	t.Parallel()
 	dir := "../testdata/calibrate/cluster_se"
 	var want struct {
-		Coef, SECluster, SEModel []float64
-		Intercept                float64
+		Coef      []float64 `json:"coef"`
+		SECluster []float64 `json:"se_cluster"`
+		SEModel   []float64 `json:"se_model"`
+		Intercept float64   `json:"intercept"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]any
-	json.Unmarshal(b, &raw)
-	toF := func(k string) []float64 {
-		var out []float64
-		for _, v := range raw[k].([]any) {
-			out = append(out, v.(float64))
-		}
-		return out
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
 	}
-	want.Coef, want.SECluster, want.SEModel, want.Intercept = toF("coef"), toF("se_cluster"), toF("se_model"), raw["intercept"].(float64)
 	f, err := os.Open(filepath.Join(dir, "samples.csv"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,20 +99,12 @@ func runExport(c *cobra.Command, o *exportOptions, names []string) error {
 
 // exportable lists the session's tables and views, by name.
 func exportable(ctx context.Context, s *analytics.Session) ([]string, error) {
-	rows, err := s.Conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	_, rows, err := analytics.QueryText(ctx, s.DB, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")
 	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
+	for _, r := range rows {
+		out = append(out, r[0])
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // exportXLSX writes a table as one Excel sheet, streamed row by row
@@ -204,8 +195,6 @@ func xlsxCell(v any, dateStyle int) any {
 			parts[i] = fmt.Sprint(e)
 		}
 		return strings.Join(parts, ", ")
-	case sql.NullString:
-		return x.String
 	}
 	return fmt.Sprint(v)
 }

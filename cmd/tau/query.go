@@ -68,7 +68,7 @@ func runQuery(c *cobra.Command, o *queryOptions, q string) error {
 		return fmt.Errorf("query: %w", err)
 	}
 	if o.format == "parquet" {
-		return writeParquet(o.out, res)
+		return writeParquet(c.Context(), o.out, res)
 	}
 	w := c.OutOrStdout()
 	if o.out != "" {
@@ -127,7 +127,7 @@ func writeResult(w io.Writer, format string, r *notebooks.Result) error {
 // writeParquet writes a result as Parquet with its columns' types
 // (numbers, dates, booleans, lists of text; anything else as text), from
 // a DuckDB of its own (the query's session may write nothing).
-func writeParquet(path string, r *notebooks.Result) error {
+func writeParquet(ctx context.Context, path string, r *notebooks.Result) error {
 	t := duckdb.Table{Name: "query"}
 	for j, name := range r.Columns {
 		t.Cols = append(t.Cols, duckdb.Column{Name: name, Type: sinkType(r.Types[j])})
@@ -150,7 +150,7 @@ func writeParquet(path string, r *notebooks.Result) error {
 	if err := sink.Flush(); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
-	if _, err := sink.Conn().ExecContext(context.Background(), "COPY query TO "+duckdb.Quote(path)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+	if _, err := sink.Conn().ExecContext(ctx, "COPY query TO "+duckdb.Quote(path)+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
 		return fmt.Errorf("query: write %s: %w", path, err)
 	}
 	return os.Chmod(path, 0o600)

@@ -129,7 +129,6 @@ func (p *Profile) rewrite(spec extract.File, f File, in, out string) error {
 	defer w.Close()
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
 	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("line 1: %w", err)
@@ -171,10 +170,9 @@ func (p *Profile) rewrite(spec extract.File, f File, in, out string) error {
 			break
 		}
 		if err != nil {
-			// Hand the rest over as it is: the load reads it and rejects
-			// the broken record with its line.
-			cw.Flush()
-			return copyRest(r, w, err)
+			// csv.ParseError names the line; the export is the analyst's
+			// to fix there.
+			return fmt.Errorf("%w; fix the export there (a quote that does not close?)", err)
 		}
 		for i := range rec {
 			if i < len(codes) && codes[i] != nil {
@@ -187,12 +185,6 @@ func (p *Profile) rewrite(spec extract.File, f File, in, out string) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// copyRest is where a file the CSV reader cannot parse stops being
-// rewritten: an error naming the line, for the analyst to fix the export.
-func copyRest(_ io.Reader, _ io.Writer, err error) error {
-	return fmt.Errorf("%w; fix the export there (a quote that does not close?)", err)
 }
 
 // norm compares names and codes ignoring case, spaces and punctuation.
