@@ -42,32 +42,23 @@ func (s *Server) storeError(w http.ResponseWriter, se *session, err error) {
 	s.fail(w, se, err)
 }
 
-// snapshotData is what the snapshot picker and notice need: the chosen
+// pickSnapshot resolves a date (zero: the latest) to its snapshot and
+// puts what the snapshot picker and notice need into data: the chosen
 // snapshot, every snapshot, and the latest.
-func (s *Server) snapshotData(r *http.Request, chosen Snapshot, data map[string]any) error {
-	snaps, err := s.store.Snapshots(r.Context())
-	if err != nil {
-		return err
-	}
-	data["Snap"], data["Snaps"] = chosen, snaps
-	if len(snaps) > 0 {
-		data["Latest"] = snaps[0]
-	}
-	return nil
-}
-
-// chosenSnapshot resolves a date (zero: the latest) to its snapshot.
-func (s *Server) chosenSnapshot(r *http.Request, asOf time.Time) (Snapshot, error) {
+func (s *Server) pickSnapshot(r *http.Request, asOf time.Time, data map[string]any) (Snapshot, error) {
 	snaps, err := s.store.Snapshots(r.Context())
 	if err != nil {
 		return Snapshot{}, err
 	}
-	for _, sn := range snaps {
-		if asOf.IsZero() || sn.AsOf.Equal(asOf) {
-			return sn, nil
-		}
+	sn, err := FindSnapshot(snaps, asOf)
+	if err != nil {
+		return Snapshot{}, err
 	}
-	return Snapshot{}, ErrNoSuchSnapshot
+	data["Snap"], data["Snaps"] = sn, snaps
+	if len(snaps) > 0 {
+		data["Latest"] = snaps[0]
+	}
+	return sn, nil
 }
 
 // pageParam reads the page number (1 when absent; false when malformed).
@@ -87,12 +78,13 @@ func (s *Server) hidden(w http.ResponseWriter, r *http.Request, se *session) {
 		s.badRequest(w, se, "Bad page", "That is not a page of the queue.")
 		return
 	}
-	rows, total, sn, ok := s.hiddenRows(w, r, se, (page-1)*PageSize, PageSize)
+	data := map[string]any{"Title": "Hidden threat"}
+	rows, total, sn, ok := s.hiddenRows(w, r, se, (page-1)*PageSize, PageSize, data)
 	if !ok {
 		return
 	}
 	s.record(se, "view hidden threat", r.URL.RawQuery, r)
-	data := map[string]any{"Title": "Hidden threat", "Total": total, "Export": "/export/hidden.csv?asof=" + sn.AsOf.Format("2006-01-02")}
+	data["Total"], data["Export"] = total, "/export/hidden.csv?asof="+sn.AsOf.Format("2006-01-02")
 	from := (page - 1) * PageSize
 	data["Rows"], data["From"], data["To"] = rows, from+1, from+len(rows)
 	if from+len(rows) < total {
@@ -100,22 +92,19 @@ func (s *Server) hidden(w http.ResponseWriter, r *http.Request, se *session) {
 		q.Set("page", strconv.Itoa(page+1))
 		data["Next"] = "/hidden?" + q.Encode()
 	}
-	if err := s.snapshotData(r, sn, data); err != nil {
-		s.fail(w, se, err)
-		return
-	}
 	s.render(w, "hidden", se, data)
 }
 
 // hiddenRows reads a page of the queue of the request's snapshot (limit
-// 0: all of it) and the queue's length.
-func (s *Server) hiddenRows(w http.ResponseWriter, r *http.Request, se *session, offset, limit int) ([]HiddenRow, int, Snapshot, bool) {
+// 0: all of it) and the queue's length, putting the snapshot picker's data
+// into data.
+func (s *Server) hiddenRows(w http.ResponseWriter, r *http.Request, se *session, offset, limit int, data map[string]any) ([]HiddenRow, int, Snapshot, bool) {
 	asOf, err := snapshotParam(r, "asof")
 	if err != nil {
 		s.badRequest(w, se, "Bad date", err.Error())
 		return nil, 0, Snapshot{}, false
 	}
-	sn, err := s.chosenSnapshot(r, asOf)
+	sn, err := s.pickSnapshot(r, asOf, data)
 	if err != nil {
 		s.storeError(w, se, err)
 		return nil, 0, Snapshot{}, false
@@ -260,7 +249,7 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request, se *session)
 
 // exportHidden downloads the hidden-threat queue.
 func (s *Server) exportHidden(w http.ResponseWriter, r *http.Request, se *session) {
-	hidden, _, sn, ok := s.hiddenRows(w, r, se, 0, 0)
+	hidden, _, sn, ok := s.hiddenRows(w, r, se, 0, 0, map[string]any{})
 	if !ok {
 		return
 	}

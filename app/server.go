@@ -468,13 +468,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, se *session) {
 		return
 	}
 	data := map[string]any{"Title": "Ranked list", "F": f, "Clusters": clusters, "Areas": areas, "Stages": []int{1, 2, 3, 4, 5, 6, 7, 8}}
-	sn, err := s.chosenSnapshot(r, f.AsOf)
-	if err != nil {
+	if _, err := s.pickSnapshot(r, f.AsOf, data); err != nil {
 		s.storeError(w, se, err)
-		return
-	}
-	if err := s.snapshotData(r, sn, data); err != nil {
-		s.fail(w, se, err)
 		return
 	}
 	if se.user.Role == RoleAnalyst {
@@ -538,7 +533,7 @@ func (s *Server) relationship(w http.ResponseWriter, r *http.Request, se *sessio
 		return
 	}
 	data := map[string]any{"Title": "Relationship " + rel.Row.RelationshipID, "R": rel, "Timeline": timelineSVG(rel.Events, rel.Plans, rel.AsOf)}
-	if err := s.snapshotData(r, rel.Snapshot, data); err != nil {
+	if _, err := s.pickSnapshot(r, rel.AsOf, data); err != nil {
 		s.fail(w, se, err)
 		return
 	}

@@ -55,6 +55,17 @@ type Snapshot struct {
 	ScoredLoad, CurrentLoad time.Time
 }
 
+// FindSnapshot picks the snapshot of a date from a list, latest first
+// (zero: the latest); a date not in it is ErrNoSuchSnapshot.
+func FindSnapshot(snaps []Snapshot, asOf time.Time) (Snapshot, error) {
+	for _, sn := range snaps {
+		if asOf.IsZero() || sn.AsOf.Equal(asOf) {
+			return sn, nil
+		}
+	}
+	return Snapshot{}, fmt.Errorf("snapshot %s: %w", asOf.Format("2006-01-02"), ErrNoSuchSnapshot)
+}
+
 // Choice is one option of a filter: the value sent and the words shown.
 type Choice struct {
 	Value, Label string

@@ -140,15 +140,7 @@ func (s *Store) snapshot(ctx context.Context, asOf time.Time) (app.Snapshot, err
 	if err != nil {
 		return app.Snapshot{}, err
 	}
-	if asOf.IsZero() {
-		return snaps[0], nil
-	}
-	for _, sn := range snaps {
-		if sn.AsOf.Equal(asOf) {
-			return sn, nil
-		}
-	}
-	return app.Snapshot{}, fmt.Errorf("snapshot %s: %w", asOf.Format("2006-01-02"), app.ErrNoSuchSnapshot)
+	return app.FindSnapshot(snaps, asOf)
 }
 
 // listSQL selects the latest snapshot's rows (queries/app/list.sql);

@@ -39,12 +39,7 @@ func (f *Store) Snapshots(context.Context) ([]app.Snapshot, error) {
 // snapshot resolves a date as the warehouse's store does.
 func (f *Store) snapshot(ctx context.Context, asOf time.Time) (app.Snapshot, error) {
 	snaps, _ := f.Snapshots(ctx)
-	for _, s := range snaps {
-		if asOf.IsZero() || s.AsOf.Equal(asOf) {
-			return s, nil
-		}
-	}
-	return app.Snapshot{}, app.ErrNoSuchSnapshot
+	return app.FindSnapshot(snaps, asOf)
 }
 
 // List implements app.Store.
