@@ -179,15 +179,18 @@ func byStage(treated []Unit, matches map[string][]Unit, windows []PlanWindows, p
 	has := map[string][]int{}
 	labels := map[string]string{}
 	var order []string
-	for i, w := range windows {
-		k := strconv.Itoa(w.Stage)
-		if _, ok := has[k]; !ok {
-			order = append(order, k)
-			labels[k] = extract.StageName(w.Stage)
+	// Stages 1-8, 0 for none recorded, in their own order.
+	for st := 0; st <= 8; st++ {
+		k := strconv.Itoa(st)
+		for i, w := range windows {
+			if w.Stage == st {
+				has[k] = append(has[k], i)
+			}
 		}
-		has[k] = append(has[k], i)
+		if len(has[k]) > 0 {
+			order, labels[k] = append(order, k), extract.StageName(st)
+		}
 	}
-	sort.Slice(order, func(i, j int) bool { a, _ := strconv.Atoi(order[i]); b, _ := strconv.Atoi(order[j]); return a < b })
 	return byGroup(treated, matches, order, has, labels, p)
 }
 
