@@ -33,11 +33,11 @@ func RunChecks(ctx context.Context, dir string) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := OpenReadOnly(dir)
+	db, closer, err := readDB(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer closer()
 	var out []CheckResult
 	for _, c := range checks {
 		r := CheckResult{Name: c.Name(), Purpose: c.Header["purpose"], Severity: c.Header["severity"], Source: c.Header["source"]}
@@ -102,10 +102,24 @@ func formatValue(v any) string {
 // Rejects returns up to limit rejected rows of the current generation, for
 // the load summary.
 func Rejects(ctx context.Context, dir string, limit int) ([]string, [][]string, error) {
-	db, err := OpenReadOnly(dir)
+	db, closer, err := readDB(ctx, dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer db.Close()
+	defer closer()
 	return QueryText(ctx, db, `SELECT file, line, "column", value, reason, kind FROM rejects ORDER BY kind DESC, file, line LIMIT ?`, limit)
+}
+
+// readDB opens a session over the warehouse in dir for a read-only query
+// and returns its database and what closes it.
+func readDB(ctx context.Context, dir string) (*sql.DB, func(), error) {
+	w, err := Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := w.Session(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.DB, func() { s.Close() }, nil
 }

@@ -25,9 +25,13 @@ type Build struct {
 }
 
 // Begin takes the warehouse's lock (failing with an error wrapping
-// ErrLocked when another load holds it) and makes the new generation's
+// ErrLocked when another load holds it, or ErrReadOnly when its owner made
+// it read-only) and makes the new generation's
 // folder; the warehouse folder is made if it does not exist.
 func Begin(dir string, started time.Time) (*Build, error) {
+	if err := Writable(dir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(dir, generationsDir), privateDirMode); err != nil {
 		return nil, fmt.Errorf("create warehouse %s: %w", dir, err)
 	}

@@ -36,8 +36,12 @@ type Results struct {
 }
 
 // NewResults starts a results folder of the given kind ("scores",
-// "evaluations", "calibrations").
+// "evaluations", "calibrations"); it fails with an error wrapping
+// ErrReadOnly when the warehouse's owner made it read-only.
 func (w *Warehouse) NewResults(kind string) (*Results, error) {
+	if err := Writable(w.dir); err != nil {
+		return nil, err
+	}
 	parent := filepath.Join(w.dir, resultsDir, kind)
 	if err := os.MkdirAll(parent, privateDirMode); err != nil {
 		return nil, err
@@ -56,6 +60,9 @@ func (r *Results) Dir() string { return r.tmp }
 // SpillDir returns a folder inside the warehouse (owner-only) where a
 // DuckDB holding warehouse data may spill.
 func (w *Warehouse) SpillDir(name string) (string, error) {
+	if err := Writable(w.dir); err != nil {
+		return "", err
+	}
 	p := filepath.Join(w.dir, spillDir, name)
 	if err := os.MkdirAll(p, privateDirMode); err != nil {
 		return "", err

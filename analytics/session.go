@@ -33,6 +33,11 @@ func Open(dir string) (*Warehouse, error) {
 	if dir == "" {
 		return nil, ErrNoFolder
 	}
+	// Every path a session hands DuckDB is absolute and built from here,
+	// so the warehouse reads the same from any working folder.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	w := &Warehouse{dir: dir}
 	if _, err := w.Generation(); err != nil {
 		return nil, err
@@ -85,6 +90,7 @@ type Session struct {
 	Generation string
 	Manifest   *Manifest
 	w          *Warehouse
+	cleanup    func()
 }
 
 // Warehouse is the handle the session came from.
@@ -93,7 +99,25 @@ func (s *Session) Warehouse() *Warehouse { return s.w }
 // Close releases the session.
 func (s *Session) Close() error {
 	s.Conn.Close()
-	return s.DB.Close()
+	err := s.DB.Close()
+	s.cleanup()
+	return err
+}
+
+// sessionSpill returns the folder a session's DuckDB spills to and what
+// removes it afterwards.
+func (w *Warehouse) sessionSpill() (string, func(), error) {
+	if Writable(w.dir) == nil {
+		spill := filepath.Join(w.dir, spillDir)
+		if err := os.MkdirAll(spill, privateDirMode); err == nil {
+			return spill, func() {}, nil
+		}
+	}
+	spill, err := os.MkdirTemp("", "tau-spill-")
+	if err != nil {
+		return "", nil, err
+	}
+	return spill, func() { os.RemoveAll(spill) }, nil
 }
 
 // Session opens a session over the current generation.
@@ -108,21 +132,24 @@ func (w *Warehouse) Session(ctx context.Context) (*Session, error) {
 	}
 	// DuckDB spills to disk beyond its memory limit; the spill files hold
 	// warehouse data, so they go inside the warehouse (owner-only), never
-	// into the working folder.
-	spill := filepath.Join(w.dir, spillDir)
-	if err := os.MkdirAll(spill, privateDirMode); err != nil {
+	// into the working folder, unless the warehouse is read-only: then
+	// into a private folder of their own, removed with the session.
+	spill, cleanup, err := w.sessionSpill()
+	if err != nil {
 		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
 	}
 	db, err := duckdb.Open(duckdb.Options{MemoryLimit: DefaultMemoryLimit, TempDir: spill})
 	if err != nil {
+		cleanup()
 		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
+		cleanup()
 		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
 	}
-	s := &Session{DB: db, Conn: conn, Generation: gen, Manifest: man, w: w}
+	s := &Session{DB: db, Conn: conn, Generation: gen, Manifest: man, w: w, cleanup: cleanup}
 	if err := s.views(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open warehouse %s: %w", w.dir, err)
@@ -156,8 +183,13 @@ func (s *Session) views(ctx context.Context) error {
 			continue
 		}
 		files := map[string]bool{}
-		filepath.Walk(filepath.Join(results, k.Name()), func(p string, info os.FileInfo, err error) error {
-			if err == nil && strings.HasSuffix(p, ".parquet") && !strings.Contains(p, "/.") {
+		root := filepath.Join(results, k.Name())
+		filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+			// Runs being written or replaced are in hidden folders below
+			// the kind; the folders above it may be hidden too
+			// (~/.local/share/...), so only the part below counts.
+			rel, _ := filepath.Rel(root, p)
+			if err == nil && strings.HasSuffix(p, ".parquet") && !hidden(rel) {
 				files[filepath.Base(p)] = true
 			}
 			return nil
@@ -176,6 +208,16 @@ func (s *Session) views(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// hidden reports whether any element of a relative path starts with a dot.
+func hidden(rel string) bool {
+	for _, e := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(e, ".") && e != "." {
+			return true
+		}
+	}
+	return false
 }
 
 // HasTable reports whether the session has a table or view of that name

@@ -113,17 +113,37 @@ func (l *loader) writeManifest(m *analytics.Manifest) error {
 }
 
 // writeViews creates the generation's DuckDB database with one view per
-// Parquet table.
+// Parquet table, for readers outside tau (the DuckDB shell). Each view
+// names its file relative to the generation folder (tables/NAME.parquet),
+// so a copied or moved warehouse reads its own files: DuckDB resolves the
+// path from the working folder or from file_search_path, which is how the
+// README opens it.
 func (l *loader) writeViews() error {
 	db := l.build.DatabasePath()
 	if err := l.exec("ATTACH " + duckdb.Quote(db) + " AS wh"); err != nil {
 		return fmt.Errorf("load: create %s: %w", db, err)
 	}
+	gen, err := filepath.Abs(l.build.Dir)
+	if err != nil {
+		return fmt.Errorf("load: create %s: %w", db, err)
+	}
+	// The view is bound when it is created, so the relative path must
+	// resolve now.
+	if err := l.exec("SET file_search_path = " + duckdb.Quote(gen)); err != nil {
+		return fmt.Errorf("load: create %s: %w", db, err)
+	}
 	for _, t := range l.tables {
-		p := l.build.TablePath(t)
-		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE VIEW wh.main.%s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(t), duckdb.Quote(p))); err != nil {
+		rel, err := filepath.Rel(l.build.Dir, l.build.TablePath(t))
+		if err != nil {
 			return fmt.Errorf("load: create view %s: %w", t, err)
 		}
+		rel = filepath.ToSlash(rel)
+		if err := l.exec(fmt.Sprintf("CREATE OR REPLACE VIEW wh.main.%s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(t), duckdb.Quote(rel))); err != nil {
+			return fmt.Errorf("load: create view %s: %w", t, err)
+		}
+	}
+	if err := l.exec("RESET file_search_path"); err != nil {
+		return fmt.Errorf("load: create %s: %w", db, err)
 	}
 	return l.exec("DETACH wh")
 }

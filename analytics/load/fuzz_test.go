@@ -55,11 +55,7 @@ func FuzzLoadRow(f *testing.F) {
 				t.Fatalf("%s does not reconcile: %+v", f.Name, f)
 			}
 		}
-		db, err := analytics.OpenReadOnly(wh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := openDB(t, wh)
 		_, rows := query(t, db, "SELECT count(*) FROM rejects WHERE reason IS NULL OR reason = ''")
 		if rows[0][0] != "0" {
 			t.Fatalf("%s rejects have no reason", rows[0][0])

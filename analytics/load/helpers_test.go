@@ -68,11 +68,7 @@ func mustLoad(tb testing.TB, extractDir, wh string, opt LoadOptions) *analytics.
 // golden comparison (the manifest tables, which hold times, are left out).
 func dumpTables(tb testing.TB, wh string) string {
 	tb.Helper()
-	db, err := analytics.OpenReadOnly(wh)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(tb, wh)
 	var b strings.Builder
 	for _, t := range []string{"persons", "occurrences", "offences", "assessments", "answers", "pmps", "pmp_actions", "engagement", "relationships", "rejects"} {
 		cols, rows := query(tb, db, fmt.Sprintf("SELECT * FROM %s ORDER BY ALL", duckdb.Ident(t)))
@@ -96,11 +92,7 @@ func query(tb testing.TB, db *sql.DB, q string, args ...any) ([]string, [][]stri
 // rejectKeys returns the warehouse's rejects as "file:line:column:value:reason".
 func rejectKeys(tb testing.TB, wh, kind string) []string {
 	tb.Helper()
-	db, err := analytics.OpenReadOnly(wh)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(tb, wh)
 	_, rows := query(tb, db, `SELECT file, coalesce(CAST(line AS VARCHAR), ''), coalesce("column", ''), coalesce(value, ''), reason FROM rejects WHERE kind = ?`, kind)
 	var out []string
 	for _, r := range rows {
@@ -108,4 +100,20 @@ func rejectKeys(tb testing.TB, wh, kind string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// openDB opens a session over the warehouse for the test's queries, closed
+// when the test ends.
+func openDB(tb testing.TB, wh string) *sql.DB {
+	tb.Helper()
+	w, err := analytics.Open(wh)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := w.Session(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s.DB
 }

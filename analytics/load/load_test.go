@@ -145,11 +145,7 @@ func testLoadFormats(t *testing.T, base LoadOptions) {
 				}
 			}
 			if len(c.WantAnswer) > 0 {
-				db, err := analytics.OpenReadOnly(wh)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
+				db := openDB(t, wh)
 				for k, want := range c.WantAnswer {
 					a, item, _ := strings.Cut(k, "/")
 					_, rows := query(t, db, "SELECT answer FROM answers WHERE assessment_id = ? AND item = ?", a, item)
@@ -254,11 +250,7 @@ func TestPseudonymise(t *testing.T) {
 	if !m.Pseudonymised || m.KeyFingerprint == "" {
 		t.Errorf("manifest does not record pseudonymisation: %+v", m)
 	}
-	db, err := analytics.OpenReadOnly(wh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, wh)
 	_, rows := query(t, db, "SELECT person_id FROM persons ORDER BY ALL")
 	want := []string{}
 	for _, id := range []string{"V1", "P1", "V2", "P2", "V3"} {
@@ -293,11 +285,7 @@ func TestRelationshipIDSQLMatchesGo(t *testing.T) {
 	t.Parallel()
 	wh := t.TempDir()
 	mustLoad(t, goldenExtract, wh, LoadOptions{})
-	db, err := analytics.OpenReadOnly(wh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, wh)
 	_, rows := query(t, db, "SELECT relationship_id, victim_id, perpetrator_id FROM relationships")
 	if len(rows) == 0 {
 		t.Fatal("no relationships")

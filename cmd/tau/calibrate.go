@@ -141,7 +141,7 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 	if err != nil {
 		return nil, err
 	}
-	sess, err := openSession(c.Context(), o.warehouse)
+	sess, err := openWriteSession(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err
 	}

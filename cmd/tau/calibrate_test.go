@@ -17,14 +17,7 @@ import (
 // model card, the exported design matrix and the bad inputs.
 func TestCalibrateCLI(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
-	if out, err := run(t, "synth", "--out", ex, "--relationships", "1500", "--seed", "4"); err != nil {
-		t.Fatalf("synth: %v\n%s", err, out)
-	}
-	if out, err := run(t, "load", ex, "--warehouse", wh); err != nil {
-		t.Fatalf("load: %v\n%s", err, out)
-	}
+	dir, _, wh := synthForce(t, 1500, 4)
 	proposed, card, feats := filepath.Join(dir, "p.toml"), filepath.Join(dir, "card.md"), filepath.Join(dir, "f.csv")
 	out, err := run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--propose", proposed, "--model-card", card, "--export-features", feats, "--keep-caseload")
 	if err != nil {

@@ -165,7 +165,7 @@ func runDemo(c *cobra.Command, o *demoOptions) error {
 	fmt.Fprintf(w, "  %-34s the synthetic extract (CSV, as a force would export it)\n", extractDir)
 	fmt.Fprintf(w, "  %-34s the generative model behind it\n", filepath.Join(extractDir, "truth"))
 	fmt.Fprintf(w, "  %-34s Parquet tables, rejects and the load manifest\n", filepath.Join(gen, "tables"))
-	fmt.Fprintf(w, "  %-34s DuckDB views over them: duckdb -readonly %s\n", filepath.Join(gen, "tau.duckdb"), filepath.Join(gen, "tau.duckdb"))
+	fmt.Fprintf(w, "  %-34s DuckDB views over them: cd %s && duckdb -readonly tau.duckdb\n", filepath.Join(gen, "tau.duckdb"), gen)
 	fmt.Fprintf(w, "  %-34s score snapshots (ranked scores, active items with their sources)\n", filepath.Join(wh, "results", "scores"))
 	fmt.Fprintf(w, "  %-34s evaluation runs (runs, pmps, reporting, matches, series)\n", filepath.Join(wh, "results", "evaluations"))
 	fmt.Fprintf(w, "  %-34s calibration runs, each with proposed-weights.toml and model-card.md\n", filepath.Join(wh, "results", "calibrations"))

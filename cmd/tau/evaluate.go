@@ -173,7 +173,7 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*evaldb.EvaluationRun, e
 	if err != nil {
 		return nil, err
 	}
-	sess, err := openSession(c.Context(), o.warehouse)
+	sess, err := openWriteSession(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err
 	}

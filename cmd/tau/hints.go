@@ -56,6 +56,8 @@ func hint(err error, warehouse string) string {
 		return "run `tau load EXTRACT_DIR --warehouse " + dir + "` first"
 	case errors.Is(err, analytics.ErrLocked):
 		return "wait for it to finish and try again"
+	case errors.Is(err, analytics.ErrReadOnly):
+		return "tau changed nothing; to load, score or serve into it, give write permission back (chmod u+w " + dir + ") or copy it"
 	case errors.Is(err, appdb.ErrNoSnapshot):
 		return "run `tau score --warehouse " + dir + "` first"
 	case errors.Is(err, evaldb.ErrNoPlans):

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,10 +27,32 @@ func TestMain(m *testing.M) {
 // run executes tau with args in-process and returns its output and error.
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return runStdin(t, "", args...)
+}
+
+// synthForce synthesises a force of n relationships with the seed and
+// loads it: it returns the test's folder, the extract and the warehouse.
+func synthForce(t *testing.T, n, seed int) (dir, extract, warehouse string) {
+	t.Helper()
+	dir = t.TempDir()
+	extract, warehouse = filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
+	if out, err := run(t, "synth", "--out", extract, "--relationships", fmt.Sprint(n), "--seed", fmt.Sprint(seed)); err != nil {
+		t.Fatalf("synth: %v\n%s", err, out)
+	}
+	if out, err := run(t, "load", extract, "--warehouse", warehouse); err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	return dir, extract, warehouse
+}
+
+// runStdin executes tau with args in-process, stdin read from in.
+func runStdin(t *testing.T, in string, args ...string) (string, error) {
+	t.Helper()
 	root := newRootCmd()
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
+	root.SetIn(strings.NewReader(in))
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return out.String(), err
@@ -166,14 +189,7 @@ func TestScoreAndExplainCLI(t *testing.T) {
 // a small synthetic force (ranks, quoting and every value).
 func TestScoreCSVRowsMatchSnapshot(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	ex, wh := filepath.Join(dir, "extract"), filepath.Join(dir, "wh")
-	if out, err := run(t, "synth", "--out", ex, "--relationships", "500", "--seed", "3"); err != nil {
-		t.Fatalf("synth: %v\n%s", err, out)
-	}
-	if out, err := run(t, "load", ex, "--warehouse", wh); err != nil {
-		t.Fatalf("load: %v\n%s", err, out)
-	}
+	dir, _, wh := synthForce(t, 500, 3)
 	kept := filepath.Join(dir, "kept.csv")
 	if out, err := run(t, "score", "--warehouse", wh, "--as-of", "2025-06-30", "--format", "csv", "--out", kept); err != nil {
 		t.Fatalf("score: %v\n%s", err, out)

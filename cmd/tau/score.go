@@ -135,7 +135,7 @@ func runScore(c *cobra.Command, o *scoreOptions) (*scoredb.ScoreRun, error) {
 		// list is written without reading the snapshot back.
 		opt.Row = csvRow()
 	}
-	sess, err := openSession(c.Context(), o.warehouse)
+	sess, err := openWriteSession(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/app/appdb"
 )
@@ -63,6 +64,11 @@ beside it and the app follows the new generation.`,
 				return err
 			}
 			defer store.Close()
+			// Every view is audited into the warehouse, so a warehouse its
+			// owner made read-only cannot be served.
+			if err := analytics.Writable(o.warehouse); err != nil {
+				return fmt.Errorf("serve: audit log: %w", err)
+			}
 			audit, err := app.OpenAudit(o.warehouse)
 			if err != nil {
 				return fmt.Errorf("serve: audit log: %w", err)

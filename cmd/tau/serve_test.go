@@ -223,14 +223,8 @@ func TestAppInChromium(t *testing.T) {
 func TestUsersAddCLI(t *testing.T) {
 	t.Parallel()
 	users := filepath.Join(t.TempDir(), "users.toml")
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetIn(strings.NewReader("a sufficiently long password\n"))
-	root.SetArgs([]string{"users", "add", "carol", "--role", "analyst", "--users", users, "--password-stdin"})
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("users add: %v\n%s", err, out.String())
+	if out, err := runStdin(t, "a sufficiently long password\n", "users", "add", "carol", "--role", "analyst", "--users", users, "--password-stdin"); err != nil {
+		t.Fatalf("users add: %v\n%s", err, out)
 	}
 	u, err := app.LoadUsers(users)
 	if err != nil || u["carol"].Role != app.RoleAnalyst {

@@ -25,6 +25,19 @@ func openSession(ctx context.Context, dir string) (*analytics.Session, error) {
 	return w.Session(ctx)
 }
 
+// openWriteSession opens a session for a command that writes results
+// back, refusing at once (not after the work) when the warehouse is
+// read-only.
+func openWriteSession(ctx context.Context, dir string) (*analytics.Session, error) {
+	if err := requireWarehouse(dir); err != nil {
+		return nil, err
+	}
+	if err := analytics.Writable(dir); err != nil {
+		return nil, err
+	}
+	return openSession(ctx, dir)
+}
+
 // openNotebook opens the warehouse in dir for rendering notebooks.
 func openNotebook(ctx context.Context, dir string) (*nbdb.Session, error) {
 	w, err := openWarehouse(dir)
