@@ -27,7 +27,7 @@ type source struct {
 // discover finds each contract file in dir, reads its header and checks the
 // required columns. It returns a clear error for a missing required file or
 // column.
-func discover(dir string, readParquetHeader func(path string) ([]string, error)) ([]*source, error) {
+func discover(dir string, readParquetHeader func(path string, f extract.File) ([]string, error)) ([]*source, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("load %s: not a folder; give the folder that holds persons.csv, occurrences.csv and the other extract files", dir)
 	}
@@ -57,7 +57,7 @@ func discover(dir string, readParquetHeader func(path string) ([]string, error))
 		if s.format == "csv" {
 			s.header, err = readCSVHeader(s.path)
 		} else {
-			s.header, err = readParquetHeader(s.path)
+			s.header, err = readParquetHeader(s.path, f)
 		}
 		if err != nil {
 			return nil, err
@@ -102,8 +102,12 @@ func discover(dir string, readParquetHeader func(path string) ([]string, error))
 		}
 		for _, c := range s.spec.RequiredColumns() {
 			if !s.present[c] {
-				return nil, fmt.Errorf("load %s line 1: required column %q is missing (the header has: %s); add or rename the column",
-					filepath.Base(s.path), c, strings.Join(s.header, ", "))
+				where := filepath.Base(s.path) + " line 1"
+				if s.format == "parquet" {
+					where = filepath.Base(s.path)
+				}
+				return nil, fmt.Errorf("load %s: required column %q is missing (the header has: %s); add or rename the column",
+					where, c, strings.Join(s.header, ", "))
 			}
 		}
 	}

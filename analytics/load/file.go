@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,11 @@ func (l *loader) loadFile(s *source) (analytics.FileReport, error) {
 		{"index keys", fl.indexKeys},
 	} {
 		if err := step.run(); err != nil {
+			var qe *QuoteError
+			var rc *RecordCountError
+			if errors.As(err, &qe) || errors.As(err, &rc) {
+				return fl.rep, err // already names the file and line
+			}
 			return fl.rep, fmt.Errorf("load %s: %s: %w", displayName(s), step.name, err)
 		}
 	}
@@ -266,6 +272,31 @@ func (fl *fileLoad) keepUnreadable() error {
 	}
 	fl.rep.Read += n
 	fl.rep.Rejected += n
+	if n > 0 {
+		return fl.reconcileRecords()
+	}
+	return nil
+}
+
+// reconcileRecords counts, by the CSV rules, the records of a file the
+// reader could not read in full, and refuses it if they differ from what
+// was read: a quote left open (the records after it would be one value)
+// or a reader that lost its place would otherwise drop records without a
+// count.
+func (fl *fileLoad) reconcileRecords() error {
+	sh, err := scanCSV(fl.s.path)
+	if err != nil {
+		return err
+	}
+	name := displayName(fl.s)
+	if sh.OpenQuote > 0 {
+		return &QuoteError{File: name, Line: sh.OpenQuote, Lines: sh.Lines - sh.OpenQuote + 1}
+	}
+	if sh.Records != fl.rep.Read {
+		var first int64
+		fl.conn.QueryRowContext(fl.ctx, "SELECT min(line) FROM rj_"+fl.f.Name).Scan(&first)
+		return &RecordCountError{File: name, Records: sh.Records, Read: fl.rep.Read, FirstUnreadable: first}
+	}
 	return nil
 }
 

@@ -30,6 +30,9 @@ type testCase struct {
 	WantRows       map[string]int64  `json:"want_rows"`
 	WantAnswer     map[string]string `json:"want_answer"`
 	ToParquet      bool              `json:"to_parquet"`
+	// Parquet replaces FILE.csv with FILE.parquet written by a SELECT over
+	// the CSV read as text (the view src): typed Parquet columns.
+	Parquet map[string]string `json:"parquet"`
 }
 
 // caseExtract builds a case's extract: the golden extract with the case's
@@ -49,6 +52,9 @@ func caseExtract(tb testing.TB, caseDir string) (string, testCase) {
 	fixture.CopyDir(tb, caseDir, dir)
 	for _, d := range c.Delete {
 		os.Remove(filepath.Join(dir, d))
+	}
+	for name, sel := range c.Parquet {
+		typedParquet(tb, filepath.Join(dir, name), sel)
 	}
 	return dir, c
 }
@@ -116,4 +122,29 @@ func openDB(tb testing.TB, wh string) *sql.DB {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s.DB
+}
+
+// typedParquet replaces base.csv with base.parquet, the rows of sel run
+// over the CSV read as text (the view src).
+func typedParquet(tb testing.TB, base, sel string) {
+	tb.Helper()
+	db, err := sqlOpen()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		"CREATE VIEW src AS SELECT * FROM read_csv(" + duckdb.Quote(base+".csv") + ", all_varchar = true)",
+		"COPY (" + sel + ") TO " + duckdb.Quote(base+".parquet") + " (FORMAT parquet)",
+	} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			tb.Fatalf("%s: %v", q, err)
+		}
+	}
+	os.Remove(base + ".csv")
 }

@@ -201,7 +201,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		return nil, fmt.Errorf("load %s: %w", opt.Warehouse, err)
 	}
 	var db *sql.DB
-	srcs, err := discover(opt.ExtractDir, func(p string) ([]string, error) { return parquetHeader(ctx, p) })
+	srcs, err := discover(opt.ExtractDir, func(p string, f extract.File) ([]string, error) { return parquetHeader(ctx, p, f) })
 	if err != nil {
 		return nil, err
 	}

@@ -287,7 +287,7 @@ func (l *loader) copyOut(table, query string) error {
 }
 
 // parquetHeader reads the column names of a Parquet extract file.
-func parquetHeader(ctx context.Context, path string) ([]string, error) {
+func parquetHeader(ctx context.Context, path string, file extract.File) ([]string, error) {
 	// Reading a Parquet schema needs no memory to speak of; the limit keeps
 	// DuckDB from ever spilling into the working folder.
 	db, err := duckdb.Open(duckdb.Options{MemoryLimit: "256MB"})
@@ -295,18 +295,22 @@ func parquetHeader(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet("+duckdb.Quote(path)+"))")
+	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+duckdb.Quote(path)+"))")
 	if err != nil {
 		return nil, fmt.Errorf("load %s: cannot read the Parquet file: %w", filepath.Base(path), err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var n, typ string
+		if err := rows.Scan(&n, &typ); err != nil {
 			return nil, err
 		}
-		out = append(out, extract.NormaliseHeader(n))
+		n = extract.NormaliseHeader(n)
+		if err := checkParquetType(file, path, n, typ); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, rows.Err()
 }
