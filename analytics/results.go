@@ -247,3 +247,15 @@ func removeOldRuns(parent string, now time.Time) {
 		}
 	}
 }
+
+// Progress is told, as a long step goes, what it is doing and how far it
+// has gone (done of total); commands draw it as a progress bar. A nil
+// Progress is silent.
+type Progress func(step string, done, total int)
+
+// Report tells p, if set.
+func (p Progress) Report(step string, done, total int) {
+	if p != nil {
+		p(step, done, total)
+	}
+}

@@ -175,6 +175,8 @@ type Design struct {
 	// (matching): true stops them, so a signal ends a national run
 	// promptly; the caller then reports why.
 	Stopped func() bool
+	// Progress, when set, is told how many plans have been matched.
+	Progress func(done, total int)
 }
 
 // stopped reports whether the caller asked the long steps to stop.

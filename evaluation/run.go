@@ -713,9 +713,12 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 	for i, c := range pool {
 		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
 	}
-	for _, w := range d.Plans {
+	for i, w := range d.Plans {
 		if d.stopped() {
 			return out
+		}
+		if d.Progress != nil {
+			d.Progress(i, len(d.Plans))
 		}
 		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
 		var cs []cand

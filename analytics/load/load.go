@@ -51,7 +51,7 @@ type LoadOptions struct {
 	Threads     int
 	ToolVersion string
 	// Progress, when set, is told of each step.
-	Progress func(step string, done, total int)
+	Progress analytics.Progress
 	// asRead writes answers as read without looking at the first rows
 	// (tests take the as-read path with it, on small files).
 	asRead bool

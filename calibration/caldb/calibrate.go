@@ -37,6 +37,8 @@ type CalibrationOptions struct {
 	MinDays float64
 	Codes   []string
 	Params  calibration.Params
+	// Progress, when set, is told of each as-of date scored and of the fit.
+	Progress analytics.Progress
 }
 
 // defaults: quarterly as-of dates, a 12-month horizon, serious harm at
@@ -111,7 +113,14 @@ func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.C
 		return nil, nil, fmt.Errorf("calibrate %s: read persons: %w", dir, err)
 	}
 	var samples []calibration.Sample
+	var last time.Time
+	done := 0
 	err = scoredb.ScoreDates(ctx, sess, cfg, dates, nil, func(d time.Time, s *scoring.Score) error {
+		if !d.Equal(last) {
+			last = d
+			opt.Progress.Report("score as of "+d.Format("2006-01-02"), done, len(dates)+1)
+			done++
+		}
 		key := s.RelationshipID
 		if opt.Outcome == calibration.OutcomeSeriousHarm {
 			key = s.VictimID + "\x1f" + s.PerpetratorID
@@ -202,6 +211,7 @@ func Calibrate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 		p.ClusterIDs = append(p.ClusterIDs, c.ID)
 	}
 	p.ItemIDs = cfg.CanonicalItemIDs()
+	opt.Progress.Report(fmt.Sprintf("fit %d samples", len(samples)), len(dates), len(dates)+1)
 	rep, err := calibration.Run(samples, p)
 	if err != nil {
 		return nil, err

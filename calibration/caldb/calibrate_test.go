@@ -66,10 +66,12 @@ func trueRisk(t *testing.T, extract string) map[string][]float64 {
 func TestCalibrateSynthTruth(t *testing.T) {
 	t.Parallel()
 	extract, wh := testwh.SyntheticForce(t)
-	run, err := Calibrate(context.Background(), testwh.Session(t, wh), testwh.Config(t), CalibrationOptions{Params: calibration.Params{L2: 1, Items: true, Replicates: 100}}, "test", false)
+	var steps testwh.Steps
+	run, err := Calibrate(context.Background(), testwh.Session(t, wh), testwh.Config(t), CalibrationOptions{Params: calibration.Params{L2: 1, Items: true, Replicates: 100}, Progress: steps.Progress()}, "test", false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	steps.Check(t, "score as of 2022-", "score as of 2024-", "fit ")
 	risk := trueRisk(t, extract)
 	start := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC) // synth's default From
 	truth := make([]float64, len(run.Samples))

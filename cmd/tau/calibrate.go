@@ -146,7 +146,10 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 		return nil, err
 	}
 	defer sess.Close()
+	bar := newBar(100, "calibrate")
+	opt.Progress = barProgress(bar)
 	run, err := caldb.Calibrate(c.Context(), sess, cfg, opt, toolVersion(), !o.noWrite)
+	barDone(bar)
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,9 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*evaldb.EvaluationRun, e
 		return nil, err
 	}
 	defer sess.Close()
-	run, err := evaldb.Evaluate(c.Context(), sess, cfg, p, toolVersion(), !o.noWrite)
+	bar := newBar(100, "evaluate")
+	run, err := evaldb.Evaluate(c.Context(), sess, cfg, p, evaldb.RunOptions{ToolVersion: toolVersion(), Write: !o.noWrite, Progress: barProgress(bar)})
+	barDone(bar)
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,7 @@ func runLoad(c *cobra.Command, o *loadOptions, extractDir string) error {
 		opt.PseudonymiseKey = key
 	}
 	bar := newBar(100, "load")
-	opt.Progress = func(step string, done, total int) { barSet(bar, done*100/total, step) }
+	opt.Progress = barProgress(bar)
 	m, err := load.Load(c.Context(), opt)
 	barDone(bar)
 	w := c.OutOrStdout()

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/tau-da/tau/analytics"
 	"golang.org/x/term"
 )
 
@@ -43,5 +44,18 @@ func barSet(b *progressbar.ProgressBar, n int, what string) {
 func barDone(b *progressbar.ProgressBar) {
 	if b != nil {
 		b.Finish()
+	}
+}
+
+// barProgress draws a step's progress on the bar as a percentage (nil when
+// there is no bar, so the step skips the call).
+func barProgress(b *progressbar.ProgressBar) analytics.Progress {
+	if b == nil {
+		return nil
+	}
+	return func(step string, done, total int) {
+		if total > 0 {
+			barSet(b, done*100/total, step)
+		}
 	}
 }

@@ -144,7 +144,10 @@ func runScore(c *cobra.Command, o *scoreOptions) (*scoredb.ScoreRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	bar := newBar(100, "score")
+	opt.Progress = barProgress(bar)
 	run, err := scoredb.ScoreWith(c.Context(), sess, cfg, asOf, opt)
+	barDone(bar)
 	if err != nil {
 		return nil, err
 	}

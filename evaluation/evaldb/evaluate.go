@@ -34,13 +34,24 @@ type EvaluationRun struct {
 	Folder string
 }
 
+// RunOptions are how an evaluation runs, apart from what it estimates.
+type RunOptions struct {
+	// ToolVersion is recorded with the run; Write publishes it.
+	ToolVersion string
+	Write       bool
+	// Progress, when set, is told of each step: reading, matching plan by
+	// plan, scoring comparisons date by date, estimating.
+	Progress analytics.Progress
+}
+
 // Evaluate reads the warehouse's plans, occurrences and engagement, selects
 // and counts the plans, scores each plan's shortlist of comparisons at the
 // end of the month before it opened (reusing one session for every date),
 // and returns the evaluation. With write set the run is written to
 // DIR/results/evaluations/date=DAY/run=ID/ as Parquet tables (runs, pmps,
 // reporting, matches, series) that notebooks read as evaluations_<table>.
-func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, p evaluation.Params, toolVersion string, write bool) (*EvaluationRun, error) {
+func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, p evaluation.Params, opt RunOptions) (*EvaluationRun, error) {
+	toolVersion, write, progress := opt.ToolVersion, opt.Write, opt.Progress
 	man, db, conn, dir := sess.Manifest, sess.DB, sess.Conn, sess.Warehouse().Dir()
 	have := map[string]bool{}
 	for _, t := range []string{"pmps", "engagement", "pmp_actions", "offences"} {
@@ -53,6 +64,7 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	if !have["pmps"] {
 		return nil, fmt.Errorf("evaluate %s: %w", dir, ErrNoPlans)
 	}
+	progress.Report("read plans and occurrences", 0, 1)
 	plans, err := readPlans(ctx, conn)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: read pmps: %w", dir, err)
@@ -90,6 +102,7 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 			return nil, fmt.Errorf("evaluate %s: read relationships: %w", dir, err)
 		}
 		design.Stopped = func() bool { return ctx.Err() != nil }
+		design.Progress = func(done, total int) { progress.Report("match comparisons", done, total) }
 		data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("evaluate %s: stopped while matching: %w", dir, err)
@@ -102,10 +115,11 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 				want[d] = append(want[d], c.RelationshipID)
 			}
 		}
-		if data.Scores, err = scoreSubsets(ctx, sess, cfg, want); err != nil {
+		if data.Scores, err = scoreSubsets(ctx, sess, cfg, want, progress); err != nil {
 			return nil, fmt.Errorf("evaluate %s: score comparisons: %w", dir, err)
 		}
 	}
+	progress.Report(fmt.Sprintf("estimate %d plans", len(design.Plans)), 0, 1)
 	rep, err := evaluation.Evaluate(design, data)
 	if err != nil {
 		return nil, err
@@ -249,7 +263,7 @@ func readPool(ctx context.Context, conn *sql.Conn) ([]evaluation.Candidate, erro
 // perpetrators' records. The scores are the same as a full run's (a
 // relationship's score depends on its own and its perpetrator's records
 // only, never on the others in scope).
-func scoreSubsets(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, want map[time.Time][]string) (map[time.Time]map[string]evaluation.Scored, error) {
+func scoreSubsets(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, want map[time.Time][]string, progress analytics.Progress) (map[time.Time]map[string]evaluation.Scored, error) {
 	dates := make([]time.Time, 0, len(want))
 	for d := range want {
 		dates = append(dates, d)
@@ -257,6 +271,7 @@ func scoreSubsets(ctx context.Context, sess *analytics.Session, cfg *scoring.Con
 	out := map[time.Time]map[string]evaluation.Scored{}
 	err := scoredb.ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
 		if out[d] == nil {
+			progress.Report("score comparisons as of "+d.Format("2006-01-02"), len(out), len(dates))
 			out[d] = map[string]evaluation.Scored{}
 		}
 		out[d][s.RelationshipID] = evaluation.Scored{Score: s.Total, Band: s.Band}

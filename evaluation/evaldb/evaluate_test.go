@@ -39,7 +39,7 @@ func TestEvaluatePublishedFixture(t *testing.T) {
 	t.Parallel()
 	wh := t.TempDir()
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
-	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), publishedParams(), "test", true)
+	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), publishedParams(), RunOptions{ToolVersion: "test", Write: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestEvaluateExclusions(t *testing.T) {
 	p := publishedParams()
 	p.Selection = evaluation.Selection{Mode: "all"}
 	p.Comparison = false
-	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, "test", false)
+	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, RunOptions{ToolVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestEvaluateSeriesExport(t *testing.T) {
 	testwh.Load(t, filepath.Join("..", "..", "testdata", "evaluate", "dip_sample_2024", "extract"), wh, load.LoadOptions{})
 	p := publishedParams()
 	p.Baseline, p.Project, p.Comparison = period.Months(12), evaluation.Projection{Kind: "trend"}, false
-	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, "test", true)
+	run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, RunOptions{ToolVersion: "test", Write: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,10 +204,12 @@ func TestEstimandsFromTruth(t *testing.T) {
 		}
 		p := evaluation.Params{Selection: evaluation.Selection{Mode: "finalised"}, HoursPerIncident: 3.35, HoursSource: "test",
 			EngagedUplift: model.ReportingUplift, Comparison: true, Seed: 1, Replicates: 200}
-		run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, "test", false)
+		var steps testwh.Steps
+		run, err := Evaluate(context.Background(), testwh.Session(t, wh), testwh.Config(t), p, RunOptions{ToolVersion: "test", Progress: steps.Progress()})
 		if err != nil {
 			t.Fatal(err)
 		}
+		steps.Check(t, "read plans", "match comparisons", "score comparisons as of", "estimate")
 		ids := map[string]bool{}
 		for _, pl := range run.Report.PMPs {
 			ids[pl.ID] = true

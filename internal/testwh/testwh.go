@@ -7,8 +7,10 @@ package testwh
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -120,4 +122,51 @@ func Config(tb testing.TB) *scoring.Config {
 		tb.Fatal(err)
 	}
 	return c
+}
+
+// Steps records what a long step tells its progress, for tests that check
+// it was told (and that, within a step, done never goes back or passes
+// total).
+type Steps struct {
+	mu    sync.Mutex
+	steps []string
+	bad   string
+	last  float64
+}
+
+// Progress is the recorder's analytics.Progress.
+func (s *Steps) Progress() analytics.Progress {
+	return func(step string, done, total int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		f := float64(done) / float64(max(total, 1))
+		if len(s.steps) > 0 && s.steps[len(s.steps)-1] != step {
+			s.last = 0
+		}
+		if done < 0 || done > total || f < s.last {
+			s.bad = fmt.Sprintf("%s: %d of %d after %.2f", step, done, total, s.last)
+		}
+		s.last = f
+		s.steps = append(s.steps, step)
+	}
+}
+
+// Check fails the test unless every step in want (a prefix of a reported
+// step) was reported, in that order, and no step's done went back.
+func (s *Steps) Check(tb testing.TB, want ...string) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bad != "" {
+		tb.Errorf("progress went back or past its total: %s", s.bad)
+	}
+	i := 0
+	for _, got := range s.steps {
+		if i < len(want) && strings.HasPrefix(got, want[i]) {
+			i++
+		}
+	}
+	if i < len(want) {
+		tb.Errorf("progress was not told %q (in order); it heard %d steps: %v", want[i:], len(s.steps), s.steps)
+	}
 }

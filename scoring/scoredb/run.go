@@ -76,7 +76,16 @@ type ScoreOptions struct {
 	// the rows are kept (a few hundred bytes each, no more) for EachRow,
 	// which hands them out in rank order without reading the snapshot back.
 	Row RowFormat
+	// Progress, when set with Write, is told how many relationships have
+	// been scored
+	// (of the extract's, an upper bound: the ones out of scope are never
+	// scored), and then of the snapshot being written.
+	Progress analytics.Progress
 }
+
+// progressEvery is how many scores pass between progress reports: often
+// enough for a bar, rare enough to cost nothing in a 2-million-row run.
+const progressEvery = 1 << 14
 
 // ScoreWith is Score with options.
 func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, asOf time.Time, opt ScoreOptions) (*ScoreRun, error) {
@@ -97,11 +106,15 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 			}
 		}
 	}
+	if opt.Progress != nil && sink != nil {
+		sink = counted(sink, opt.Progress, int(sess.Manifest.Relationships))
+	}
 	run, err := scoreRun(ctx, sess, cfg, asOf, "", sink, false)
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	if opt.Write {
+		opt.Progress.Report("write the snapshot", int(sess.Manifest.Relationships), int(sess.Manifest.Relationships))
 		started := time.Now()
 		if opt.Row != nil {
 			run.rows = &rows
@@ -112,6 +125,18 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 		duckdb.Tracef(started, "write snapshot")
 	}
 	return run, nil
+}
+
+// counted wraps a score sink so progress hears of every progressEvery
+// scores.
+func counted(sink func(*scoring.Score) error, progress analytics.Progress, total int) func(*scoring.Score) error {
+	n := 0
+	return func(s *scoring.Score) error {
+		if n++; n%progressEvery == 0 {
+			progress.Report("score", min(n, total), total)
+		}
+		return sink(s)
+	}
 }
 
 // Explain scores one relationship and returns its score with the full

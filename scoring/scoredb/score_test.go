@@ -306,10 +306,12 @@ func TestSnapshotRanks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	written, err := Score(ctx, testwh.Session(t, wh), cfg, asOf, true)
+	var steps testwh.Steps
+	written, err := ScoreWith(ctx, testwh.Session(t, wh), cfg, asOf, ScoreOptions{Write: true, Progress: steps.Progress()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	steps.Check(t, "write the snapshot")
 	if written.Scores != nil || written.Count != len(mem.Scores) || written.Count < 100 {
 		t.Fatalf("written run holds %d scores in memory and counts %d; the run in memory has %d", len(written.Scores), written.Count, len(mem.Scores))
 	}
