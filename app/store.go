@@ -197,11 +197,29 @@ type Item struct {
 // naming each source ("Q18 (strangulation) answered yes on 6 June 2023 in
 // assessment A5010-34").
 type Cluster struct {
-	ID, Name  string
-	Weight    float64
-	Stage     int
-	Evidence  string
-	Responses []string
+	ID, Name string
+	Weight   float64
+	// Stage is the stage the cluster counted at; Configured the stage the
+	// configuration gives it, and StageNote why the two differ ("" when
+	// they do not).
+	Stage, Configured int
+	StageNote         string
+	Evidence          string
+	Responses         []string
+}
+
+// StageNote says why a cluster counted below its configured stage: met by
+// history only (stage 3 at most), or the only sign of escalation of the
+// time (no stage).
+func StageNote(counted, configured, months int) string {
+	switch {
+	case counted >= configured:
+		return ""
+	case counted == 0:
+		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage (escalation needs two); configured at stage %d", months, configured)
+	default:
+		return fmt.Sprintf("met by history only (nothing from the last %d months), so stage %d at most; configured at stage %d", months, counted, configured)
+	}
 }
 
 // Offence is an offence counted in harm, with its name from the harm

@@ -80,6 +80,18 @@ type Cluster struct {
 // hold, and says what met each leg.
 func (c *Cluster) Legs(holds func(atom string) bool) []Leg { return c.rule.Legs(holds) }
 
+// StageRule places a relationship at a homicide-timeline stage that no
+// cluster stands for (stage 7, planning), when every part of its rule is
+// met by evidence of the time: items answered yes, offences or a rising
+// frequency within the stage window (Config.Score.StageRecentMonths).
+type StageRule struct {
+	Stage  int    `toml:"stage"`
+	Name   string `toml:"name"`
+	Rule   string `toml:"rule"`
+	Source string `toml:"source"`
+	rule   *Rule
+}
+
 // Fact is a record-derived condition clusters can use: an offence by the
 // perpetrator in the lookback whose class is in Codes.
 type Fact struct {
@@ -91,6 +103,13 @@ type Fact struct {
 // none: a year, the window of the DASH items about what is happening now
 // (separation, the perpetrator's problems in the past year).
 const DefaultStageRecentMonths = 12
+
+// DefaultEscalationSigns is how many escalation clusters (stage 5), each
+// met by evidence of the time, place a relationship at escalation when a
+// configuration gives no number: two, because escalation is a pattern
+// ("more frequent or severe abuse; stalking; suicide threats; threats of
+// violence", Monckton Smith 2020, stage 5), not one answer.
+const DefaultEscalationSigns = 2
 
 // Config is a scoring configuration.
 type Config struct {
@@ -104,7 +123,13 @@ type Config struct {
 		// older evidence only places it at stage 3 at most. 0 means
 		// DefaultStageRecentMonths.
 		StageRecentMonths int `toml:"stage_recent_months"`
-		Clusters          struct {
+		// EscalationSigns is how many escalation clusters (configured at
+		// stage 5 or above), each met by evidence of the time, a
+		// relationship needs to be at stage 5; with fewer, those clusters
+		// place it at stage 3. 0 means DefaultEscalationSigns; 1 turns the
+		// rule off.
+		EscalationSigns int `toml:"escalation_signs"`
+		Clusters        struct {
 			RestFactor float64 `toml:"rest_factor"`
 			Cap        float64 `toml:"cap"`
 		} `toml:"clusters"`
@@ -125,6 +150,8 @@ type Config struct {
 		Table   string `toml:"table"`
 		Edition string `toml:"edition"`
 	} `toml:"harm"`
+	// StageRules are the stages placed by rules of their own.
+	StageRules []StageRule `toml:"stage_rules"`
 	// Evaluation holds a force's own evaluation settings. Hours per
 	// incident has no default: a force that sets it states its source.
 	Evaluation struct {
@@ -260,20 +287,25 @@ func (c *Config) prepare(name string) error {
 		if cl.Stage < 0 || cl.Stage > 8 {
 			return fail("cluster %s: stage %d is not 0-8", cl.ID, cl.Stage)
 		}
-		r, err := ParseRule(cl.Rule)
+		r, err := c.parseRule("cluster "+cl.ID, cl.Rule, canon.ID)
 		if err != nil {
-			return fail("cluster %s: %v", cl.ID, err)
-		}
-		for _, a := range r.Atoms() {
-			if _, ok := c.canonical[a]; ok {
-				continue
-			}
-			if _, ok := c.Facts[a]; ok || a == FactRisingFrequency || a == FactOtherVictimDA {
-				continue
-			}
-			return fail("cluster %s: rule names %q, which is neither an item of %s nor a fact", cl.ID, a, canon.ID)
+			return fail("%v", err)
 		}
 		cl.rule = r
+	}
+	for i := range c.StageRules {
+		sr := &c.StageRules[i]
+		if sr.Source == "" {
+			return fail("stage rule %q has no source; every rule cites its evidence", sr.Name)
+		}
+		if sr.Stage < 4 || sr.Stage > 7 {
+			return fail("stage rule %q: stage %d is not 4-7 (a rule of the time; history is placed by clusters)", sr.Name, sr.Stage)
+		}
+		r, err := c.parseRule("stage rule "+sr.Name, sr.Rule, canon.ID)
+		if err != nil {
+			return fail("%v", err)
+		}
+		sr.rule = r
 	}
 	table, names, err := c.readHarmTable()
 	if err != nil {
@@ -281,6 +313,43 @@ func (c *Config) prepare(name string) error {
 	}
 	c.HarmTable, c.HarmNames = table, names
 	return nil
+}
+
+// parseRule parses a cluster's or stage rule's rule and checks that every
+// atom it names is an item of the canonical instrument or a fact.
+func (c *Config) parseRule(what, rule, instrument string) (*Rule, error) {
+	r, err := ParseRule(rule)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	for _, a := range r.Atoms() {
+		if _, ok := c.canonical[a]; ok {
+			continue
+		}
+		if _, ok := c.Facts[a]; ok || a == FactRisingFrequency || a == FactOtherVictimDA {
+			continue
+		}
+		return nil, fmt.Errorf("%s: rule names %q, which is neither an item of %s nor a fact", what, a, instrument)
+	}
+	return r, nil
+}
+
+// AtomWords says a rule's atom in words: an item by its id and paraphrased
+// label ("Q8 (stalking or harassment)"), a fact by its description.
+func (c *Config) AtomWords(a string) string {
+	switch a {
+	case FactRisingFrequency:
+		return "more occurrences in the last 180 days than in the 180 before"
+	case FactOtherVictimDA:
+		return "the perpetrator has domestic-abuse occurrences with another victim in the lookback"
+	}
+	if it, ok := c.Canonical(a); ok && it.Label != "" {
+		return a + " (" + strings.ToLower(it.Label[:1]) + it.Label[1:] + ")"
+	}
+	if f, ok := c.Facts[a]; ok && f.Description != "" {
+		return f.Description
+	}
+	return a
 }
 
 // readHarmTable loads the harm CSV (columns home_office_class and cchi_days,

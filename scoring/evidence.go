@@ -24,6 +24,10 @@ type ItemHistory struct {
 	// Conflict is the latest no or not_known after FirstYes (kept for audit:
 	// the sticky rule holds the yes despite it).
 	Conflict *Ref
+	// NoBefore is the latest no before FirstYes: what was asked about
+	// ever happened between the two, which dates it ("ever" answers
+	// otherwise say nothing of when).
+	NoBefore *Ref
 }
 
 // RawAnswer is one answer as loaded, mapped to its canonical item.
@@ -65,8 +69,8 @@ func Summarise(answers []RawAnswer, asOf time.Time) map[string]*ItemHistory {
 // Add folds the next answer to the item (answers come in order of date,
 // then assessment id): it becomes the latest; a yes is the first yes if
 // there was none, and the last yes; a no or not known after a yes is the
-// conflict the sticky rule holds the yes against. not_asked changes only
-// the latest.
+// conflict the sticky rule holds the yes against, a no before any yes the
+// one that dates it. not_asked changes only the latest.
 func (h *ItemHistory) Add(ref *Ref) {
 	h.Latest = ref
 	switch ref.Answer {
@@ -78,6 +82,8 @@ func (h *ItemHistory) Add(ref *Ref) {
 	case "no", "not_known":
 		if h.FirstYes != nil {
 			h.Conflict = ref
+		} else if ref.Answer == "no" {
+			h.NoBefore = ref
 		}
 	}
 }

@@ -43,6 +43,9 @@ type ActiveItem struct {
 	// FromOtherRelationship is set when the yes was given in another of the
 	// perpetrator's relationships (perpetrator items roll up).
 	FromOtherRelationship bool `json:"from_other_relationship"`
+	// NewSince, for an "ever" item, is the relationship's latest no before
+	// its first yes: the thing happened between the two.
+	NewSince *Ref `json:"new_since,omitempty"`
 }
 
 // ActiveCluster is a cluster whose rule holds.
@@ -75,7 +78,11 @@ type Score struct {
 	HarmScore             float64   `json:"harm_score"`
 	RecencyFrequencyScore float64   `json:"recency_frequency_score"`
 	Clusters              []string  `json:"clusters"`
-	Items                 []string  `json:"items"`
+	// ClusterStages is the stage each active cluster counted at, in the
+	// order of Clusters: its configured stage, or less where the evidence
+	// of the time did not support it.
+	ClusterStages []int    `json:"cluster_stages"`
+	Items         []string `json:"items"`
 	// Facts are the record-derived facts that hold (offence facts, rising
 	// frequency, other victims), sorted: with Items, what the cluster rules
 	// were given.
@@ -148,7 +155,7 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 			switch it.Class {
 			case ClassEver:
 				if h != nil && h.FirstYes != nil {
-					a.Source = *h.FirstYes
+					a.Source, a.NewSince = *h.FirstYes, h.NoBefore
 					if h.Conflict != nil {
 						a.Sticky, a.HeldAgainst = true, h.Conflict
 					}
@@ -188,6 +195,9 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 	return out
 }
 
+// StageMonths is the configuration's stage window in months.
+func (c *Config) StageMonths() int { return stageMonths(c) }
+
 // stageMonths is the configuration's stage window.
 func stageMonths(c *Config) int {
 	if c.Score.StageRecentMonths > 0 {
@@ -196,33 +206,47 @@ func stageMonths(c *Config) int {
 	return DefaultStageRecentMonths
 }
 
-// anyRecent reports whether any atom that met a rule is evidence of the
-// time: an item answered yes since (of any class), an offence fact with an
-// offence since, or a rising frequency. A perpetrator's other victims are
-// history.
-func anyRecent(atoms []string, items []ActiveItem, ev *Evidence, since time.Time) bool {
-	for _, a := range atoms {
-		// A relationship has a handful of active items: a scan costs less
-		// than a map built for every score.
-		if i := slices.IndexFunc(items, func(it ActiveItem) bool { return it.Item == a }); i >= 0 {
-			// Said in the window, whatever the item's class: a "current"
-			// item of a latest assessment three years old is history too.
-			if !items[i].Source.Date.Before(since) {
-				return true
-			}
-			continue
-		}
-		switch a {
-		case FactRisingFrequency:
-			return true
-		case FactOtherVictimDA:
-			continue
-		}
-		if t, ok := ev.FactsLast[a]; ok && !t.Before(since) {
-			return true
-		}
+// escalationSigns is the configuration's number of escalation clusters a
+// stage of 5 or above needs.
+func escalationSigns(c *Config) int {
+	if c.Score.EscalationSigns > 0 {
+		return c.Score.EscalationSigns
 	}
-	return false
+	return DefaultEscalationSigns
+}
+
+// anyRecent reports whether any atom that met a rule is evidence of the
+// time (atomRecent).
+func anyRecent(atoms []string, items []ActiveItem, ev *Evidence, since time.Time) bool {
+	return slices.ContainsFunc(atoms, func(a string) bool { return atomRecent(a, items, ev, since) })
+}
+
+// atomRecent reports whether an atom is evidence of the time: an item
+// about what is happening now (window or current) answered yes since; an
+// "ever" item only when this relationship said no since and yes after it
+// (it happened between the two), since a yes to "ever" dates nothing (ever
+// breached an order: perhaps in 2015); an offence fact with an offence
+// since; or a rising frequency. A perpetrator's other victims are history.
+func atomRecent(a string, items []ActiveItem, ev *Evidence, since time.Time) bool {
+	// A relationship has a handful of active items: a scan costs less
+	// than a map built for every score.
+	if i := slices.IndexFunc(items, func(it ActiveItem) bool { return it.Item == a }); i >= 0 {
+		it := items[i]
+		if it.Class == ClassEver {
+			return it.NewSince != nil && !it.NewSince.Date.Before(since)
+		}
+		// Said in the window: a "current" item of a latest assessment
+		// three years old is history too.
+		return !it.Source.Date.Before(since)
+	}
+	switch a {
+	case FactRisingFrequency:
+		return true
+	case FactOtherVictimDA:
+		return false
+	}
+	t, ok := ev.FactsLast[a]
+	return ok && !t.Before(since)
 }
 
 // Reason says in words why an active item is active, from its class, source
@@ -289,31 +313,71 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	// Clusters.
 	var weights []float64
 	recentSince := asOf.AddDate(0, -stageMonths(c), 0)
-	for _, cl := range c.Clusters {
+	type met struct {
+		cl     *Cluster
+		recent bool
+	}
+	var mets []met
+	signs := 0 // escalation clusters (stage 5 and above) met by evidence of the time
+	for i := range c.Clusters {
+		cl := &c.Clusters[i]
 		ok, atoms := cl.rule.Eval(truth)
 		if !ok {
 			continue
 		}
+		m := met{cl: cl, recent: cl.Stage > 3 && anyRecent(atoms, sc.ActiveItems, ev, recentSince)}
+		if m.recent && cl.Stage >= 5 {
+			signs++
+		}
+		mets = append(mets, m)
+	}
+	need := escalationSigns(c)
+	for _, m := range mets {
+		cl := m.cl
 		sc.Clusters = append(sc.Clusters, cl.ID)
 		weights = append(weights, cl.Weight)
 		// Stage 4 and above are what is happening now: a cluster met by
 		// old evidence only (a sticky "ever" yes from years ago) places a
-		// relationship at stage 3 at most.
+		// relationship at stage 3 at most; escalation needs signs from
+		// more than one cluster (a frightened victim alone is not a
+		// pattern of intensification).
 		stage, why := cl.Stage, ""
-		if stage > 3 && !anyRecent(atoms, sc.ActiveItems, ev, recentSince) {
-			stage, why = 3, fmt.Sprintf(", from evidence older than %d months only, so stage 3 at most", stageMonths(c))
+		switch {
+		case stage > 3 && !m.recent:
+			stage, why = 3, fmt.Sprintf(", from history only (\"ever\" answers not dated by an earlier no, or evidence older than %d months), so stage 3 at most", stageMonths(c))
+		case stage >= 5 && signs < need:
+			stage, why = 0, fmt.Sprintf(", the only sign of escalation of the time (stage 5 needs %d clusters of escalation within %d months), so it places no stage", need, stageMonths(c))
 		}
 		sc.Stage = max(sc.Stage, stage)
+		sc.ClusterStages = append(sc.ClusterStages, stage)
 		if s.Terse {
 			continue
 		}
 		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: stage,
 			Source: cl.Source, Legs: cl.rule.Legs(truth)})
-		if stage > 0 {
+		if stage > 0 || why != "" {
 			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: stage, By: "cluster " + cl.ID + " (" + cl.Name + ")" + why})
 		}
 	}
 	sc.ClusterScore = combineClusters(weights, c.Score.Clusters.RestFactor, c.Score.Clusters.Cap)
+	// Stages no cluster stands for (planning): every part met by evidence
+	// of the time.
+	recentTruth := func(atom string) bool { return truth(atom) && atomRecent(atom, sc.ActiveItems, ev, recentSince) }
+	for _, sr := range c.StageRules {
+		ok, atoms := sr.rule.Eval(recentTruth)
+		if !ok {
+			continue
+		}
+		said := make([]string, len(atoms))
+		for i, a := range atoms {
+			said[i] = c.AtomWords(a)
+		}
+		sc.Stage = max(sc.Stage, sr.Stage)
+		if !s.Terse {
+			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: sr.Stage,
+				By: fmt.Sprintf("%s: %s, all within %d months", sr.Name, strings.Join(said, " with "), stageMonths(c))})
+		}
+	}
 	// Dyad items from the perpetrator's other relationships evidence stage 1
 	// (pre-relationship history), not this relationship's own items.
 	for _, it := range sortedKeys(ev.PerpYes) {

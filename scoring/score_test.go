@@ -266,40 +266,101 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// TestStageFromEvidenceOfTheTime: a threat to kill said three years ago
-// (an "ever" item, sticky) keeps its cluster active but places the
-// relationship at stage 3 at most, saying why; the same history with
-// occurrences rising in the last six months is at escalation (stage 5);
-// the same threat said last month is stage 5 by itself.
+// TestStageFromEvidenceOfTheTime: a threat to kill (Q12, an "ever" item,
+// sticky) keeps its cluster active but places the relationship at stage 3
+// at most, saying why, unless the records date it to the window: said
+// three years ago, or said last month in the relationship's first
+// assessment (it may have happened years before), it is history; said
+// last month after a no three months ago, it happened since, but one sign
+// of escalation is not a pattern and places no stage of its own (its
+// cluster says why); with occurrences rising in the last six months too
+// (a second escalation cluster), the relationship is at escalation.
 func TestStageFromEvidenceOfTheTime(t *testing.T) {
 	t.Parallel()
-	cfg, err := Default()
-	if err != nil {
-		t.Fatal(err)
+	s, asOf := defaultScorer(t)
+	said := func(no *time.Time, yes time.Time) *Evidence {
+		var answers []RawAnswer
+		if no != nil {
+			answers = append(answers, RawAnswer{AssessmentID: "A0", RelationshipID: "r-1", Date: *no, Item: "Q12", Answer: "no"})
+		}
+		answers = append(answers, RawAnswer{AssessmentID: "A1", RelationshipID: "r-1", Date: yes, Item: "Q12", Answer: "yes"})
+		return &Evidence{RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Latest: &Ref{AssessmentID: "A1", Date: yes},
+			Items: Summarise(answers, asOf), Occurrences: []time.Time{yes}}
 	}
-	s := NewScorer(cfg)
-	asOf := time.Date(2025, 12, 31, 23, 59, 59, 0, time.UTC)
-	said := func(at time.Time) *Evidence {
-		ref := &Ref{AssessmentID: "A1", Date: at}
-		return &Evidence{RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Latest: ref,
-			Items:       map[string]*ItemHistory{"Q12": {Item: "Q12", FirstYes: ref, LastYes: ref, Latest: &Ref{AssessmentID: "A1", Date: at, Answer: "yes"}}},
-			Occurrences: []time.Time{at}}
-	}
-	old := said(time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
+	lastMonth, threeMonths := asOf.AddDate(0, -1, 0), asOf.AddDate(0, -3, 0)
+	old := said(nil, time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
 	sc := s.Score(old, asOf)
 	if !slices.Contains(sc.Clusters, "C4") || sc.Stage != 3 {
 		t.Errorf("an old threat to kill: clusters %v, stage %d, want C4 at stage 3", sc.Clusters, sc.Stage)
 	}
-	if why := fmt.Sprint(sc.StageEvidence); !strings.Contains(why, "older than 12 months only, so stage 3 at most") {
+	if why := fmt.Sprint(sc.StageEvidence); !strings.Contains(why, "from history only") || !strings.Contains(why, "so stage 3 at most") {
 		t.Errorf("the capped stage does not say why: %s", why)
 	}
-	rising := said(time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
-	rising.Occurrences = append(rising.Occurrences, asOf.AddDate(0, -1, 0), asOf.AddDate(0, -2, 0), asOf.AddDate(0, -3, 0))
-	if sc := s.Score(rising, asOf); sc.Stage != 5 || !slices.Contains(sc.Clusters, "C7") {
-		t.Errorf("with rising occurrences: clusters %v, stage %d, want escalation", sc.Clusters, sc.Stage)
+	if sc := s.Score(said(nil, lastMonth), asOf); sc.Stage != 3 {
+		t.Errorf("a threat to kill first asked about last month: stage %d, want 3 (undated history)", sc.Stage)
 	}
-	if sc := s.Score(said(asOf.AddDate(0, -1, 0)), asOf); sc.Stage != 5 {
-		t.Errorf("a threat to kill last month: stage %d, want 5", sc.Stage)
+	dated := said(&threeMonths, lastMonth)
+	if sc := s.Score(dated, asOf); sc.Stage >= 5 || !strings.Contains(fmt.Sprint(sc.StageEvidence), "the only sign of escalation of the time") {
+		t.Errorf("a threat to kill last month after a no three months ago, alone: stage %d, want below 5, saying why (%v)", sc.Stage, sc.StageEvidence)
+	}
+	dated.Occurrences = append(dated.Occurrences, asOf.AddDate(0, -2, 0), asOf.AddDate(0, -3, 0))
+	if sc := s.Score(dated, asOf); sc.Stage != 5 || !slices.Contains(sc.Clusters, "C7") {
+		t.Errorf("a dated threat to kill with rising occurrences: clusters %v, stage %d, want escalation (%v)", sc.Clusters, sc.Stage, sc.StageEvidence)
+	}
+	longAgo := asOf.AddDate(-3, 0, 0)
+	if sc := s.Score(said(&longAgo, lastMonth), asOf); sc.Stage != 3 {
+		t.Errorf("a threat to kill last month after a no three years ago: stage %d, want 3 (it may be years old)", sc.Stage)
+	}
+	rising := said(nil, time.Date(2022, 11, 1, 0, 0, 0, 0, time.UTC))
+	rising.Occurrences = append(rising.Occurrences, asOf.AddDate(0, -1, 0), asOf.AddDate(0, -2, 0), asOf.AddDate(0, -3, 0))
+	if sc := s.Score(rising, asOf); sc.Stage >= 5 || !slices.Contains(sc.Clusters, "C7") {
+		t.Errorf("an old threat with rising occurrences (one sign of the time): clusters %v, stage %d, want below escalation", sc.Clusters, sc.Stage)
+	}
+}
+
+// TestPlanningStage: stalking (Q8, a current item) with weapons (Q16, an
+// "ever" item) both of the time is stage 7, planning, with the rule's
+// evidence in words; weapons said yes without an earlier no in the window
+// is history, so not planning, and neither is either alone.
+func TestPlanningStage(t *testing.T) {
+	t.Parallel()
+	s, asOf := defaultScorer(t)
+	recent, before := asOf.AddDate(0, -2, 0), asOf.AddDate(0, -6, 0)
+	ev := func(answers ...RawAnswer) *Evidence {
+		for i := range answers {
+			answers[i].RelationshipID = "r-1"
+		}
+		return &Evidence{RelationshipID: "r-1", VictimID: "V1", PerpetratorID: "P1", Latest: &Ref{AssessmentID: "A2", Date: recent},
+			Items: Summarise(answers, asOf), Occurrences: []time.Time{recent}}
+	}
+	yes := func(item string) RawAnswer {
+		return RawAnswer{AssessmentID: "A2", Date: recent, Item: item, Answer: "yes"}
+	}
+	noEarlier := RawAnswer{AssessmentID: "A1", Date: before, Item: "Q16", Answer: "no"}
+	tests := []struct {
+		name     string
+		ev       *Evidence
+		planning bool
+	}{
+		{"stalking with weapons, both of the time", ev(noEarlier, yes("Q8"), yes("Q16")), true},
+		{"weapons not dated by an earlier no", ev(yes("Q8"), yes("Q16")), false},
+		{"stalking alone", ev(yes("Q8")), false},
+		{"weapons alone", ev(noEarlier, yes("Q16")), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := s.Score(tt.ev, asOf)
+			if got := sc.Stage == 7; got != tt.planning {
+				t.Fatalf("stage %d, want planning %v (evidence %v)", sc.Stage, tt.planning, sc.StageEvidence)
+			}
+			if tt.planning {
+				why := fmt.Sprint(sc.StageEvidence)
+				if !strings.Contains(why, "Planning: stalking with weapons: Q8 (") || !strings.Contains(why, "within 12 months") {
+					t.Errorf("stage 7 evidence in words: %s", why)
+				}
+			}
+		})
 	}
 }
 
@@ -322,4 +383,15 @@ func TestHeaviest(t *testing.T) {
 	if cfg.Cluster("C99") != nil || cfg.Cluster("C2").Name != "Non-fatal strangulation" {
 		t.Error("Cluster lookup")
 	}
+}
+
+// defaultScorer is a scorer of the default configuration and the as-of
+// date the stage tests score at.
+func defaultScorer(t *testing.T) (*Scorer, time.Time) {
+	t.Helper()
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewScorer(cfg), time.Date(2025, 12, 31, 23, 59, 59, 0, time.UTC)
 }

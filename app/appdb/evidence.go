@@ -36,11 +36,8 @@ func (s sources) atom(a string, short bool) string {
 		}
 		return w
 	}
-	switch a {
-	case scoring.FactRisingFrequency:
-		return "more occurrences in the last 180 days than in the 180 before"
-	case scoring.FactOtherVictimDA:
-		return "the perpetrator has domestic-abuse occurrences with another victim in the lookback"
+	if a == scoring.FactRisingFrequency || a == scoring.FactOtherVictimDA {
+		return s.cfg.AtomWords(a)
 	}
 	f, ok := s.cfg.Facts[a]
 	if !ok {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -392,24 +393,31 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 		byItem[it.Item] = it
 	}
 	var active []string
-	// Snapshots written before the facts were kept have no facts column:
-	// their clusters' evidence shows the items only.
-	facts := "facts"
-	var hasFacts bool
-	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = 'facts'").Scan(&hasFacts); err != nil {
-		return nil, err
+	// Snapshots written before the facts (or the clusters' stages) were
+	// kept lack the column: their clusters' evidence shows the items only,
+	// and their stages are the configured ones.
+	facts, stages := "facts", "cluster_stages"
+	for col, alt := range map[*string]string{&facts: "[]::VARCHAR[]", &stages: "[]::VARCHAR[]"} {
+		var has bool
+		if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = ?", *col).Scan(&has); err != nil {
+			return nil, err
+		}
+		if !has {
+			*col = alt
+		}
 	}
-	if !hasFacts {
-		facts = "[]::VARCHAR[]"
-	}
-	err := each(ctx, db, `SELECT unnest(clusters), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+	counted := map[string]int{}
+	err := each(ctx, db, `SELECT unnest(clusters), unnest(coalesce(`+stages+`, [])), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
 		snap, func(rs *sql.Rows) error {
-			var cl, fact sql.NullString
-			if err := rs.Scan(&cl, &fact); err != nil {
+			var cl, stage, fact sql.NullString
+			if err := rs.Scan(&cl, &stage, &fact); err != nil {
 				return err
 			}
 			if cl.Valid {
 				active = append(active, cl.String)
+				if n, err := strconv.Atoi(stage.String); err == nil && stage.Valid {
+					counted[cl.String] = n
+				}
 			}
 			if fact.Valid {
 				holds[fact.String] = true
@@ -422,8 +430,13 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 	src := sources{cfg: s.cfg, items: byItem, offences: harm}
 	var out []app.Cluster
 	for _, c := range s.cfg.Heaviest(active) {
-		out = append(out, app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage,
-			Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses})
+		cl := app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage, Configured: c.Stage,
+			Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses}
+		if n, ok := counted[c.ID]; ok {
+			cl.Stage = n
+		}
+		cl.StageNote = app.StageNote(cl.Stage, cl.Configured, s.cfg.StageMonths())
+		out = append(out, cl)
 	}
 	return out, nil
 }

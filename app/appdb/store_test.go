@@ -192,6 +192,30 @@ func TestHiddenChangesSnapshots(t *testing.T) {
 		return m
 	}
 	a, b := list(early), list(late)
+	// Each cluster on a relationship page shows the stage it counted at,
+	// not only the configured one, and says why where they differ; the
+	// relationship's stage is never below its clusters'.
+	capped := 0
+	for _, r := range b {
+		if r.Rank > 40 {
+			continue
+		}
+		rel, err := store.Relationship(ctx, r.RelationshipID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rel.Clusters {
+			if c.Stage > c.Configured || c.Stage > rel.Row.Stage || (c.Stage < c.Configured) != (c.StageNote != "") {
+				t.Errorf("%s cluster %s: counted at %d, configured %d, relationship at %d, note %q", r.RelationshipID, c.ID, c.Stage, c.Configured, rel.Row.Stage, c.StageNote)
+			}
+			if c.Stage < c.Configured {
+				capped++
+			}
+		}
+	}
+	if capped == 0 {
+		t.Error("no relationship page shows a cluster below its configured stage")
+	}
 	hidden, total, err := store.Hidden(ctx, time.Time{}, 0, 0)
 	if err != nil || total != len(hidden) {
 		t.Fatalf("hidden: %d rows of %d: %v", len(hidden), total, err)

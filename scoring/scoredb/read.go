@@ -33,18 +33,28 @@ func (r *ScoreRun) each(ctx context.Context, limit int, fn func(*scoring.Score) 
 		}
 		return nil
 	}
-	q := fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
-  harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
-  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition
-FROM read_parquet(%s) ORDER BY "rank"`, duckdb.Quote(filepath.Join(r.Snapshot, scoresTable.Name+".parquet")))
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
+	file := duckdb.Quote(filepath.Join(r.Snapshot, scoresTable.Name+".parquet"))
 	db, err := duckdb.Open(duckdb.Options{MemoryLimit: "1GB"})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// A snapshot written before cluster stages were kept lacks the column.
+	stages := "cluster_stages"
+	var has bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM parquet_schema("+file+") WHERE name = 'cluster_stages'").Scan(&has); err != nil {
+		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
+	}
+	if !has {
+		stages = "NULL::VARCHAR[]"
+	}
+	q := fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
+  harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
+  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition, %s
+FROM read_parquet(%s) ORDER BY "rank"`, stages, file)
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
 	rows, err := duckdb.Query(ctx, db, q)
 	if err != nil {
 		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
@@ -57,7 +67,7 @@ FROM read_parquet(%s) ORDER BY "rank"`, duckdb.Quote(filepath.Join(r.Snapshot, s
 			RecencyFrequencyScore: rows.Float(9), Clusters: rows.Strs(10), Items: rows.Strs(11), Facts: rows.Strs(12), Occurrences90d: int(rows.Int(13)),
 			Occurrences365d: int(rows.Int(14)), OccurrencesLookback: int(rows.Int(15)), PctOccurrencesLast90d: rows.Float(16),
 			DaysSinceLast: int(rows.Int(17)), HarmCCHIDays: rows.Float(18), Unscored: rows.Strs(19), Serial: rows.Bool(20),
-			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23)}
+			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23), ClusterStages: stageInts(rows.Strs(24))}
 		if err := fn(&s); err != nil {
 			return err
 		}

@@ -163,7 +163,7 @@ func TestItemHistoriesMatchGo(t *testing.T) {
 		}
 		for item, g := range want {
 			h := ev.Items[item]
-			if h == nil || !sameRef(h.FirstYes, g.FirstYes) || !sameRef(h.LastYes, g.LastYes) || !sameRef(h.Latest, g.Latest) || !sameRef(h.Conflict, g.Conflict) {
+			if h == nil || !sameRef(h.FirstYes, g.FirstYes) || !sameRef(h.LastYes, g.LastYes) || !sameRef(h.Latest, g.Latest) || !sameRef(h.Conflict, g.Conflict) || !sameRef(h.NoBefore, g.NoBefore) {
 				t.Fatalf("%s %s: folded %+v, summarised %+v", id, item, h, g)
 			}
 			if g.Conflict != nil {
@@ -455,5 +455,50 @@ func TestOtherItemsFolded(t *testing.T) {
 	}
 	if q := item(s, "Q6"); q != nil {
 		t.Errorf("Q6 of V9-P9 is active (%+v): the force form's Q6 has no crosswalk entry", q)
+	}
+}
+
+// TestStageDistribution: on a synthetic force scored at its extract's end,
+// no stage holds most scored relationships, green-band relationships are
+// rarely at escalation or above (under 10% of them), and stages 2 and 6,
+// which a force's records cannot show, are never assigned.
+func TestStageDistribution(t *testing.T) {
+	t.Parallel()
+	ex := filepath.Join(t.TempDir(), "extract")
+	if _, err := synth.Write(ex, synth.Config{Relationships: 5000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	m := testwh.Load(t, ex, wh, load.LoadOptions{})
+	run, err := Score(context.Background(), testwh.Session(t, wh), testwh.Config(t), m.ExtractDate, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStage := map[int]int{}
+	green, greenEscalating := 0, 0
+	for _, s := range run.Scores {
+		byStage[s.Stage]++
+		if s.Band == "green" {
+			green++
+			if s.Stage >= 5 {
+				greenEscalating++
+			}
+		}
+	}
+	n := len(run.Scores)
+	t.Logf("%d scored: stages %v; %d of %d green at stage 5 or above", n, byStage, greenEscalating, green)
+	if n < 1000 {
+		t.Fatalf("only %d relationships scored", n)
+	}
+	for stage, k := range byStage {
+		if 2*k > n {
+			t.Errorf("stage %d holds %d of %d scored relationships", stage, k, n)
+		}
+	}
+	if 10*greenEscalating >= green {
+		t.Errorf("%d of %d green relationships are at escalation or above", greenEscalating, green)
+	}
+	if byStage[2]+byStage[6] > 0 {
+		t.Errorf("stages 2 and 6 assigned (%d, %d), though the records cannot show them", byStage[2], byStage[6])
 	}
 }

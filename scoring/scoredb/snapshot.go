@@ -24,7 +24,7 @@ import (
 // scoring.Cluster.Legs).
 var (
 	scoresTable = duckdb.Table{Name: "scores", Cols: duckdb.Columns(`relationship_id:text victim_id:text perpetrator_id:text as_of:time total_score:float rank:int
-band:text stage:int cluster_score:float harm_score:float recency_frequency_score:float clusters:list items:list facts:list
+band:text stage:int cluster_score:float harm_score:float recency_frequency_score:float clusters:list cluster_stages:list items:list facts:list
 occurrences_90d:int occurrences_365d:int occurrences_lookback:int pct_occurrences_last_90d:float days_since_last_occurrence:int harm_cchi_days:float
 unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text`)}
 	itemsTable = duckdb.Table{Name: "items", Cols: duckdb.Columns(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
@@ -105,6 +105,7 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.Float(s.HarmScore)
 	sc.Float(s.RecencyFrequencyScore)
 	sc.List(s.Clusters)
+	sc.List(stageTexts(s.ClusterStages))
 	sc.List(s.Items)
 	sc.List(s.Facts)
 	sc.Int(s.Occurrences90d)
@@ -237,4 +238,33 @@ FROM item_sources i JOIN score_rows s ON s."rank" = i.seq LEFT JOIN item_notes n
 		}
 	}
 	return nil
+}
+
+// stageDigits are the stages 0-8 as text, shared by every row.
+var stageDigits = [...]string{"0", "1", "2", "3", "4", "5", "6", "7", "8"}
+
+// stageTexts writes cluster stages as the snapshot's text list.
+func stageTexts(stages []int) []string {
+	out := make([]string, len(stages))
+	for i, st := range stages {
+		if st >= 0 && st < len(stageDigits) {
+			out[i] = stageDigits[st]
+		} else {
+			out[i] = strconv.Itoa(st)
+		}
+	}
+	return out
+}
+
+// stageInts reads cluster stages back from the snapshot's text list (nil
+// for a snapshot written before they were kept).
+func stageInts(texts []string) []int {
+	if texts == nil {
+		return nil
+	}
+	out := make([]int, len(texts))
+	for i, t := range texts {
+		out[i], _ = strconv.Atoi(t)
+	}
+	return out
 }
