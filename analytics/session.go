@@ -172,7 +172,11 @@ func (s *Session) views(ctx context.Context) error {
 	tables, _ := filepath.Glob(filepath.Join(s.Generation, tablesDir, "*.parquet"))
 	for _, p := range tables {
 		name := strings.TrimSuffix(filepath.Base(p), ".parquet")
-		if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s)", duckdb.Ident(name), duckdb.Quote(p))); err != nil {
+		extra, err := s.laterColumns(ctx, name, p)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT *%s FROM read_parquet(%s)", duckdb.Ident(name), extra, duckdb.Quote(p))); err != nil {
 			return err
 		}
 	}
@@ -208,6 +212,29 @@ func (s *Session) views(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// laterColumns are optional contract columns added after warehouses were
+// first loaded, with their types: a generation loaded before them reads
+// them as NULL, so the queries that use them work on it unchanged.
+var laterColumns = map[string][][2]string{
+	"offences": {{"recorded_at", "TIMESTAMP"}},
+}
+
+// laterColumns returns the select-list tail that adds a table's later
+// columns its file lacks (", NULL::TIMESTAMP AS recorded_at"), or "".
+func (s *Session) laterColumns(ctx context.Context, table, path string) (string, error) {
+	var tail string
+	for _, c := range laterColumns[table] {
+		var has bool
+		if err := s.Conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM parquet_schema("+duckdb.Quote(path)+") WHERE name = ?", c[0]).Scan(&has); err != nil {
+			return "", err
+		}
+		if !has {
+			tail += fmt.Sprintf(", NULL::%s AS %s", c[1], duckdb.Ident(c[0]))
+		}
+	}
+	return tail, nil
 }
 
 // hidden reports whether any element of a relative path starts with a dot.

@@ -14,6 +14,22 @@ type Context struct {
 	RunID, Generation, ConfigHash, ToolVersion, Outcome string
 	From, To                                            string
 	Weights                                             []Weight
+	// Offences and Recorded count the warehouse's offences and those with
+	// a recorded date (offences.recorded_at).
+	Offences, Recorded int
+}
+
+// recordingSentence says how offences were dated for the features.
+func (c Context) recordingSentence() string {
+	switch {
+	case c.Offences == 0:
+		return "The warehouse holds no offences."
+	case c.Recorded == 0:
+		return "Offences are dated by when they were committed: the extract gives no recorded date, so an offence committed before an as-of date but recorded after it counts as known then (a leak of future information into the features, small where recording is prompt)."
+	case c.Recorded < c.Offences:
+		return fmt.Sprintf("Offences count at an as-of date only once recorded (recorded_at, given for %d of %d offences); the %d without a recorded date count from when they were committed.", c.Recorded, c.Offences, c.Offences-c.Recorded)
+	}
+	return fmt.Sprintf("Offences count at an as-of date only once recorded (recorded_at, given for all %d offences), so none recorded later leaks into the features.", c.Offences)
 }
 
 func num(n Number, format string) string {
@@ -98,7 +114,7 @@ func (r *Report) WriteModelCard(w io.Writer, c Context) error {
 	fmt.Fprintf(&b, "- Warehouse generation `%s`, scoring configuration `%s`, tau %s.\n", c.Generation, c.ConfigHash, c.ToolVersion)
 	fmt.Fprintf(&b, "- As-of dates: %s to %s (%d dates: %s).\n", c.From, c.To, len(r.Dates), strings.Join(r.Dates, ", "))
 	fmt.Fprintf(&b, "- Samples: %d (every relationship with an occurrence or assessment in the lookback at each date; %d relationships); %d with the outcome.\n", r.Samples, r.Relationships, r.Positives)
-	fmt.Fprintf(&b, "- Features at each date use only records dated on or before it; outcomes come from the %s after it.\n\n", r.Params.Horizon)
+	fmt.Fprintf(&b, "- Features at each date use only records dated on or before it; outcomes come from the %s after it. %s\n\n", r.Params.Horizon, c.recordingSentence())
 	b.WriteString("## Outcome\n\n")
 	fmt.Fprintf(&b, "%s within %s of the as-of date.\n\n", c.Outcome, r.Params.Horizon)
 	b.WriteString("## Model\n\n")

@@ -50,8 +50,13 @@ type Column struct {
 	Doc string
 }
 
-// DateOrder is a row rule: Later must not be before Earlier when both are set.
-type DateOrder struct{ Earlier, Later string }
+// DateOrder is a row rule: Later must not be before Earlier when both are
+// set; with ByDay, compared as days (a record made the same day as an
+// event given to the minute is not before it).
+type DateOrder struct {
+	Earlier, Later string
+	ByDay          bool
+}
 
 // File describes one file of an extract.
 type File struct {
@@ -163,7 +168,9 @@ var Files = []File{
 			{Name: "victim_id", Kind: KindID, Ref: "persons", Doc: "victim, if a person in persons.csv"},
 			{Name: "occurrence_id", Kind: KindID, Doc: "the DA occurrence it arose from, if any"},
 			{Name: "outcome", Kind: KindText, Doc: "outcome code (charge, caution, no further action...)"},
+			{Name: "recorded_at", Kind: KindDate, Doc: "when the force recorded it; when given, scoring as of a date counts only offences recorded by then"},
 		},
+		Orders: []DateOrder{{Earlier: "committed_at", Later: "recorded_at", ByDay: true}},
 	},
 	{
 		Name: "assessments", Required: true, Key: []string{"assessment_id"},

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"encoding/binary"
 	"hash/fnv"
 	"math"
 	"time"
@@ -32,7 +33,7 @@ var fileNames = [nFiles]string{
 var headers = [nFiles]string{
 	"person_id,birth_year,sex,ethnicity,area",
 	"occurrence_id,reported_at,victim_id,perpetrator_id,kind,offence_code",
-	"offence_id,offender_id,offence_code,committed_at,victim_id,occurrence_id,outcome",
+	"offence_id,offender_id,offence_code,committed_at,victim_id,occurrence_id,outcome,recorded_at",
 	"assessment_id,instrument,completed_at,victim_id,perpetrator_id,occurrence_id,officer_grade",
 	"assessment_id,item,answer",
 	"pmp_id,victim_id,perpetrator_id,opened_at,finalised_at,status,stage_at_opening",
@@ -278,11 +279,47 @@ func (g *generator) group(idx, nVictims int, bufs *buffers) {
 		if t.Year() < perpBirth+14 {
 			continue
 		}
-		rw := bufs.row(fOffences)
-		rw.id('F', idx, offN).s(p.id).s(code).date(t).empty().empty().s(outcome(r))
-		bufs.put(fOffences, rw)
+		id := idString('F', idx, offN)
 		offN++
+		res := outcome(r) // drawn whether or not it is written, so the stream stays the same
+		rec, ok := g.recorded(id, t)
+		if !ok {
+			continue
+		}
+		rw := bufs.row(fOffences)
+		rw.s(id).s(p.id).s(code).date(t).empty().empty().s(res).date(rec)
+		bufs.put(fOffences, rw)
 	}
+}
+
+// recorded returns the day an offence was recorded: the day it was
+// committed plus a delay drawn from a hash of its id and the seed (its own
+// stream, so the rest of the extract does not move): 80% within a day
+// (the Home Office Counting Rules' 24-hour recording standard), 15% within
+// a month (crimed after review), 5% up to a year later (reported late,
+// reclassified). These shares are invented for the synthetic force, not
+// measured. An offence recorded after the extract's end is not in the
+// extract (ok false), as a force's export holds what it has recorded.
+func (g *generator) recorded(id string, committed time.Time) (time.Time, bool) {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	var seed [8]byte
+	binary.LittleEndian.PutUint64(seed[:], g.cfg.Seed)
+	h.Write(seed[:])
+	x := h.Sum64()
+	u := float64(x>>11) / (1 << 53)
+	v := int(x % 1000)
+	days := 0
+	switch {
+	case u < 0.80:
+		days = v % 2
+	case u < 0.95:
+		days = 2 + v%29
+	default:
+		days = 31 + v%335
+	}
+	rec := committed.AddDate(0, 0, days)
+	return rec, !rec.After(g.cfg.To)
 }
 
 func outcome(r rng) string {
@@ -478,9 +515,12 @@ func (g *generator) occurrence(d *dyad, r rng, bufs *buffers, m int, code string
 	if kind == "crime" {
 		offID = idString('F', idx, *offN)
 		*offN++
-		rw := bufs.row(fOffences)
-		rw.s(offID).s(d.perp).s(code).date(t).s(d.victim).s(occID).s(outcome(r))
-		bufs.put(fOffences, rw)
+		res := outcome(r)
+		if rec, ok := g.recorded(offID, t); ok {
+			rw := bufs.row(fOffences)
+			rw.s(offID).s(d.perp).s(code).date(t).s(d.victim).s(occID).s(res).date(rec)
+			bufs.put(fOffences, rw)
+		}
 	}
 	if r.bernoulli(0.72) {
 		g.dash(d, r, bufs, m, t, occID, asN)

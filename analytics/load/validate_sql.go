@@ -121,7 +121,11 @@ func fileRules(f extract.File) []rule {
 			duckdb.Quote("is the victim's own id: a relationship is between two people; check the columns")})
 	}
 	for _, o := range f.Orders {
-		rs = append(rs, rule{o.Later, tsOf(o.Later) + " < " + tsOf(o.Earlier),
+		cmp := tsOf(o.Later) + " < " + tsOf(o.Earlier)
+		if o.ByDay {
+			cmp = "CAST(" + tsOf(o.Later) + " AS DATE) < CAST(" + tsOf(o.Earlier) + " AS DATE)"
+		}
+		rs = append(rs, rule{o.Later, cmp,
 			"'is before " + o.Earlier + " ' || " + textOf(o.Earlier) + " || '; check both dates'"})
 	}
 	return rs

@@ -228,6 +228,11 @@ func Calibrate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 	run.Weights = calibration.ProposeWeights(rep, p.ClusterIDs, current, opt.OutcomeLabel()+" within "+opt.Horizon.String(), run.ID)
 	run.Context = calibration.Context{RunID: run.ID, Generation: man.Generation, ConfigHash: cfg.Hash, ToolVersion: toolVersion,
 		Outcome: opt.OutcomeLabel(), From: dates[0].Format("2006-01-02"), To: dates[len(dates)-1].Format("2006-01-02"), Weights: run.Weights}
+	if ok, _ := sess.HasTable(ctx, "offences"); ok {
+		if err := sess.Conn.QueryRowContext(ctx, "SELECT count(*), count(recorded_at) FROM offences").Scan(&run.Context.Offences, &run.Context.Recorded); err != nil {
+			return nil, fmt.Errorf("calibrate: count offences: %w", err)
+		}
+	}
 	if write {
 		if run.Folder, err = writeCalibration(sess.Warehouse(), run, now); err != nil {
 			return nil, fmt.Errorf("calibrate: write run: %w", err)

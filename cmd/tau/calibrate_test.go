@@ -55,7 +55,7 @@ func TestCalibrateCLI(t *testing.T) {
 		t.Errorf("with the kept thresholds the red band is %v, today's is %s:\n%s", red, m[1], sout)
 	}
 	b, _ := os.ReadFile(card)
-	for _, want := range []string{"# Model card", "## Outcome", "## Fairness", "## Limitations", "| fitted model |"} {
+	for _, want := range []string{"# Model card", "## Outcome", "## Fairness", "## Limitations", "| fitted model |", "Offences count at an as-of date only once recorded (recorded_at, given for all "} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("model card lacks %q", want)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/internal/duckdb"
+	"github.com/tau-da/tau/internal/fixture"
 	"github.com/tau-da/tau/internal/golden"
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/internal/testwh"
@@ -500,5 +502,58 @@ func TestStageDistribution(t *testing.T) {
 	}
 	if byStage[2]+byStage[6] > 0 {
 		t.Errorf("stages 2 and 6 assigned (%d, %d), though the records cannot show them", byStage[2], byStage[6])
+	}
+}
+
+// TestOffencesRecordedAfterAsOf: an offence committed before the as-of
+// date but recorded after it was not known then: scored as of that date,
+// neither its harm nor the fact it evidences counts, in bulk scoring or in
+// explain; scored after it was recorded, both do. Offences without a
+// recorded date count by their committed date, as before.
+func TestOffencesRecordedAfterAsOf(t *testing.T) {
+	t.Parallel()
+	ex := filepath.Join(t.TempDir(), "extract")
+	fixture.CopyDir(t, scoreFixture, ex)
+	// F2, controlling behaviour committed 2024-11-20, recorded 2025-01-15.
+	offences := `offence_id,offender_id,offence_code,committed_at,victim_id,occurrence_id,outcome,recorded_at
+F1,P1,008/06,2022-03-01,V1,O1,charge,2022-03-02
+F2,P1,008/67,2024-11-20,V1,O4,charge,2025-01-15
+F3,P1,105/01,2023-02-01,V2,O6,caution,
+F4,P1,X01/01,2023-08-01,,,charge,2023-08-01
+F5,P2,034/01,2020-01-10,,,charge,2020-01-11
+`
+	for name, text := range map[string]string{"offences.csv": offences, "extract.json": `{"extracted_at": "2025-03-31"}`} {
+		if err := os.WriteFile(filepath.Join(ex, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	ccb := cfg.HarmTable["008/67"]
+	if ccb == 0 {
+		t.Fatal("the harm table has no days for 008/67")
+	}
+	at := func(asOf time.Time) scoring.Score {
+		run, err := Score(context.Background(), testwh.Session(t, wh), cfg, asOf, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := findScore(t, run.Scores, "V1", "P1")
+		exp, _, err := Explain(context.Background(), testwh.Session(t, wh), cfg, asOf, s.RelationshipID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exp.HarmCCHIDays != s.HarmCCHIDays || !slices.Equal(exp.Facts, s.Facts) {
+			t.Errorf("as of %s explain gives harm %v, facts %v; the ranked list %v, %v", asOf.Format("2006-01-02"), exp.HarmCCHIDays, exp.Facts, s.HarmCCHIDays, s.Facts)
+		}
+		return s
+	}
+	before, after := at(time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)), at(time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC))
+	if slices.Contains(before.Facts, "ccb_offence") || !slices.Contains(after.Facts, "ccb_offence") {
+		t.Errorf("controlling-behaviour fact before recording %v, after %v; want it only after", before.Facts, after.Facts)
+	}
+	if math.Abs(after.HarmCCHIDays-before.HarmCCHIDays-ccb) > 1e-9 {
+		t.Errorf("harm before recording %v, after %v; want the difference to be F2's %v days", before.HarmCCHIDays, after.HarmCCHIDays, ccb)
 	}
 }
