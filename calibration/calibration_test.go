@@ -365,20 +365,45 @@ func TestClusteredSEAgainstStatsmodels(t *testing.T) {
 	}
 }
 
-// TestWilson: the fairness intervals equal statsmodels' proportion_confint
-// with method="wilson" (statsmodels 0.13.5, values pasted here: 5 of 20,
-// 0 of 12 and 30 of 30 at 95%).
-func TestWilson(t *testing.T) {
+// TestGroupIntervals: fairness intervals come from a bootstrap over
+// relationships, so a group whose positives are 40 relationships each
+// sampled five times (the same answer each time) gets an interval about
+// sqrt(5) times as wide as a group of 200 relationships sampled once, at
+// the same share; both hold the share. A group at everyone's recall is not
+// flagged; one far below it, with its interval wholly under four fifths of
+// everyone's, is.
+func TestGroupIntervals(t *testing.T) {
 	t.Parallel()
-	z := normalQuantile(0.975)
-	for _, c := range []struct{ k, n, lo, hi float64 }{
-		{5, 20, 0.11186170140766563, 0.4687008776187441},
-		{0, 12, 0, 0.24249400665524096},
-		{30, 30, 0.8864866068260311, 1},
-	} {
-		lo, hi := wilson(c.k, c.n, z)
-		if math.Abs(lo-c.lo) > 1e-9 || math.Abs(hi-c.hi) > 1e-9 {
-			t.Errorf("wilson(%g, %g) = %.12f-%.12f, want %.12f-%.12f", c.k, c.n, lo, hi, c.lo, c.hi)
+	repeated, single := groupParts{}, groupParts{}
+	for r := 0; r < 40; r++ {
+		for k := 0; k < 5; k++ {
+			repeated.cluster = append(repeated.cluster, r)
+			repeated.captured = append(repeated.captured, r%2 == 0)
+			repeated.missed = append(repeated.missed, r%2 == 1)
 		}
+	}
+	for r := 0; r < 200; r++ {
+		single.cluster = append(single.cluster, 40+r)
+		single.captured = append(single.captured, r%2 == 0)
+		single.missed = append(single.missed, r%2 == 1)
+	}
+	p := Params{Replicates: 2000, Level: 0.95, Seed: 3}
+	rows := make([]GroupRow, 2)
+	groupIntervals(rows, []groupParts{repeated, single}, 240, p)
+	width := func(g GroupRow) float64 { return float64(g.RecallUpper - g.RecallLower) }
+	for i, g := range rows {
+		if !(g.RecallLower < 0.5 && g.RecallUpper > 0.5 && g.FNRLower < 0.5 && g.FNRUpper > 0.5) {
+			t.Errorf("row %d: recall %v-%v, false negatives %v-%v; both should hold 0.5", i, g.RecallLower, g.RecallUpper, g.FNRLower, g.FNRUpper)
+		}
+	}
+	if ratio := width(rows[0]) / width(rows[1]); ratio < 1.8 || ratio > 2.8 {
+		t.Errorf("interval of the repeated group is %.2f times the single one's, want about sqrt(5) = 2.24", ratio)
+	}
+	even := GroupRow{Positives: 200, RecallTopK: 0.5, FNR: 0.5, RecallLower: 0.43, RecallUpper: 0.57, FNRLower: 0.43, FNRUpper: 0.57}
+	even.flag(0.5, 0.5, 10)
+	low := GroupRow{Positives: 200, RecallTopK: 0.2, FNR: 0.5, RecallLower: 0.14, RecallUpper: 0.26, FNRLower: 0.43, FNRUpper: 0.57}
+	low.flag(0.5, 0.5, 10)
+	if even.Flag != "" || !strings.Contains(low.Flag, "recall in the top 10 is 20.0% (14.0-26.0%) against 50.0% overall") {
+		t.Errorf("flags: at parity %q, far below %q", even.Flag, low.Flag)
 	}
 }

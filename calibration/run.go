@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -164,8 +165,8 @@ type GroupRow struct {
 	Brier          Number `json:"brier"`
 	RecallTopK     Number `json:"recall_top_k"`
 	FNR            Number `json:"false_negative_rate"`
-	// RecallLower/Upper and FNRLower/Upper are their Wilson intervals at
-	// the run's level.
+	// RecallLower/Upper and FNRLower/Upper are their intervals at the
+	// run's level, from a bootstrap over relationships.
 	RecallLower Number `json:"recall_top_k_lower"`
 	RecallUpper Number `json:"recall_top_k_upper"`
 	FNRLower    Number `json:"false_negative_rate_lower"`
@@ -347,7 +348,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	} else {
 		rep.Validations = append([]Validation{*tv}, rep.Validations...)
 	}
-	rep.fairness(samples, y, date, key, p)
+	rep.fairness(samples, y, date, key, cluster, len(rels), p)
 	return rep, nil
 }
 
@@ -673,11 +674,14 @@ func ageBand(birth int, asOf time.Time) string {
 	return "55+"
 }
 
-// fairness computes the model's and the current weights' metrics for every
-// recorded group of the victim's sex, age band and ethnicity, on the
-// out-of-fold predictions, and flags material differences in recall in the
-// top k or in the false-negative rate at the flag share.
-func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string, p Params) {
+// fairness compares each group's AUC, Brier score, recall in the top k
+// and false-negative rate (at the flagged share) with everyone's, for the
+// fitted model and the current weights. Recall and the false-negative
+// rate carry bootstrap intervals over relationships (a relationship's
+// samples at several dates are not independent, so a binomial interval
+// would be too narrow); a group is flagged only where its interval lies
+// wholly past the stated margin from everyone's figure.
+func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string, cluster []int, clusters int, p Params) {
 	chars := []struct {
 		name string
 		of   func(Sample) string
@@ -686,12 +690,14 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 		{"age band", func(s Sample) string { return ageBand(s.BirthYear, s.AsOf) }},
 		{"ethnicity", func(s Sample) string { return s.Ethnicity }},
 	}
+	var parts []groupParts
+	var overall []struct{ recall, fnr float64 }
 	for _, b := range []string{BaselineModel, BaselineCurrent} {
 		pred := rep.OutOfFold[b]
 		// The list at each date is the same for every group: rank once.
 		flagged := topPerDate(pred, date, key, func(size int) int { return int(math.Ceil(p.FlagShare * float64(size))) })
 		topK := topPerDate(pred, date, key, func(int) int { return p.Capacity })
-		overall := countTopK(topK, y, p.Capacity, nil)
+		all := countTopK(topK, y, p.Capacity, nil)
 		fnrAll := fnr(flagged, y, nil)
 		for _, c := range chars {
 			groups := map[string][]bool{}
@@ -714,51 +720,105 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 				in := groups[g]
 				var ps []float64
 				var ys []bool
+				var gp groupParts
 				for i := range samples {
-					if in[i] {
-						ps = append(ps, pred[i])
-						ys = append(ys, y[i])
+					if !in[i] {
+						continue
+					}
+					ps, ys = append(ps, pred[i]), append(ys, y[i])
+					if y[i] {
+						gp.cluster = append(gp.cluster, cluster[i])
+						gp.captured = append(gp.captured, topK[i])
+						gp.missed = append(gp.missed, !flagged[i])
 					}
 				}
 				t := countTopK(topK, y, p.Capacity, in)
-				row := GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: len(ps), Positives: t.Positives,
-					AUC: Number(AUC(ps, ys)), Brier: Number(Brier(ps, ys)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in))}
-				z := normalQuantile(1 - (1-p.Level)/2)
-				rl, ru := wilson(t.Recall*float64(t.Positives), float64(t.Positives), z)
-				fl, fu := wilson(float64(row.FNR)*float64(t.Positives), float64(t.Positives), z)
-				row.RecallLower, row.RecallUpper, row.FNRLower, row.FNRUpper = Number(rl), Number(ru), Number(fl), Number(fu)
-				if t.Positives < minGroupPositives {
-					row.TooFew = true
-				} else {
-					var why []string
-					// Flagged only where the interval lies wholly past the
-					// margin: a group whose recall could be everyone's is
-					// not flagged for a difference chance makes.
-					if expect := float64(t.Positives) * overall.Recall; expect >= minExpectedCaptured && ru < fourFifths*overall.Recall {
-						why = append(why, fmt.Sprintf("recall in the top %d is %.1f%% (%.1f-%.1f%%) against %.1f%% overall", p.Capacity, 100*t.Recall, 100*rl, 100*ru, 100*overall.Recall))
-					}
-					if fl > fnrAll+fnrGap || fu < fnrAll-fnrGap {
-						why = append(why, fmt.Sprintf("false-negative rate %.1f%% (%.1f-%.1f%%) against %.1f%% overall", 100*float64(row.FNR), 100*fl, 100*fu, 100*fnrAll))
-					}
-					row.Flag = strings.Join(why, "; ")
-				}
-				rep.Fairness = append(rep.Fairness, row)
+				rep.Fairness = append(rep.Fairness, GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: len(ps), Positives: t.Positives,
+					AUC: Number(AUC(ps, ys)), Brier: Number(Brier(ps, ys)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in))})
+				parts = append(parts, gp)
+				overall = append(overall, struct{ recall, fnr float64 }{all.Recall, fnrAll})
 			}
 		}
 	}
+	groupIntervals(rep.Fairness, parts, clusters, p)
+	for i := range rep.Fairness {
+		rep.Fairness[i].flag(overall[i].recall, overall[i].fnr, p.Capacity)
+	}
 }
 
-// wilson is the Wilson score interval of a proportion k/n (Wilson 1927,
-// JASA 22: 209-212), which stays inside 0-1 and behaves for small counts.
-func wilson(k, n, z float64) (lo, hi float64) {
-	if n <= 0 {
-		return math.NaN(), math.NaN()
+// groupParts are a fairness group's positive samples: the relationship
+// each belongs to, whether the top k captured it and whether the flagged
+// share missed it.
+type groupParts struct {
+	cluster          []int
+	captured, missed []bool
+}
+
+// groupIntervals fills each row's recall and false-negative-rate
+// intervals: percentiles over a bootstrap that resamples relationships
+// with replacement (the same draws for every row), each replicate's
+// ratio the weighted captured (missed) positives over the weighted
+// positives of the group.
+func groupIntervals(rows []GroupRow, parts []groupParts, clusters int, p Params) {
+	r := rand.New(rand.NewPCG(p.Seed, 0xfa1))
+	counts := make([]float64, clusters)
+	recalls, fnrs := make([][]float64, len(rows)), make([][]float64, len(rows))
+	for b := 0; b < p.Replicates; b++ {
+		clear(counts)
+		for k := 0; k < clusters; k++ {
+			counts[r.IntN(clusters)]++
+		}
+		for i, gp := range parts {
+			var pos, captured, missed float64
+			for j, c := range gp.cluster {
+				w := counts[c]
+				pos += w
+				if gp.captured[j] {
+					captured += w
+				}
+				if gp.missed[j] {
+					missed += w
+				}
+			}
+			if pos > 0 {
+				recalls[i] = append(recalls[i], captured/pos)
+				fnrs[i] = append(fnrs[i], missed/pos)
+			}
+		}
 	}
-	ph := k / n
-	d := 1 + z*z/n
-	c := (ph + z*z/(2*n)) / d
-	h := z * math.Sqrt(ph*(1-ph)/n+z*z/(4*n*n)) / d
-	return math.Max(0, c-h), math.Min(1, c+h)
+	lo, hi := (1-p.Level)/2, 1-(1-p.Level)/2
+	for i := range rows {
+		if len(recalls[i]) < p.Replicates/2 {
+			nan := Number(math.NaN())
+			rows[i].RecallLower, rows[i].RecallUpper, rows[i].FNRLower, rows[i].FNRUpper = nan, nan, nan, nan
+			continue
+		}
+		sort.Float64s(recalls[i])
+		sort.Float64s(fnrs[i])
+		rows[i].RecallLower, rows[i].RecallUpper = Number(evaluation.Quantile(recalls[i], lo)), Number(evaluation.Quantile(recalls[i], hi))
+		rows[i].FNRLower, rows[i].FNRUpper = Number(evaluation.Quantile(fnrs[i], lo)), Number(evaluation.Quantile(fnrs[i], hi))
+	}
+}
+
+// flag marks a group whose recall or false-negative rate differs from
+// everyone's by more than the margin beyond chance: its interval lies
+// wholly past the margin (a group whose figure could be everyone's is not
+// flagged for a difference chance makes). A group with too few positives
+// is marked as such, not judged.
+func (g *GroupRow) flag(recallAll, fnrAll float64, capacity int) {
+	if g.Positives < minGroupPositives {
+		g.TooFew = true
+		return
+	}
+	var why []string
+	rl, ru, fl, fu := float64(g.RecallLower), float64(g.RecallUpper), float64(g.FNRLower), float64(g.FNRUpper)
+	if expect := float64(g.Positives) * recallAll; expect >= minExpectedCaptured && ru < fourFifths*recallAll {
+		why = append(why, fmt.Sprintf("recall in the top %d is %.1f%% (%.1f-%.1f%%) against %.1f%% overall", capacity, 100*float64(g.RecallTopK), 100*rl, 100*ru, 100*recallAll))
+	}
+	if fl > fnrAll+fnrGap || fu < fnrAll-fnrGap {
+		why = append(why, fmt.Sprintf("false-negative rate %.1f%% (%.1f-%.1f%%) against %.1f%% overall", 100*float64(g.FNR), 100*fl, 100*fu, 100*fnrAll))
+	}
+	g.Flag = strings.Join(why, "; ")
 }
 
 // fnr is the share of positives (in the group) not flagged.
