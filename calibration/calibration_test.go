@@ -3,6 +3,7 @@ package calibration
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -169,6 +170,27 @@ func simulated(n int, effects map[string]float64, seed uint64) ([]Sample, []floa
 		truth = append(truth, p)
 	}
 	return out, truth
+}
+
+// TestNotConverged: a fit whose Newton steps stop before the tolerance is
+// met is an error naming the model and the steps taken, never a report of
+// coefficients that are not the optimum. (Not parallel: it lowers the step
+// limit for its own run, and the package's parallel tests start only once
+// it has put the limit back.)
+func TestNotConverged(t *testing.T) {
+	saved := newtonIterations
+	newtonIterations = 1
+	defer func() { newtonIterations = saved }()
+	samples, _ := simulated(3000, map[string]float64{"C1": 1.6, "C2": 0.5}, 5)
+	_, err := Run(samples, Params{ClusterIDs: []string{"C1", "C2"}, L2: 1, Replicates: 100, Horizon: period.Months(12)})
+	var nc *NotConvergedError
+	if !errors.As(err, &nc) || nc.Iterations != 1 || !strings.Contains(err.Error(), "the full model") {
+		t.Fatalf("a fit stopped after one step: %v", err)
+	}
+	newtonIterations = saved
+	if _, err := Run(samples, Params{ClusterIDs: []string{"C1", "C2"}, L2: 1, Replicates: 100, Horizon: period.Months(12)}); err != nil {
+		t.Errorf("the same fit with the usual limit: %v", err)
+	}
 }
 
 // TestRecoversKnownModel: outcomes drawn from a known model over observed

@@ -51,11 +51,15 @@ func sigmoid(z float64) float64 {
 // than stepTolerance; it takes at most newtonIterations steps, each
 // halved up to halvings times until the objective does not rise.
 const (
-	gradTolerance    = 1e-10
-	stepTolerance    = 1e-12
-	newtonIterations = 100
-	halvings         = 40
+	gradTolerance = 1e-10
+	stepTolerance = 1e-12
+	halvings      = 40
 )
+
+// newtonIterations bounds Newton's method: a convex fit converges in a
+// handful of steps, so 100 only stops one that cannot (a variable, so a
+// test can make a fit stop short and see the error it gives).
+var newtonIterations = 100
 
 // FitLogistic minimises sum of log-losses + (l2/2)*||w||^2 over the
 // coefficients w, with the intercept unpenalised (le Cessie & van

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tau-da/tau/analytics"
 	"github.com/tau-da/tau/app/appdb"
+	"github.com/tau-da/tau/calibration"
 	"github.com/tau-da/tau/internal/param"
 	"github.com/tau-da/tau/notebooks/nbdb"
 )
@@ -29,6 +30,8 @@ func TestHints(t *testing.T) {
 		{"no warehouse", fmt.Errorf("open warehouse /w: %w", analytics.ErrNoWarehouse), "/w", "no loaded warehouse here; run `tau load EXTRACT_DIR --warehouse /w` first"},
 		{"no snapshot", fmt.Errorf("open app store: %w", appdb.ErrNoSnapshot), "", "run `tau score --warehouse DIR` first"},
 		{"missing results", &nbdb.MissingResultsError{Kind: "calibrations", Err: errors.New("table calibrations_runs does not exist")}, "", "run tau calibrate on it first"},
+		{"not converged", &calibration.NotConvergedError{Model: "the full model", Iterations: 100}, "", "did not converge in 100 Newton steps, so its coefficients are not the optimum (often features that nearly separate the outcomes); raise the penalty (--l2 10, say)"},
+		{"read-only", fmt.Errorf("score: %w", analytics.ErrReadOnly), "/w", "tau changed nothing; to load, score or serve into it, give write permission back (chmod u+w /w)"},
 		{"nothing to add", errors.New("plain"), "", "plain"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
