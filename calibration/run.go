@@ -109,18 +109,28 @@ var Baselines = []string{BaselineGrade, BaselineYes, BaselineCurrent, BaselineMo
 
 // Metrics are one score's performance on held-out samples.
 type Metrics struct {
-	Baseline     string     `json:"baseline"`
-	N            int        `json:"n"`
-	Positives    int        `json:"positives"`
-	AUC          Number     `json:"auc"`
-	AUCLower     Number     `json:"auc_lower"`
-	AUCUpper     Number     `json:"auc_upper"`
-	Brier        Number     `json:"brier"`
-	CalIntercept Number     `json:"calibration_intercept"`
-	CalSlope     Number     `json:"calibration_slope"`
-	TopK         TopKOut    `json:"top_k"`
-	Reliability  []Bin      `json:"reliability"`
-	ROC          []ROCPoint `json:"roc"`
+	Baseline     string  `json:"baseline"`
+	N            int     `json:"n"`
+	Positives    int     `json:"positives"`
+	AUC          Number  `json:"auc"`
+	AUCLower     Number  `json:"auc_lower"`
+	AUCUpper     Number  `json:"auc_upper"`
+	Brier        Number  `json:"brier"`
+	CalIntercept Number  `json:"calibration_intercept"`
+	CalSlope     Number  `json:"calibration_slope"`
+	TopK         TopKOut `json:"top_k"`
+	// CapacityThreshold is the predicted probability at which the unit's
+	// monthly capacity is used up (CapacityThreshold); NetBenefit the net
+	// benefit of acting at it, TopKNetBenefit that of the unit's own rule
+	// (the top k at each date) priced at it, and TreatAll that of a plan
+	// for everyone (Vickers and Elkin 2006).
+	CapacityThreshold Number          `json:"capacity_threshold"`
+	NetBenefit        Number          `json:"net_benefit"`
+	TopKNetBenefit    Number          `json:"top_k_net_benefit"`
+	TreatAll          Number          `json:"treat_all_net_benefit"`
+	DecisionCurve     []DecisionPoint `json:"decision_curve"`
+	Reliability       []Bin           `json:"reliability"`
+	ROC               []ROCPoint      `json:"roc"`
 }
 
 // TopKOut is TopK with JSON-safe numbers.
@@ -595,8 +605,12 @@ func metrics(name string, pred []float64, y []bool, idx, date []int, key []strin
 	m.Brier = Number(Brier(ps, ys))
 	a, b := Calibration(ps, ys)
 	m.CalIntercept, m.CalSlope = Number(a), Number(b)
-	t := TopKAt(ps, ys, ds, ks, p.Capacity, nil)
+	top := topPerDate(ps, ds, ks, func(int) int { return p.Capacity })
+	t := countTopK(top, ys, p.Capacity, nil)
 	m.TopK = TopKOut{K: t.K, Precision: Number(t.Precision), Recall: Number(t.Recall), Captured: t.Captured, Positives: t.Positives}
+	pt := CapacityThreshold(ps, ds, p.Capacity)
+	m.CapacityThreshold, m.NetBenefit, m.TopKNetBenefit, m.TreatAll = Number(pt), Number(NetBenefit(ps, ys, pt)), Number(topKNetBenefit(top, ys, pt)), Number(treatAll(ys, pt))
+	m.DecisionCurve = decisionCurve(ps, ys)
 	m.Reliability = Reliability(ps, ys)
 	m.ROC = ROC(ps, ys)
 	return m

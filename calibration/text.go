@@ -50,6 +50,7 @@ func (r *Report) baselineTable(w io.Writer, markdown bool) {
 				fmt.Fprintf(w, "| %s | %s (%s-%s) | %s | %s | %s | %s | %s |\n", m.Baseline, num(m.AUC, "%.3f"), num(m.AUCLower, "%.3f"), num(m.AUCUpper, "%.3f"),
 					num(m.Brier, "%.4f"), num(m.CalIntercept, "%+.2f"), num(m.CalSlope, "%.2f"), num(m.TopK.Precision, "%.2f"), num(m.TopK.Recall, "%.2f"))
 			}
+			r.decisionTable(w, v, true)
 			continue
 		}
 		fmt.Fprintf(w, "\n%s (train: %s; test: %s)\n", v.Scheme, v.Train, v.Test)
@@ -60,6 +61,54 @@ func (r *Report) baselineTable(w io.Writer, markdown bool) {
 				num(m.Brier, "%.4f"), num(m.CalIntercept, "%+.2f"), num(m.CalSlope, "%.2f"), num(m.TopK.Precision, "%.2f"), num(m.TopK.Recall, "%.2f"))
 		}
 		tw.Flush()
+		r.decisionTable(w, v, false)
+	}
+}
+
+// perThousand writes a net benefit per 1,000 relationships to one decimal
+// (never "-0.0").
+func perThousand(n Number) string {
+	x := 1000 * float64(n)
+	if math.Abs(x) < 0.05 {
+		x = 0
+	}
+	return num(Number(x), "%.1f")
+}
+
+// decisionTable writes a validation's decision-curve figures at the unit's
+// capacity (Vickers and Elkin 2006): each score's net benefit acting at
+// the threshold its top k reach, that of the top-k rule itself, and that
+// of a plan for everyone, per 1,000 relationships.
+func (r *Report) decisionTable(w io.Writer, v Validation, markdown bool) {
+	k := r.Params.Capacity
+	best := math.Inf(-1)
+	for _, m := range v.Metrics {
+		best = max(best, float64(m.NetBenefit), float64(m.TopKNetBenefit))
+	}
+	note := ""
+	if best <= 0 {
+		note = " No score does better here than no plans at all (a net benefit of 0)."
+	}
+	intro := fmt.Sprintf("Net benefit per 1,000 relationships (Vickers and Elkin 2006) at the threshold that matches the unit's capacity of %d a month: as if that many true cases were found with no needless plans; a plan for everyone is the comparison.", k)
+	if markdown {
+		fmt.Fprintf(w, "\n%s\n\n| score | capacity threshold | acting at it | top-%d rule | plan for everyone |\n|---|---|---|---|---|\n", intro, k)
+		for _, m := range v.Metrics {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", m.Baseline, num(100*m.CapacityThreshold, "%.1f%%"), perThousand(m.NetBenefit), perThousand(m.TopKNetBenefit), perThousand(m.TreatAll))
+		}
+		if note != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(note))
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s\n", intro)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "score\tcapacity threshold\tacting at it\ttop-%d rule\tplan for everyone\n", k)
+	for _, m := range v.Metrics {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Baseline, num(100*m.CapacityThreshold, "%.1f%%"), perThousand(m.NetBenefit), perThousand(m.TopKNetBenefit), perThousand(m.TreatAll))
+	}
+	tw.Flush()
+	if note != "" {
+		fmt.Fprintln(w, strings.TrimSpace(note))
 	}
 }
 

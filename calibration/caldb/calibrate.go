@@ -246,7 +246,9 @@ var calibrationTables = []analytics.ResultTable{
 	{Name: "runs", Columns: `run_id VARCHAR, generated_at TIMESTAMP, generation VARCHAR, config_hash VARCHAR, tool_version VARCHAR, outcome VARCHAR, horizon VARCHAR,
   first_as_of DATE, last_as_of DATE, samples INTEGER, positives INTEGER, relationships INTEGER, l2 DOUBLE, warnings VARCHAR[], report VARCHAR`},
 	{Name: "metrics", Columns: `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, n INTEGER, positives INTEGER, auc DOUBLE, auc_lower DOUBLE, auc_upper DOUBLE, brier DOUBLE,
-  calibration_intercept DOUBLE, calibration_slope DOUBLE, top_k INTEGER, top_k_precision DOUBLE, top_k_recall DOUBLE`},
+  calibration_intercept DOUBLE, calibration_slope DOUBLE, top_k INTEGER, top_k_precision DOUBLE, top_k_recall DOUBLE,
+  capacity_threshold DOUBLE, net_benefit DOUBLE, top_k_net_benefit DOUBLE, treat_all_net_benefit DOUBLE`},
+	{Name: "decision_curve", Columns: `run_id VARCHAR, scheme VARCHAR, baseline VARCHAR, threshold DOUBLE, net_benefit DOUBLE, treat_all DOUBLE`},
 	{Name: "coefficients", Columns: `run_id VARCHAR, model VARCHAR, feature VARCHAR, log_odds DOUBLE, se DOUBLE, odds_ratio DOUBLE, odds_ratio_lower DOUBLE, odds_ratio_upper DOUBLE,
   active INTEGER, active_positives INTEGER`},
 	{Name: "fairness", Columns: `run_id VARCHAR, baseline VARCHAR, characteristic VARCHAR, "group" VARCHAR, n INTEGER, positives INTEGER, auc DOUBLE, brier DOUBLE,
@@ -275,7 +277,11 @@ func writeCalibration(w *analytics.Warehouse, run *CalibrationRun, now time.Time
 	for _, v := range rep.Validations {
 		for _, m := range v.Metrics {
 			tables["metrics"] = append(tables["metrics"], []string{v.Scheme, m.Baseline, strconv.Itoa(m.N), strconv.Itoa(m.Positives), n(m.AUC), n(m.AUCLower), n(m.AUCUpper),
-				n(m.Brier), n(m.CalIntercept), n(m.CalSlope), strconv.Itoa(m.TopK.K), n(m.TopK.Precision), n(m.TopK.Recall)})
+				n(m.Brier), n(m.CalIntercept), n(m.CalSlope), strconv.Itoa(m.TopK.K), n(m.TopK.Precision), n(m.TopK.Recall),
+				n(m.CapacityThreshold), n(m.NetBenefit), n(m.TopKNetBenefit), n(m.TreatAll)})
+			for _, pt := range m.DecisionCurve {
+				tables["decision_curve"] = append(tables["decision_curve"], []string{v.Scheme, m.Baseline, n(pt.Threshold), n(pt.NetBenefit), n(pt.TreatAll)})
+			}
 			for _, pt := range m.ROC {
 				tables["roc"] = append(tables["roc"], []string{v.Scheme, m.Baseline, analytics.FormatFloat(pt.FPR), analytics.FormatFloat(pt.TPR)})
 			}
