@@ -345,22 +345,7 @@ func TestClusteredSEAgainstStatsmodels(t *testing.T) {
 		SEModel   []float64 `json:"se_model"`
 		Intercept float64   `json:"intercept"`
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "samples.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readExpected(t, dir, &want)
 	var x [][]float64
 	var y []bool
 	var groups []string
@@ -428,4 +413,27 @@ func TestGroupIntervals(t *testing.T) {
 	if even.Flag != "" || !strings.Contains(low.Flag, "recall in the top 10 is 20.0% (14.0-26.0%) against 50.0% overall") {
 		t.Errorf("flags: at parity %q, far below %q", even.Flag, low.Flag)
 	}
+}
+
+// readExpected reads a checked-against fixture folder: expected.json into
+// want, and the records of samples.csv (the header first).
+func readExpected(t *testing.T, dir string, want any) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, want); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "samples.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

@@ -1,11 +1,7 @@
 package calibration
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -17,24 +13,10 @@ import (
 func TestDecisionCurve(t *testing.T) {
 	t.Parallel()
 	dir := "../testdata/calibrate/decision_curve"
-	f, err := os.Open(filepath.Join(dir, "samples.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var p []float64
 	var y []bool
 	var date []int
 	var key []string
-	for _, r := range recs[1:] {
-		d, _ := strconv.Atoi(r[0])
-		v, _ := strconv.ParseFloat(r[2], 64)
-		date, key, p, y = append(date, d), append(key, r[1]), append(p, v), append(y, r[3] == "1")
-	}
 	var want struct {
 		K     int `json:"k"`
 		Curve []struct {
@@ -46,12 +28,11 @@ func TestDecisionCurve(t *testing.T) {
 		AtCapacity float64 `json:"net_benefit_at_capacity"`
 		TopK       float64 `json:"top_k_net_benefit"`
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
+	recs := readExpected(t, dir, &want)
+	for _, r := range recs[1:] {
+		d, _ := strconv.Atoi(r[0])
+		v, _ := strconv.ParseFloat(r[2], 64)
+		date, key, p, y = append(date, d), append(key, r[1]), append(p, v), append(y, r[3] == "1")
 	}
 	close := func(what string, got, want float64) {
 		t.Helper()
