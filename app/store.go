@@ -218,7 +218,7 @@ func StageNote(counted, configured, months int) string {
 	case counted == 0:
 		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage (escalation needs two); configured at stage %d", months, configured)
 	default:
-		return fmt.Sprintf("met by history only (nothing from the last %d months), so stage %d at most; configured at stage %d", months, counted, configured)
+		return fmt.Sprintf("met by history only (\"ever\" answers that date nothing, or evidence older than %d months), so stage %d at most; configured at stage %d", months, counted, configured)
 	}
 }
 
