@@ -702,8 +702,53 @@ const ShortlistSize = 60
 // Shortlist returns, for each plan, the candidates nearest on the baseline
 // and recent counts (sum of absolute differences; ties to the lower id),
 // among those not yet planned at its opening with at least one baseline
-// occurrence.
+// occurrence. Plans are matched in order of opening through an
+// index of the pool by counts (matcher), so a national pool is not
+// scanned once per plan; shortlistScan is the plain scan it must equal.
 func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
+	out := map[string][]Candidate{}
+	keys := make([]string, len(pool))
+	for i, c := range pool {
+		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
+	}
+	order := make([]int, len(d.Plans))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return d.Plans[order[a]].Opened.Before(d.Plans[order[b]].Opened) })
+	idx := newMatcher(occ, keys, pool)
+	// A candidate's plan day (0: never planned) and key, as numbers, so
+	// the eligibility test in the inner loop compares no strings or times.
+	planDay := make([]int32, len(pool))
+	for i, c := range pool {
+		if !c.PlanOpened.IsZero() {
+			planDay[i] = dayNumber(c.PlanOpened)
+		}
+	}
+	for n, pi := range order {
+		if d.stopped() {
+			return out
+		}
+		if d.Progress != nil {
+			d.Progress(n, len(d.Plans))
+		}
+		w := d.Plans[pi]
+		idx.slide(w.Baseline, w.Recent)
+		b, r := int32(occ.Count(w.Key, w.Baseline)), int32(occ.Count(w.Key, w.Recent))
+		opened, own := dayNumber(w.Opened), idx.keyOf(w.Key)
+		cs := idx.nearest(pool, b, r, m, func(i int32) bool {
+			return (planDay[i] == 0 || planDay[i] > opened) && idx.poolKey[i] != own
+		})
+		if len(cs) > 0 {
+			out[w.ID] = cs
+		}
+	}
+	return out
+}
+
+// shortlistScan is Shortlist by scanning the whole pool for every plan:
+// the reference the index must equal (TestShortlistIndexEqualsScan).
+func (d *Design) shortlistScan(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
 	out := map[string][]Candidate{}
 	type cand struct {
 		c    Candidate
@@ -713,13 +758,7 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 	for i, c := range pool {
 		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
 	}
-	for i, w := range d.Plans {
-		if d.stopped() {
-			return out
-		}
-		if d.Progress != nil {
-			d.Progress(i, len(d.Plans))
-		}
+	for _, w := range d.Plans {
 		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
 		var cs []cand
 		for i, c := range pool {

@@ -141,6 +141,7 @@ func runCalibrate(c *cobra.Command, o *calibrateOptions) (*caldb.CalibrationRun,
 	if err != nil {
 		return nil, err
 	}
+	useAnalysisMemoryLimit()
 	sess, err := openWriteSession(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err

@@ -173,6 +173,7 @@ func runEvaluate(c *cobra.Command, o *evaluateOptions) (*evaldb.EvaluationRun, e
 	if err != nil {
 		return nil, err
 	}
+	useAnalysisMemoryLimit()
 	sess, err := openWriteSession(c.Context(), o.warehouse)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,104 @@
+package evaluation
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/tau-da/tau/internal/period"
+)
+
+// TestShortlistIndexEqualsScan: the indexed matcher gives every plan
+// exactly the shortlist a scan of the whole pool gives (the same
+// candidates in the same order, ties to the lower id), on random forces:
+// plans on the same and on month-end days (whose six-month baselines
+// start out of order), candidates planned before, during and never,
+// relationships and couples as the key, shortlists longer than the pool.
+func TestShortlistIndexEqualsScan(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		baseline period.Length
+		both     bool
+		m        int
+		seed     uint64
+	}{
+		{"12-month baseline, relationships", period.Months(12), false, 60, 1},
+		{"6-month baseline, month ends", period.Months(6), false, 20, 2},
+		{"3-month baseline, couples", period.Months(3), true, 10, 3},
+		{"shortlist longer than the pool", period.Months(12), false, 5000, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, occ, pool := randomMatching(t, tt.baseline, tt.both, tt.seed)
+			got, want := d.Shortlist(occ, pool, tt.m), d.shortlistScan(occ, pool, tt.m)
+			if len(want) == 0 {
+				t.Fatal("the scan found no shortlist at all: the test force is empty")
+			}
+			for _, w := range d.Plans {
+				if !reflect.DeepEqual(got[w.ID], want[w.ID]) {
+					t.Fatalf("plan %s (opened %s): index gives %d candidates, scan %d\nindex %v\nscan  %v",
+						w.ID, w.Opened.Format("2006-01-02"), len(got[w.ID]), len(want[w.ID]), ids(got[w.ID]), ids(want[w.ID]))
+				}
+			}
+		})
+	}
+}
+
+func ids(cs []Candidate) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.RelationshipID
+	}
+	return out
+}
+
+// randomMatching is a random force: 800 relationships over three years
+// with Poisson-ish occurrence counts, 120 plans (some opened on the same
+// day, some on the 31st), a pool of every relationship with some planned.
+func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64) (*Design, Occurrences, []Candidate) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 99))
+	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	days := int(end.Sub(start).Hours() / 24)
+	occ := Occurrences{}
+	var pool []Candidate
+	p := Params{Baseline: baseline, Followup: period.Months(3), BothDirections: both}
+	for i := 0; i < 800; i++ {
+		c := Candidate{RelationshipID: fmt.Sprintf("r%04d", i), VictimID: fmt.Sprintf("v%03d", i%500), PerpetratorID: fmt.Sprintf("p%03d", (i*7)%450)}
+		if r.IntN(4) == 0 {
+			c.PlanOpened = start.AddDate(0, 0, r.IntN(days))
+		}
+		pool = append(pool, c)
+		n := r.IntN(12)
+		for k := 0; k < n; k++ {
+			occ.Add(p.Key(c.RelationshipID, c.VictimID, c.PerpetratorID), start.AddDate(0, 0, r.IntN(days)))
+		}
+	}
+	occ.Sort()
+	var plans []PlanRecord
+	for i := 0; i < 120; i++ {
+		c := pool[r.IntN(len(pool))]
+		opened := time.Date(2023, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+		switch i % 5 {
+		case 0:
+			opened = time.Date(2023, time.Month(1+2*r.IntN(6)), 31, 0, 0, 0, 0, time.UTC)
+		case 1:
+			opened = time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC)
+		}
+		plans = append(plans, PlanRecord{ID: fmt.Sprintf("PMP%03d", i), RelationshipID: c.RelationshipID, VictimID: c.VictimID, PerpetratorID: c.PerpetratorID,
+			Status: "finalised", Opened: opened, Finalised: opened.AddDate(0, 2, 0)})
+	}
+	p.Selection = Selection{Mode: "all"}
+	d, err := NewDesign(plans, end, start, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Plans) < 50 {
+		t.Fatalf("only %d plans in the design", len(d.Plans))
+	}
+	return d, occ, pool
+}
