@@ -157,29 +157,45 @@ type DiD struct {
 // victim was engaged are divided by uplift (1 = no adjustment), in both
 // groups alike.
 func DifferenceInDifferences(treated []Unit, matches map[string][]Unit, uplift float64) (DiD, error) {
-	var tb, tf, te, tfe float64
-	var cb, cf, ce, cfe float64
+	var sum didSums
 	for _, t := range treated {
-		cs := matches[t.ID]
-		if len(cs) == 0 {
-			continue
-		}
-		tb += float64(t.Baseline)
-		tf += adjusted(t, uplift)
-		te += t.BaselineDays
-		tfe += t.FollowupDays
-		w := 1 / float64(len(cs))
-		for _, c := range cs {
-			cb += w * float64(c.Baseline)
-			cf += w * adjusted(c, uplift)
-			ce += w * c.BaselineDays
-			cfe += w * c.FollowupDays
+		if cs := matches[t.ID]; len(cs) > 0 {
+			sum.add(planSums(t, cs, uplift))
 		}
 	}
-	if tb == 0 || cb == 0 || te == 0 || tfe == 0 {
+	return sum.did()
+}
+
+// didSums are the eight totals a difference in differences is made of:
+// the plans' baseline and follow-up counts and days, and their
+// comparisons' (each weighted 1/k of its plan).
+type didSums struct{ tb, tf, te, tfe, cb, cf, ce, cfe float64 }
+
+// planSums are one plan's contributions to the totals.
+func planSums(t Unit, cs []Unit, uplift float64) didSums {
+	s := didSums{tb: float64(t.Baseline), tf: adjusted(t, uplift), te: t.BaselineDays, tfe: t.FollowupDays}
+	w := 1 / float64(len(cs))
+	for _, c := range cs {
+		s.cb += w * float64(c.Baseline)
+		s.cf += w * adjusted(c, uplift)
+		s.ce += w * c.BaselineDays
+		s.cfe += w * c.FollowupDays
+	}
+	return s
+}
+
+// add adds another plan's contributions.
+func (s *didSums) add(o didSums) {
+	s.tb, s.tf, s.te, s.tfe = s.tb+o.tb, s.tf+o.tf, s.te+o.te, s.tfe+o.tfe
+	s.cb, s.cf, s.ce, s.cfe = s.cb+o.cb, s.cf+o.cf, s.ce+o.ce, s.cfe+o.cfe
+}
+
+// did is the ratio of the rate ratios the totals give.
+func (s didSums) did() (DiD, error) {
+	if s.tb == 0 || s.cb == 0 || s.te == 0 || s.tfe == 0 {
 		return DiD{}, errors.New("evaluation: no matched plans with baseline incidents; the comparison cannot be made")
 	}
-	d := DiD{TreatedFollowup: tf, TreatedRatio: (tf / tfe) / (tb / te), ComparisonRatio: (cf / cfe) / (cb / ce)}
+	d := DiD{TreatedFollowup: s.tf, TreatedRatio: (s.tf / s.tfe) / (s.tb / s.te), ComparisonRatio: (s.cf / s.cfe) / (s.cb / s.ce)}
 	if d.ComparisonRatio == 0 {
 		return d, errors.New("evaluation: the comparison group had no follow-up incidents; the ratio of ratios is undefined")
 	}

@@ -717,14 +717,6 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 	}
 	sort.SliceStable(order, func(a, b int) bool { return d.Plans[order[a]].Opened.Before(d.Plans[order[b]].Opened) })
 	idx := newMatcher(occ, keys, pool)
-	// A candidate's plan day (0: never planned) and key, as numbers, so
-	// the eligibility test in the inner loop compares no strings or times.
-	planDay := make([]int32, len(pool))
-	for i, c := range pool {
-		if !c.PlanOpened.IsZero() {
-			planDay[i] = dayNumber(c.PlanOpened)
-		}
-	}
 	for n, pi := range order {
 		if d.stopped() {
 			return out
@@ -735,10 +727,7 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 		w := d.Plans[pi]
 		idx.slide(w.Baseline, w.Recent)
 		b, r := int32(occ.Count(w.Key, w.Baseline)), int32(occ.Count(w.Key, w.Recent))
-		opened, own := dayNumber(w.Opened), idx.keyOf(w.Key)
-		cs := idx.nearest(pool, b, r, m, func(i int32) bool {
-			return (planDay[i] == 0 || planDay[i] > opened) && idx.poolKey[i] != own
-		})
+		cs := idx.nearest(pool, b, r, m, dayNumber(w.Opened), idx.keyOf(w.Key))
 		if len(cs) > 0 {
 			out[w.ID] = cs
 		}

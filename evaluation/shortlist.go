@@ -26,8 +26,9 @@ type matcher struct {
 	// lower id).
 	keyCands [][]int32
 	rank     []int32
-	// poolKey is each pool entry's key index; index the key indexes.
-	poolKey []int32
+	// planDay is each pool entry's plan day (dayNumber; 0: never
+	// planned); index the key indexes.
+	planDay []int32
 	index   map[string]int32
 	// cb and cr are each key's counts in the current windows; cells
 	// holds the keys of each (baseline, recent) cell with a baseline
@@ -55,7 +56,12 @@ func newMatcher(occ Occurrences, keys []string, pool []Candidate) *matcher {
 		m.rank[i] = int32(r)
 	}
 	index := map[string]int32{}
-	m.poolKey, m.index = make([]int32, len(keys)), index
+	m.planDay, m.index = make([]int32, len(keys)), index
+	for i, c := range pool {
+		if !c.PlanOpened.IsZero() {
+			m.planDay[i] = dayNumber(c.PlanOpened)
+		}
+	}
 	for i, k := range keys {
 		ki, ok := index[k]
 		if !ok {
@@ -64,7 +70,6 @@ func newMatcher(occ Occurrences, keys []string, pool []Candidate) *matcher {
 			m.keyCands = append(m.keyCands, nil)
 		}
 		m.keyCands[ki] = append(m.keyCands[ki], int32(i))
-		m.poolKey[i] = ki
 	}
 	type ev struct {
 		t time.Time
@@ -162,12 +167,12 @@ func (m *matcher) edges(lo, hi int, s Span, db, dr int32) (int, int) {
 // distance are taken while they fit, and from the ring that would
 // overflow only its lowest ids (a bounded heap on each candidate's rank in
 // id order, so no string is compared and no ring is sorted whole).
-func (m *matcher) nearest(pool []Candidate, b, r int32, n int, eligible func(i int32) bool) []Candidate {
+func (m *matcher) nearest(pool []Candidate, b, r int32, n int, opened, own int32) []Candidate {
 	var out []int32 // pool indexes, nearest first
 	var ring []int32
 	maxD := absInt32(m.maxB-b) + absInt32(m.maxR-r) + b + r
 	for d := int32(0); d <= maxD && len(out) < n; d++ {
-		ring = m.ring(ring[:0], b, r, d, eligible)
+		ring = m.ring(ring[:0], b, r, d, opened, own)
 		if need := n - len(out); len(ring) > need {
 			ring = m.lowest(ring, need)
 		}
@@ -182,8 +187,9 @@ func (m *matcher) nearest(pool []Candidate, b, r int32, n int, eligible func(i i
 }
 
 // ring appends the eligible candidates of the cells at distance d from
-// (b, r).
-func (m *matcher) ring(dst []int32, b, r, d int32, eligible func(i int32) bool) []int32 {
+// (b, r): not planned by the day the plan opened (risk-set matching) and
+// not under the plan's own key.
+func (m *matcher) ring(dst []int32, b, r, d int32, opened, own int32) []int32 {
 	for dx := -d; dx <= d; dx++ {
 		x := b + dx
 		if x < 1 || x > m.maxB {
@@ -193,8 +199,11 @@ func (m *matcher) ring(dst []int32, b, r, d int32, eligible func(i int32) bool) 
 		for _, y := range [2]int32{r - rest, r + rest} {
 			if y >= 0 && y <= m.maxR {
 				for _, k := range m.cells[cell{x, y}] {
+					if k == own {
+						continue
+					}
 					for _, i := range m.keyCands[k] {
-						if eligible(i) {
+						if pd := m.planDay[i]; pd == 0 || pd > opened {
 							dst = append(dst, i)
 						}
 					}

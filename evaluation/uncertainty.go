@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strconv"
-	"strings"
 )
 
 // Interval is a point estimate with a percentile interval.
@@ -196,20 +194,22 @@ func BootstrapDiD(treated []Unit, matches map[string][]Unit, uplift float64, rep
 	if replicates < 100 {
 		return Interval{}, Interval{}, errors.New("evaluation: use at least 100 bootstrap replicates (1,000 or more for a 95% interval)")
 	}
+	// A resample's estimate is a function of eight totals, each a sum of
+	// the drawn plans' contributions: computed once per plan, a replicate
+	// is a sum of n of them (a national run draws 90,000 plans 2,000
+	// times).
+	parts := make([]didSums, len(matched))
+	for i, t := range matched {
+		parts[i] = planSums(t, matches[t.ID], uplift)
+	}
 	r := rand.New(rand.NewPCG(seed, 0xd1d))
 	var stats, prev []float64
-	sample := make([]Unit, len(matched))
-	ms := make(map[string][]Unit, len(matched))
 	for b := 0; b < replicates; b++ {
-		clear(ms)
-		for i := range sample {
-			t := matched[r.IntN(len(matched))]
-			// Each draw is its own cluster, even when a plan is drawn twice.
-			t.ID = t.ID + "#" + strconv.Itoa(i)
-			sample[i] = t
-			ms[t.ID] = matches[strings.SplitN(t.ID, "#", 2)[0]]
+		var sum didSums
+		for range matched {
+			sum.add(parts[r.IntN(len(matched))])
 		}
-		d, err := DifferenceInDifferences(sample, ms, uplift)
+		d, err := sum.did()
 		if err != nil {
 			continue
 		}

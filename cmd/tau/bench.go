@@ -27,6 +27,9 @@ type benchOptions struct {
 	keep  bool
 	seed  uint64
 	json  bool
+	// calibrate adds the calibration step at national scale, where it
+	// does not yet meet its target (see the README).
+	calibrate bool
 }
 
 // benchStep is one measured step, run as a child process so its peak
@@ -69,12 +72,16 @@ about 135 million answers and 4 GB of CSV), or a number.
 
 It then scores the loaded warehouse and measures, as its reference, a bare
 group-by counting answers per relationship and item (answers joined to
-assessments): the least work any sticky computation must do.
+assessments): the least work any sticky computation must do. Last it
+evaluates every finalised plan with the comparison group, a dip sample of
+19, and calibrates (at national scale only with --calibrate), each with its
+peak memory.
 
 Targets on a 2-core, 24 GB machine: force load under 5 s; national load under
 2 minutes, within 1.5 times the bare copy, peak memory under 6 GB; force
 scoring under 2 s; national scoring under 60 s, within 2 times the reference,
-peak memory under 6 GB.`,
+peak memory under 6 GB; national evaluation under 3 minutes and 8 GB, a
+dip sample under 10 seconds; national calibration under 10 minutes and 8 GB.`,
 		Example: `  tau bench
   tau bench --scale national --dir /var/tmp/tau-bench
   tau bench --scale 200000 --json`,
@@ -86,6 +93,7 @@ peak memory under 6 GB.`,
 	c.Flags().BoolVar(&o.keep, "keep", false, "keep the working folder")
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed of the synthetic extract")
 	c.Flags().BoolVar(&o.json, "json", false, "print the report as JSON")
+	c.Flags().BoolVar(&o.calibrate, "calibrate", false, "at national scale, run the calibration step too (it is not yet sampled: tens of minutes, over 17 GB)")
 	return c
 }
 
@@ -132,6 +140,14 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
 		{"score reference", []string{"score-reference", "--warehouse", wh}},
 		{"score", []string{"score", "--warehouse", wh, "--as-of", "2025-12-31", "--format", "csv", "--out", os.DevNull}},
+		{"evaluate every finalised plan", []string{"evaluate", "--warehouse", wh, "--pmps", "finalised", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
+		{"evaluate a dip sample of 19", []string{"evaluate", "--warehouse", wh, "--dip-sample", "19", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
+	}
+	if n < synth.NationalRelationships || o.calibrate {
+		steps = append(steps, struct {
+			name string
+			args []string
+		}{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}})
 	}
 	for _, s := range steps {
 		if !o.json {

@@ -1,5 +1,5 @@
 -- name: relationship_base
--- purpose: per relationship in scope: its occurrence counts in the lookback and the perpetrator's other victims
+-- purpose: per relationship in scope: its occurrence counts in the lookback and the perpetrator's other victims (only scope's relationships and perpetrators are counted, so scoring a few relationships at a date, as evaluation does, aggregates only theirs)
 -- inputs: scope, occurrences; $1 = as-of date, $2 = start of the lookback
 -- outputs: sorted by perpetrator, then relationship: perpetrator_id, relationship_id, victim_id, occurrences (in the lookback), occurrences_90d, occurrences_365d, last_occurrence_at, occurrences_last_180d, occurrences_prior_180d, other_victims
 -- source: recency and frequency (Turner et al. 2022: days since the last incident is the strongest predictor); serial = 2+ victims in the lookback (MATAC)
@@ -12,11 +12,13 @@ WITH o AS (
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 180 DAY) AS occurrences_last_180d,
     count(*) FILTER (WHERE reported_at > CAST($1 AS TIMESTAMP) - INTERVAL 360 DAY AND reported_at <= CAST($1 AS TIMESTAMP) - INTERVAL 180 DAY) AS occurrences_prior_180d
   FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP)
+    AND relationship_id IN (SELECT relationship_id FROM scope)
   GROUP BY relationship_id
 ),
 v AS (
   SELECT perpetrator_id, count(DISTINCT victim_id) AS victims
   FROM occurrences WHERE reported_at <= CAST($1 AS TIMESTAMP) AND reported_at >= CAST($2 AS TIMESTAMP)
+    AND perpetrator_id IN (SELECT perpetrator_id FROM scope)
   GROUP BY perpetrator_id
 )
 SELECT s.perpetrator_id, s.relationship_id, s.victim_id, coalesce(o.occurrences, 0), coalesce(o.occurrences_90d, 0), coalesce(o.occurrences_365d, 0),
