@@ -13,12 +13,20 @@ import (
 
 // ScoreDates scores at each date in one session (the configuration's
 // tables prepared once) and hands every score to fn; with want set, only
-// the listed relationships are scored at each date.
+// the listed relationships are scored at each date, reading only their
+// perpetrators' rows (narrow).
 func ScoreDates(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, dates []time.Time, want map[time.Time][]string, fn func(time.Time, *scoring.Score) error) error {
 	conn := sess.Conn
 	sc := &scorer{ctx: ctx, db: sess.DB, conn: conn, s: scoring.NewScorer(cfg)}
 	if err := sc.prepare(cfg); err != nil {
 		return err
+	}
+	if want != nil {
+		restore, err := narrow(ctx, sess, want)
+		defer restore()
+		if err != nil {
+			return err
+		}
 	}
 	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
 	for _, d := range dates {

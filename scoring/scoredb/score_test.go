@@ -557,3 +557,62 @@ F5,P2,034/01,2020-01-10,,,charge,2020-01-11
 		t.Errorf("harm before recording %v, after %v; want the difference to be F2's %v days", before.HarmCCHIDays, after.HarmCCHIDays, ccb)
 	}
 }
+
+// TestSubsetScoresEqualFull: scoring a few relationships at several dates
+// through the narrowed tables (narrow: only their perpetrators' rows)
+// gives exactly the scores a full run gives them, and afterwards the
+// session's views read the whole warehouse again.
+func TestSubsetScoresEqualFull(t *testing.T) {
+	t.Parallel()
+	ex := filepath.Join(t.TempDir(), "extract")
+	if _, err := synth.Write(ex, synth.Config{Relationships: 1500, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	wh := t.TempDir()
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	ctx := context.Background()
+	dates := []time.Time{time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC), time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
+	full := map[time.Time]map[string]scoring.Score{}
+	sess := testwh.Session(t, wh)
+	if err := ScoreDates(ctx, sess, cfg, dates, nil, func(d time.Time, s *scoring.Score) error {
+		if full[d] == nil {
+			full[d] = map[string]scoring.Score{}
+		}
+		full[d][s.RelationshipID] = *s
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[time.Time][]string{}
+	for _, d := range dates {
+		ids := make([]string, 0, len(full[d]))
+		for id := range full[d] {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for i := 0; i < len(ids); i += 9 {
+			want[d] = append(want[d], ids[i])
+		}
+	}
+	var before int
+	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&before)
+	got := 0
+	if err := ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
+		got++
+		if !reflect.DeepEqual(*s, full[d][s.RelationshipID]) {
+			t.Errorf("%s as of %s: subset %+v\nfull %+v", s.RelationshipID, d.Format("2006-01-02"), *s, full[d][s.RelationshipID])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(want[dates[0]]) + len(want[dates[1]]); got != n || n < 100 {
+		t.Errorf("scored %d of the %d wanted", got, n)
+	}
+	var after int
+	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&after)
+	if after != before || before == 0 {
+		t.Errorf("occurrences read %d before the subset run and %d after", before, after)
+	}
+}
