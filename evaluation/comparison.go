@@ -76,12 +76,24 @@ func Match(treated []Unit, pools map[string][]Unit, k int) (matches map[string][
 	if k < 1 {
 		return nil, nil, errors.New("evaluation: match at least one comparison per plan")
 	}
-	var all []Unit
+	// The spread of every pool together, read in place (nationally 5
+	// million candidates: not copied into one slice).
+	n := 0
 	for _, t := range treated {
-		all = append(all, pools[t.ID]...)
+		n += len(pools[t.ID])
 	}
+	xs := make([]float64, 0, n)
 	scale := func(f func(Unit) float64) float64 {
-		if s := sd(all, f); s > 0 {
+		xs = xs[:0]
+		for _, t := range treated {
+			for _, u := range pools[t.ID] {
+				xs = append(xs, f(u))
+			}
+		}
+		if len(xs) < 2 {
+			return 1
+		}
+		if s := stat.StdDev(xs, nil); s > 0 {
 			return s
 		}
 		return 1
@@ -122,18 +134,6 @@ func Match(treated []Unit, pools map[string][]Unit, k int) (matches map[string][
 	return matches, unmatched, nil
 }
 
-// sd is the sample standard deviation (n-1) of f over the units; 0 for
-// fewer than two.
-func sd(us []Unit, f func(Unit) float64) float64 {
-	if len(us) < 2 {
-		return 0
-	}
-	xs := make([]float64, len(us))
-	for i, u := range us {
-		xs[i] = f(u)
-	}
-	return stat.StdDev(xs, nil)
-}
 
 // DiD is the difference-in-differences estimate on the log rate scale: the
 // treated group's change in rate (follow-up over baseline, pooled over
