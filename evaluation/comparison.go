@@ -134,7 +134,6 @@ func Match(treated []Unit, pools map[string][]Unit, k int) (matches map[string][
 	return matches, unmatched, nil
 }
 
-
 // DiD is the difference-in-differences estimate on the log rate scale: the
 // treated group's change in rate (follow-up over baseline, pooled over
 // units) divided by the comparison group's change over the same windows.
