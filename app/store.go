@@ -216,7 +216,7 @@ func StageNote(counted, configured, months int) string {
 	case counted >= configured:
 		return ""
 	case counted == 0:
-		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage (escalation needs two); configured at stage %d", months, configured)
+		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage, since escalation needs two; configured at stage %d", months, configured)
 	default:
 		return fmt.Sprintf("met by history only (\"ever\" answers that date nothing, or evidence older than %d months), so stage %d at most; configured at stage %d", months, counted, configured)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/extract"
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/scoring/scoredb"
 
@@ -163,7 +165,14 @@ func printExplanation(w io.Writer, x explanation, cfg *scoring.Config) {
 	}
 	fmt.Fprintf(w, "\nCLUSTERS (%d)\n", len(x.Clusters))
 	for _, cl := range x.Clusters {
-		fmt.Fprintf(w, "  %-4s %s: weight %.0f, stage %d\n", cl.ID, cl.Name, cl.Weight, cl.Stage)
+		stage := extract.StageName(cl.Stage)
+		if cl.Stage == 0 {
+			stage = "no stage"
+		}
+		if c := cfg.Cluster(cl.ID); c != nil && c.Stage > cl.Stage {
+			stage += ": " + app.StageNote(cl.Stage, c.Stage, cfg.StageMonths())
+		}
+		fmt.Fprintf(w, "  %-4s %s: weight %.0f, %s\n", cl.ID, cl.Name, cl.Weight, stage)
 		for _, l := range cl.Legs {
 			fmt.Fprintf(w, "       %s met by %s\n", l.Rule, strings.Join(l.By, ", "))
 		}
