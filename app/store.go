@@ -208,20 +208,6 @@ type Cluster struct {
 	Responses         []string
 }
 
-// StageNote says why a cluster counted below its configured stage: met by
-// history only (stage 3 at most), or the only sign of escalation of the
-// time (no stage).
-func StageNote(counted, configured, months int) string {
-	switch {
-	case counted >= configured:
-		return ""
-	case counted == 0:
-		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage, since escalation needs two; configured at stage %d", months, configured)
-	default:
-		return fmt.Sprintf("met by history only (\"ever\" answers that date nothing, or evidence older than %d months), so stage %d at most; configured at stage %d", months, counted, configured)
-	}
-}
-
 // Offence is an offence counted in harm, with its name from the harm
 // table ("" if the table has none).
 type Offence struct {

@@ -126,8 +126,8 @@ type Config struct {
 		// EscalationSigns is how many escalation clusters (configured at
 		// stage 5 or above), each met by evidence of the time, a
 		// relationship needs to be at stage 5; with fewer, those clusters
-		// place it at stage 3. 0 means DefaultEscalationSigns; 1 turns the
-		// rule off.
+		// place no stage. 0 means DefaultEscalationSigns; 1 turns the rule
+		// off.
 		EscalationSigns int `toml:"escalation_signs"`
 		Clusters        struct {
 			RestFactor float64 `toml:"rest_factor"`

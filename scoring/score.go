@@ -195,15 +195,28 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 	return out
 }
 
-// StageMonths is the configuration's stage window in months.
-func (c *Config) StageMonths() int { return stageMonths(c) }
-
 // stageMonths is the configuration's stage window.
 func stageMonths(c *Config) int {
 	if c.Score.StageRecentMonths > 0 {
 		return c.Score.StageRecentMonths
 	}
 	return DefaultStageRecentMonths
+}
+
+// StageNote says why a cluster counted below its configured stage ("" when
+// it did not): met by history only, so stage 3 at most, or the only sign
+// of escalation of the time, so no stage. Scoring, the app and explain all
+// say it so.
+func (c *Config) StageNote(counted, configured int) string {
+	switch {
+	case counted >= configured:
+		return ""
+	case counted == 0:
+		return fmt.Sprintf("the only sign of escalation in the last %d months, so it places no stage, since escalation needs %d; configured at stage %d",
+			stageMonths(c), escalationSigns(c), configured)
+	}
+	return fmt.Sprintf("met by history only (\"ever\" answers that date nothing, or evidence older than %d months), so stage %d at most; configured at stage %d",
+		stageMonths(c), counted, configured)
 }
 
 // escalationSigns is the configuration's number of escalation clusters a
@@ -341,12 +354,12 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		// relationship at stage 3 at most; escalation needs signs from
 		// more than one cluster (a frightened victim alone is not a
 		// pattern of intensification).
-		stage, why := cl.Stage, ""
+		stage := cl.Stage
 		switch {
 		case stage > 3 && !m.recent:
-			stage, why = 3, fmt.Sprintf(", from history only (\"ever\" answers not dated by an earlier no, or evidence older than %d months), so stage 3 at most", stageMonths(c))
+			stage = 3
 		case stage >= 5 && signs < need:
-			stage, why = 0, fmt.Sprintf(", the only sign of escalation of the time (stage 5 needs %d clusters of escalation within %d months), so it places no stage", need, stageMonths(c))
+			stage = 0
 		}
 		sc.Stage = max(sc.Stage, stage)
 		sc.ClusterStages = append(sc.ClusterStages, stage)
@@ -355,8 +368,12 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		}
 		sc.ActiveClusters = append(sc.ActiveClusters, ActiveCluster{ID: cl.ID, Name: cl.Name, Weight: cl.Weight, Stage: stage,
 			Source: cl.Source, Legs: cl.rule.Legs(truth)})
-		if stage > 0 || why != "" {
-			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: stage, By: "cluster " + cl.ID + " (" + cl.Name + ")" + why})
+		if why := c.StageNote(stage, cl.Stage); stage > 0 || why != "" {
+			by := "cluster " + cl.ID + " (" + cl.Name + ")"
+			if why != "" {
+				by += ": " + why
+			}
+			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: stage, By: by})
 		}
 	}
 	sc.ClusterScore = combineClusters(weights, c.Score.Clusters.RestFactor, c.Score.Clusters.Cap)
@@ -368,15 +385,16 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		if !ok {
 			continue
 		}
+		sc.Stage = max(sc.Stage, sr.Stage)
+		if s.Terse {
+			continue
+		}
 		said := make([]string, len(atoms))
 		for i, a := range atoms {
 			said[i] = c.AtomWords(a)
 		}
-		sc.Stage = max(sc.Stage, sr.Stage)
-		if !s.Terse {
-			sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: sr.Stage,
-				By: fmt.Sprintf("%s: %s, all within %d months", sr.Name, strings.Join(said, " with "), stageMonths(c))})
-		}
+		sc.StageEvidence = append(sc.StageEvidence, StageEvidence{Stage: sr.Stage,
+			By: fmt.Sprintf("%s: %s, all within %d months", sr.Name, strings.Join(said, " with "), stageMonths(c))})
 	}
 	// Dyad items from the perpetrator's other relationships evidence stage 1
 	// (pre-relationship history), not this relationship's own items.

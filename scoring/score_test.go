@@ -293,14 +293,14 @@ func TestStageFromEvidenceOfTheTime(t *testing.T) {
 	if !slices.Contains(sc.Clusters, "C4") || sc.Stage != 3 {
 		t.Errorf("an old threat to kill: clusters %v, stage %d, want C4 at stage 3", sc.Clusters, sc.Stage)
 	}
-	if why := fmt.Sprint(sc.StageEvidence); !strings.Contains(why, "from history only") || !strings.Contains(why, "so stage 3 at most") {
+	if why := fmt.Sprint(sc.StageEvidence); !strings.Contains(why, "met by history only") || !strings.Contains(why, "so stage 3 at most") {
 		t.Errorf("the capped stage does not say why: %s", why)
 	}
 	if sc := s.Score(said(nil, lastMonth), asOf); sc.Stage != 3 {
 		t.Errorf("a threat to kill first asked about last month: stage %d, want 3 (undated history)", sc.Stage)
 	}
 	dated := said(&threeMonths, lastMonth)
-	if sc := s.Score(dated, asOf); sc.Stage >= 5 || !strings.Contains(fmt.Sprint(sc.StageEvidence), "the only sign of escalation of the time") {
+	if sc := s.Score(dated, asOf); sc.Stage >= 5 || !strings.Contains(fmt.Sprint(sc.StageEvidence), "the only sign of escalation in the last 12 months") {
 		t.Errorf("a threat to kill last month after a no three months ago, alone: stage %d, want below 5, saying why (%v)", sc.Stage, sc.StageEvidence)
 	}
 	dated.Occurrences = append(dated.Occurrences, asOf.AddDate(0, -2, 0), asOf.AddDate(0, -3, 0))

@@ -435,7 +435,7 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 		if n, ok := counted[c.ID]; ok {
 			cl.Stage = n
 		}
-		cl.StageNote = app.StageNote(cl.Stage, cl.Configured, s.cfg.StageMonths())
+		cl.StageNote = s.cfg.StageNote(cl.Stage, cl.Configured)
 		out = append(out, cl)
 	}
 	return out, nil

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/extract"
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/scoring/scoredb"
@@ -170,7 +169,7 @@ func printExplanation(w io.Writer, x explanation, cfg *scoring.Config) {
 			stage = "no stage"
 		}
 		if c := cfg.Cluster(cl.ID); c != nil && c.Stage > cl.Stage {
-			stage += ": " + app.StageNote(cl.Stage, c.Stage, cfg.StageMonths())
+			stage += ": " + cfg.StageNote(cl.Stage, c.Stage)
 		}
 		fmt.Fprintf(w, "  %-4s %s: weight %.0f, %s\n", cl.ID, cl.Name, cl.Weight, stage)
 		for _, l := range cl.Legs {
