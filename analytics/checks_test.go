@@ -103,8 +103,9 @@ func TestEveryCheckFires(t *testing.T) {
 }
 
 // TestGenerationBeforeLaterColumns: a generation loaded before an optional
-// column joined the contract (offences.recorded_at) reads it as NULL, so
-// the queries that use it run on an older warehouse unchanged.
+// column joined the contract (offences.recorded_at), and a snapshot
+// written before the facts and clusters' stages were kept, read them as
+// NULL, so the queries that use them run on an older warehouse unchanged.
 func TestGenerationBeforeLaterColumns(t *testing.T) {
 	t.Parallel()
 	wh := t.TempDir()
@@ -117,5 +118,26 @@ func TestGenerationBeforeLaterColumns(t *testing.T) {
 	}
 	if n == 0 || nulls != n {
 		t.Errorf("%d offences, %d with recorded_at NULL", n, nulls)
+	}
+	// A score snapshot written before the facts and the clusters' stages
+	// were kept reads them as NULL too.
+	res, err := testwh.Open(t, wh).NewResults("scores")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []analytics.ResultTable{{Name: "scores", Columns: "relationship_id VARCHAR, clusters VARCHAR[]"}}
+	if err := res.WriteTables(old, map[string][][]string{"scores": {{"r-1", "C1|C2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := res.Publish("as_of=2024-01-01", "config=old"); err != nil {
+		t.Fatal(err)
+	}
+	s = testwh.Session(t, wh)
+	var clusters, missing int
+	if err := s.DB.QueryRow("SELECT len(clusters), count(*) FILTER (WHERE facts IS NULL AND cluster_stages IS NULL) FROM scores_scores GROUP BY ALL").Scan(&clusters, &missing); err != nil {
+		t.Fatalf("an older snapshot's later columns: %v", err)
+	}
+	if clusters != 2 || missing != 1 {
+		t.Errorf("older snapshot: %d clusters, %d rows with facts and stages NULL", clusters, missing)
 	}
 }

@@ -172,11 +172,7 @@ func (s *Session) views(ctx context.Context) error {
 	tables, _ := filepath.Glob(filepath.Join(s.Generation, tablesDir, "*.parquet"))
 	for _, p := range tables {
 		name := strings.TrimSuffix(filepath.Base(p), ".parquet")
-		extra, err := s.laterColumns(ctx, name, p)
-		if err != nil {
-			return err
-		}
-		if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT *%s FROM read_parquet(%s)", duckdb.Ident(name), extra, duckdb.Quote(p))); err != nil {
+		if err := s.view(ctx, name, fmt.Sprintf("read_parquet(%s)", duckdb.Quote(p))); err != nil {
 			return err
 		}
 	}
@@ -205,8 +201,7 @@ func (s *Session) views(ctx context.Context) error {
 			if types == "" {
 				types = partitionTypes[""]
 			}
-			if _, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = %s)",
-				duckdb.Ident(name), duckdb.Quote(glob), types)); err != nil {
+			if err := s.view(ctx, name, fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true, hive_types = %s)", duckdb.Quote(glob), types)); err != nil {
 				return err
 			}
 		}
@@ -214,27 +209,40 @@ func (s *Session) views(ctx context.Context) error {
 	return nil
 }
 
-// laterColumns are optional contract columns added after warehouses were
-// first loaded, with their types: a generation loaded before them reads
-// them as NULL, so the queries that use them work on it unchanged.
+// laterColumns are columns added after warehouses and results were first
+// written, with their types: optional contract columns (an offence's
+// recorded date) and snapshot columns (the facts and clusters' stages). A
+// view over files written before them reads them as NULL, so the queries
+// that use them work on older warehouses unchanged.
 var laterColumns = map[string][][2]string{
-	"offences": {{"recorded_at", "TIMESTAMP"}},
+	"offences":      {{"recorded_at", "TIMESTAMP"}},
+	"scores_scores": {{"facts", "VARCHAR[]"}, {"cluster_stages", "VARCHAR[]"}},
 }
 
-// laterColumns returns the select-list tail that adds a table's later
-// columns its file lacks (", NULL::TIMESTAMP AS recorded_at"), or "".
-func (s *Session) laterColumns(ctx context.Context, table, path string) (string, error) {
+// view creates the session's view name over a table expression, with any
+// of its later columns that the files lack added as NULL.
+func (s *Session) view(ctx context.Context, name, from string) error {
+	create := func(tail string) error {
+		_, err := s.Conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT *%s FROM %s", duckdb.Ident(name), tail, from))
+		return err
+	}
+	if err := create(""); err != nil || len(laterColumns[name]) == 0 {
+		return err
+	}
 	var tail string
-	for _, c := range laterColumns[table] {
+	for _, c := range laterColumns[name] {
 		var has bool
-		if err := s.Conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM parquet_schema("+duckdb.Quote(path)+") WHERE name = ?", c[0]).Scan(&has); err != nil {
-			return "", err
+		if err := s.Conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", name, c[0]).Scan(&has); err != nil {
+			return err
 		}
 		if !has {
 			tail += fmt.Sprintf(", NULL::%s AS %s", c[1], duckdb.Ident(c[0]))
 		}
 	}
-	return tail, nil
+	if tail == "" {
+		return nil
+	}
+	return create(tail)
 }
 
 // hidden reports whether any element of a relative path starts with a dot.

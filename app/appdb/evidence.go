@@ -26,11 +26,11 @@ type sources struct {
 // atom words one atom that met a rule. short leaves out the item's label.
 func (s sources) atom(a string, short bool) string {
 	if it, ok := s.items[a]; ok {
-		label := ""
-		if !short && it.Label != "" {
-			label = " (" + strings.ToLower(it.Label[:1]) + it.Label[1:] + ")"
+		name := a
+		if !short {
+			name = s.cfg.AtomWords(a) // "Q18 (strangulation)"
 		}
-		w := fmt.Sprintf("%s%s answered yes on %s in assessment %s", a, label, longDay(it.SourceDate), it.SourceAssessment)
+		w := fmt.Sprintf("%s answered yes on %s in assessment %s", name, longDay(it.SourceDate), it.SourceAssessment)
 		if it.FromOther {
 			w += fmt.Sprintf(" (about the same perpetrator, in relationship %s)", it.SourceRelation)
 		}

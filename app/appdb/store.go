@@ -393,34 +393,27 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 		byItem[it.Item] = it
 	}
 	var active []string
-	// Snapshots written before the facts (or the clusters' stages) were
-	// kept lack the column: their clusters' evidence shows the items only,
-	// and their stages are the configured ones.
-	facts, stages := "facts", "cluster_stages"
-	for col, alt := range map[*string]string{&facts: "[]::VARCHAR[]", &stages: "[]::VARCHAR[]"} {
-		var has bool
-		if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'scores_scores' AND column_name = ?", *col).Scan(&has); err != nil {
-			return nil, err
-		}
-		if !has {
-			*col = alt
-		}
-	}
+	// A snapshot written before the clusters' stages were kept reads them
+	// as NULL (analytics' later columns): its clusters show their
+	// configured stages.
 	counted := map[string]int{}
-	err := each(ctx, db, `SELECT unnest(clusters), unnest(coalesce(`+stages+`, [])), unnest(`+facts+`) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+	err := each(ctx, db, `SELECT coalesce(clusters, []), coalesce(cluster_stages, []), coalesce(facts, []) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
 		snap, func(rs *sql.Rows) error {
-			var cl, stage, fact sql.NullString
-			if err := rs.Scan(&cl, &stage, &fact); err != nil {
+			var clusters, stages, facts []any
+			if err := rs.Scan(&clusters, &stages, &facts); err != nil {
 				return err
 			}
-			if cl.Valid {
-				active = append(active, cl.String)
-				if n, err := strconv.Atoi(stage.String); err == nil && stage.Valid {
-					counted[cl.String] = n
+			for i, cl := range clusters {
+				id := fmt.Sprint(cl)
+				active = append(active, id)
+				if i < len(stages) {
+					if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
+						counted[id] = n
+					}
 				}
 			}
-			if fact.Valid {
-				holds[fact.String] = true
+			for _, f := range facts {
+				holds[fmt.Sprint(f)] = true
 			}
 			return nil
 		})
