@@ -704,7 +704,7 @@ const ShortlistSize = 60
 // among those not yet planned at its opening with at least one baseline
 // occurrence. Plans are matched in order of opening through an
 // index of the pool by counts (matcher), so a national pool is not
-// scanned once per plan; shortlistScan is the plain scan it must equal.
+// scanned once per plan (the test keeps the plain scan it must equal).
 func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
 	out := map[string][]Candidate{}
 	keys := make([]string, len(pool))
@@ -730,48 +730,6 @@ func (d *Design) Shortlist(occ Occurrences, pool []Candidate, m int) map[string]
 		cs := idx.nearest(pool, b, r, m, dayNumber(w.Opened), idx.keyOf(w.Key))
 		if len(cs) > 0 {
 			out[w.ID] = cs
-		}
-	}
-	return out
-}
-
-// shortlistScan is Shortlist by scanning the whole pool for every plan:
-// the reference the index must equal (TestShortlistIndexEqualsScan).
-func (d *Design) shortlistScan(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
-	out := map[string][]Candidate{}
-	type cand struct {
-		c    Candidate
-		dist int
-	}
-	keys := make([]string, len(pool))
-	for i, c := range pool {
-		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
-	}
-	for _, w := range d.Plans {
-		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
-		var cs []cand
-		for i, c := range pool {
-			if !c.notYetPlanned(w.Opened) || keys[i] == w.Key {
-				continue
-			}
-			cb := occ.Count(keys[i], w.Baseline)
-			if cb == 0 {
-				continue
-			}
-			cr := occ.Count(keys[i], w.Recent)
-			cs = append(cs, cand{c, absInt(cb-b) + absInt(cr-r)})
-		}
-		sort.Slice(cs, func(i, j int) bool {
-			if cs[i].dist != cs[j].dist {
-				return cs[i].dist < cs[j].dist
-			}
-			return cs[i].c.RelationshipID < cs[j].c.RelationshipID
-		})
-		if len(cs) > m {
-			cs = cs[:m]
-		}
-		for _, c := range cs {
-			out[w.ID] = append(out[w.ID], c.c)
 		}
 	}
 	return out

@@ -10,13 +10,14 @@ import (
 
 // matcher finds each plan's nearest candidates on the baseline and recent
 // counts without scanning the pool per plan: plans are taken in order of
-// their windows, two windows slide over the pool's occurrences in time
-// order (each occurrence enters and leaves each window once), and every
+// opening, two windows slide over the pool's occurrences in time order
+// (each occurrence enters and leaves each window about once), and every
 // candidate key sits in the cell of its current (baseline, recent) counts.
 // A plan's nearest candidates are then the cells at distance 0, 1, 2...
 // from its own counts (the sum of absolute differences), read until the
-// shortlist is full; the last ring is read whole, so ties are broken by
-// relationship id exactly as a full scan would break them.
+// shortlist is full; from the ring that overflows it, the lowest
+// relationship ids are kept, so ties break exactly as a full scan breaks
+// them.
 type matcher struct {
 	// occ are the pool keys' occurrences in time order.
 	occT []time.Time

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -101,4 +102,46 @@ func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64
 		t.Fatalf("only %d plans in the design", len(d.Plans))
 	}
 	return d, occ, pool
+}
+
+// shortlistScan is Shortlist by scanning the whole pool for every plan,
+// as tau matched before the index: the reference the index must equal.
+func (d *Design) shortlistScan(occ Occurrences, pool []Candidate, m int) map[string][]Candidate {
+	out := map[string][]Candidate{}
+	type cand struct {
+		c    Candidate
+		dist int
+	}
+	keys := make([]string, len(pool))
+	for i, c := range pool {
+		keys[i] = d.Params.Key(c.RelationshipID, c.VictimID, c.PerpetratorID)
+	}
+	for _, w := range d.Plans {
+		b, r := occ.Count(w.Key, w.Baseline), occ.Count(w.Key, w.Recent)
+		var cs []cand
+		for i, c := range pool {
+			if !c.notYetPlanned(w.Opened) || keys[i] == w.Key {
+				continue
+			}
+			cb := occ.Count(keys[i], w.Baseline)
+			if cb == 0 {
+				continue
+			}
+			cr := occ.Count(keys[i], w.Recent)
+			cs = append(cs, cand{c, absInt(cb-b) + absInt(cr-r)})
+		}
+		sort.Slice(cs, func(i, j int) bool {
+			if cs[i].dist != cs[j].dist {
+				return cs[i].dist < cs[j].dist
+			}
+			return cs[i].c.RelationshipID < cs[j].c.RelationshipID
+		})
+		if len(cs) > m {
+			cs = cs[:m]
+		}
+		for _, c := range cs {
+			out[w.ID] = append(out[w.ID], c.c)
+		}
+	}
+	return out
 }

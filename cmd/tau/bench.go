@@ -131,10 +131,11 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	os.RemoveAll(bare)
 	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: duckdb.BulkPath}
 	w := c.OutOrStdout()
-	steps := []struct {
+	type step struct {
 		name string
 		args []string
-	}{
+	}
+	steps := []step{
 		{"synth", []string{"synth", "--out", extractDir, "--relationships", strconv.Itoa(n), "--seed", strconv.FormatUint(o.seed, 10)}},
 		{"bare copy (reference)", []string{"bare-copy", extractDir, bare}},
 		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
@@ -144,10 +145,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		{"evaluate a dip sample of 19", []string{"evaluate", "--warehouse", wh, "--dip-sample", "19", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
 	}
 	if n < synth.NationalRelationships || o.calibrate {
-		steps = append(steps, struct {
-			name string
-			args []string
-		}{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}})
+		steps = append(steps, step{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}})
 	}
 	for _, s := range steps {
 		if !o.json {

@@ -77,9 +77,8 @@ type ScoreOptions struct {
 	// which hands them out in rank order without reading the snapshot back.
 	Row RowFormat
 	// Progress, when set with Write, is told how many relationships have
-	// been scored
-	// (of the extract's, an upper bound: the ones out of scope are never
-	// scored), and then of the snapshot being written.
+	// been scored (of the extract's, an upper bound: the ones out of scope
+	// are never scored), and then of the snapshot being written.
 	Progress analytics.Progress
 }
 
