@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -436,4 +437,125 @@ func readExpected(t *testing.T, dir string, want any) [][]string {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// TestWeightedFitAgainstStatsmodels: on a case-control sample (every
+// positive, 30% of the negatives weighted 1/0.3), the weighted fit's
+// coefficients equal statsmodels' GLM with var_weights and its
+// cluster-robust errors the weighted-score sandwich written out in numpy
+// (testdata/calibrate/weighted_fit/make_expected.py, statsmodels 0.13.5,
+// numpy 1.24.2); the weighted AUC, Brier score and calibration slope of a
+// too-flat prediction equal numpy's pairwise count and weighted means.
+func TestWeightedFitAgainstStatsmodels(t *testing.T) {
+	t.Parallel()
+	var want struct {
+		Coef      []float64 `json:"coef"`
+		SECluster []float64 `json:"se_cluster"`
+		Intercept float64   `json:"intercept"`
+		Scale     float64   `json:"prediction_scale"`
+		AUC       float64   `json:"auc"`
+		Brier     float64   `json:"brier"`
+		Slope     float64   `json:"calibration_slope"`
+	}
+	recs := readExpected(t, "../testdata/calibrate/weighted_fit", &want)
+	var x [][]float64
+	var y []bool
+	var w []float64
+	var groups []string
+	for _, r := range recs[1:] {
+		wt, _ := strconv.ParseFloat(r[2], 64)
+		x1, _ := strconv.ParseFloat(r[3], 64)
+		x2, _ := strconv.ParseFloat(r[4], 64)
+		x, y, w, groups = append(x, []float64{x1, x2}), append(y, r[1] == "1"), append(w, wt), append(groups, r[0])
+	}
+	fit, err := FitLogisticWeighted(x, y, []string{"x1", "x2"}, 0, groups, w)
+	if err != nil || !fit.Converged {
+		t.Fatalf("fit %+v: %v", fit, err)
+	}
+	if math.Abs(fit.Intercept-want.Intercept) > 1e-6 {
+		t.Errorf("intercept %.9f, statsmodels %.9f", fit.Intercept, want.Intercept)
+	}
+	for j := range want.Coef {
+		if math.Abs(fit.Coef[j]-want.Coef[j]) > 1e-6 || math.Abs(fit.SE[j]-want.SECluster[j]) > 1e-6 {
+			t.Errorf("x%d: coef %.9f SE %.9f; statsmodels %.9f SE %.9f", j+1, fit.Coef[j], fit.SE[j], want.Coef[j], want.SECluster[j])
+		}
+	}
+	p := make([]float64, len(x))
+	for i, r := range x {
+		p[i] = sigmoid(want.Scale * (fit.Intercept + fit.Coef[0]*r[0] + fit.Coef[1]*r[1]))
+	}
+	_, slope := calibration(p, y, w)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"AUC", weightedAUC(sortedOrder(p), p, y, w), want.AUC},
+		{"Brier", brier(p, y, w), want.Brier},
+		{"calibration slope", slope, want.Slope},
+	} {
+		if math.Abs(c.got-c.want) > 1e-6 {
+			t.Errorf("%s %.9f, numpy %.9f", c.name, c.got, c.want)
+		}
+	}
+	// Unweighted, the same rows give another intercept: the weights matter.
+	if plain, _ := FitLogistic(x, y, []string{"x1", "x2"}, 0); math.Abs(plain.Intercept-want.Intercept) < 0.5 {
+		t.Errorf("the unweighted intercept %.3f is near the weighted %.3f; the test cannot tell them apart", plain.Intercept, want.Intercept)
+	}
+}
+
+// TestWeightsAreCopies: a sample of integer weight k counts as k copies of
+// it in every weighted metric but the reliability bins' edges (the meaning of an inverse-probability
+// weight: a kept negative stands for the ones not kept).
+func TestWeightsAreCopies(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 7))
+	var p, pc []float64
+	var y, yc []bool
+	var w []float64
+	var date, datec []int
+	for i := 0; i < 400; i++ {
+		v := math.Round(r.Float64()*50) / 50 // ties
+		out := r.Float64() < v/2
+		k := 1
+		if !out {
+			k = 1 + r.IntN(4)
+		}
+		p, y, w, date = append(p, v), append(y, out), append(w, float64(k)), append(date, i%3)
+		for c := 0; c < k; c++ {
+			pc, yc, datec = append(pc, v), append(yc, out), append(datec, i%3)
+		}
+	}
+	same := func(name string, got, want any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: weighted %v, copies %v", name, got, want)
+		}
+	}
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: weighted %.15g, copies %.15g", name, got, want)
+		}
+	}
+	near("AUC", weightedAUC(sortedOrder(p), p, y, w), AUC(pc, yc))
+	near("Brier", brier(p, y, w), Brier(pc, yc))
+	near("net benefit", netBenefitAt(p, y, 0.2, w), NetBenefit(pc, yc, 0.2))
+	near("treat all", treatAll(y, 0.05, w), treatAll(yc, 0.05, nil))
+	near("capacity threshold", capacityThreshold(p, date, 25, w), CapacityThreshold(pc, datec, 25))
+	// A weighted sample cannot be split between two bins as its copies
+	// are, so a bin's count may differ by less than the largest weight.
+	rw, rc := reliability(p, y, w), Reliability(pc, yc)
+	if len(rw) != len(rc) {
+		t.Fatalf("reliability: %d bins weighted, %d copies", len(rw), len(rc))
+	}
+	for i := range rw {
+		if d := rw[i].N - rc[i].N; d <= -4 || d >= 4 {
+			t.Errorf("reliability bin %d: %d weighted, %d copies", i+1, rw[i].N, rc[i].N)
+		}
+	}
+	same("ROC", roc(p, y, w), ROC(pc, yc))
+	a, b := calibration(p, y, w)
+	ac, bc := Calibration(pc, yc)
+	near("calibration intercept", a, ac)
+	near("calibration slope", b, bc)
 }

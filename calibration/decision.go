@@ -32,18 +32,24 @@ var decisionThresholds = []float64{0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.10, 0
 
 // NetBenefit is the net benefit of acting on every sample with a predicted
 // probability of at least pt.
-func NetBenefit(p []float64, y []bool, pt float64) float64 {
-	var tp, fp float64
+func NetBenefit(p []float64, y []bool, pt float64) float64 { return netBenefitAt(p, y, pt, nil) }
+
+// netBenefitAt is NetBenefit with case weights (nil: 1): TP, FP and n are
+// the weights' sums, the full population's counts estimated.
+func netBenefitAt(p []float64, y []bool, pt float64, w []float64) float64 {
+	var tp, fp, n float64
 	for i, v := range p {
+		wi := weightOf(w, i)
+		n += wi
 		if v >= pt {
 			if y[i] {
-				tp++
+				tp += wi
 			} else {
-				fp++
+				fp += wi
 			}
 		}
 	}
-	return netBenefit(tp, fp, float64(len(p)), pt)
+	return netBenefit(tp, fp, n, pt)
 }
 
 // netBenefit is Vickers and Elkin's formula from the counts.
@@ -54,15 +60,16 @@ func netBenefit(tp, fp, n, pt float64) float64 {
 	return tp/n - fp/n*pt/(1-pt)
 }
 
-// treatAll is the net benefit of acting on everyone.
-func treatAll(y []bool, pt float64) float64 {
-	pos := 0.0
-	for _, v := range y {
+// treatAll is the net benefit of acting on everyone, with case weights
+// (nil: 1).
+func treatAll(y []bool, pt float64, w []float64) float64 {
+	pos, n := 0.0, 0.0
+	for i, v := range y {
+		n += weightOf(w, i)
 		if v {
-			pos++
+			pos += weightOf(w, i)
 		}
 	}
-	n := float64(len(y))
 	return netBenefit(pos, n-pos, n, pt)
 }
 
@@ -70,14 +77,27 @@ func treatAll(y []bool, pt float64) float64 {
 // each as-of date, the predicted probability of the k-th highest sample
 // (the last one the unit can take on); the median over the dates.
 func CapacityThreshold(p []float64, date []int, k int) float64 {
-	byDate := map[int][]float64{}
+	return capacityThreshold(p, date, k, nil)
+}
+
+// capacityThreshold is CapacityThreshold with case weights (nil: 1): the
+// k-th highest is the sample at which the weight from the top reaches k.
+func capacityThreshold(p []float64, date []int, k int, w []float64) float64 {
+	byDate := map[int][]int{}
 	for i, d := range date {
-		byDate[d] = append(byDate[d], p[i])
+		byDate[d] = append(byDate[d], i)
 	}
 	var kth []float64
-	for _, ps := range byDate {
-		sort.Sort(sort.Reverse(sort.Float64Slice(ps)))
-		kth = append(kth, ps[min(k, len(ps))-1])
+	for _, idx := range byDate {
+		sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+		at, reached := idx[len(idx)-1], 0.0
+		for _, i := range idx {
+			if reached += weightOf(w, i); reached >= float64(k) {
+				at = i
+				break
+			}
+		}
+		kth = append(kth, p[at])
 	}
 	if len(kth) == 0 {
 		return math.NaN()
@@ -92,27 +112,29 @@ func CapacityThreshold(p []float64, date []int, k int) float64 {
 
 // topKNetBenefit is the net benefit of the unit's own rule, a plan for the
 // top k at each date, priced at the threshold pt.
-func topKNetBenefit(selected, y []bool, pt float64) float64 {
-	var tp, fp float64
+func topKNetBenefit(selected, y []bool, pt float64, w []float64) float64 {
+	var tp, fp, n float64
 	for i, s := range selected {
+		wi := weightOf(w, i)
+		n += wi
 		if s {
 			if y[i] {
-				tp++
+				tp += wi
 			} else {
-				fp++
+				fp += wi
 			}
 		}
 	}
-	return netBenefit(tp, fp, float64(len(y)), pt)
+	return netBenefit(tp, fp, n, pt)
 }
 
 // decisionCurve is the curve at the standard thresholds (the same for
 // every score, so curves compare point by point; each score's capacity
 // threshold is reported beside it).
-func decisionCurve(p []float64, y []bool) []DecisionPoint {
+func decisionCurve(p []float64, y []bool, w []float64) []DecisionPoint {
 	out := make([]DecisionPoint, 0, len(decisionThresholds))
 	for _, t := range decisionThresholds {
-		out = append(out, DecisionPoint{Threshold: Number(t), NetBenefit: Number(NetBenefit(p, y, t)), TreatAll: Number(treatAll(y, t))})
+		out = append(out, DecisionPoint{Threshold: Number(t), NetBenefit: Number(netBenefitAt(p, y, t, w)), TreatAll: Number(treatAll(y, t, w))})
 	}
 	return out
 }

@@ -42,14 +42,14 @@ func TestDecisionCurve(t *testing.T) {
 	}
 	for _, c := range want.Curve {
 		close("net benefit at "+strconv.FormatFloat(c.Threshold, 'g', -1, 64), NetBenefit(p, y, c.Threshold), c.NetBenefit)
-		close("treat all at "+strconv.FormatFloat(c.Threshold, 'g', -1, 64), treatAll(y, c.Threshold), c.TreatAll)
+		close("treat all at "+strconv.FormatFloat(c.Threshold, 'g', -1, 64), treatAll(y, c.Threshold, nil), c.TreatAll)
 	}
 	pt := CapacityThreshold(p, date, want.K)
 	close("capacity threshold", pt, want.Capacity)
 	close("net benefit at the capacity threshold", NetBenefit(p, y, pt), want.AtCapacity)
-	top := topPerDate(p, date, key, func(int) int { return want.K })
-	close("top-k net benefit", topKNetBenefit(top, y, pt), want.TopK)
-	curve := decisionCurve(p, y)
+	top := topPerDate(p, date, key, func(int) int { return want.K }, nil)
+	close("top-k net benefit", topKNetBenefit(top, y, pt, nil), want.TopK)
+	curve := decisionCurve(p, y, nil)
 	if len(curve) != len(want.Curve) || float64(curve[0].NetBenefit) != NetBenefit(p, y, want.Curve[0].Threshold) {
 		t.Errorf("the curve has %d points, want the %d thresholds", len(curve), len(want.Curve))
 	}

@@ -72,7 +72,7 @@ var newtonIterations = 100
 // variation cannot be fitted and is an error naming it (the caller drops
 // it with a warning).
 func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, error) {
-	return fitLogistic(x, y, names, l2, nil, nil)
+	return fitLogistic(x, y, names, l2, nil, nil, nil)
 }
 
 // FitLogisticClustered is FitLogistic with standard errors robust to
@@ -84,13 +84,34 @@ func FitLogistic(x [][]float64, y []bool, names []string, l2 float64) (*Fit, err
 // bread is the penalised Hessian, so with l2 > 0 they are the penalised
 // fit's; with l2 = 0 they equal statsmodels'.
 func FitLogisticClustered(x [][]float64, y []bool, names []string, l2 float64, groups []string) (*Fit, error) {
-	return fitLogistic(x, y, names, l2, nil, groups)
+	return fitLogistic(x, y, names, l2, nil, groups, nil)
+}
+
+// FitLogisticWeighted is FitLogisticClustered with case weights: each
+// row's log-loss, gradient and information are multiplied by its weight
+// (inverse-probability weights of a case-control sample: a sampled
+// negative kept with probability q stands for 1/q; Horvitz and Thompson
+// 1952), so the fit estimates the full population's. The clustered
+// sandwich sums each group's weighted scores, the variance of a
+// weighted estimating equation (Binder 1983, Int Stat Rev 51: 279-292),
+// with the same finite-sample factor on the rows fitted. Nil weights
+// are all 1.
+func FitLogisticWeighted(x [][]float64, y []bool, names []string, l2 float64, groups []string, w []float64) (*Fit, error) {
+	return fitLogistic(x, y, names, l2, nil, groups, w)
+}
+
+// weightOf is row i's case weight: 1 when there are none.
+func weightOf(w []float64, i int) float64 {
+	if w == nil {
+		return 1
+	}
+	return w[i]
 }
 
 // fitLogistic is FitLogistic with an optional offset: a known term added to
 // each row's linear predictor (nil: none), as the calibration intercept
-// needs (logit P(y) = a + logit(p)).
-func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []float64, groups []string) (*Fit, error) {
+// needs (logit P(y) = a + logit(p)), and optional case weights (nil: 1).
+func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []float64, groups []string, cw []float64) (*Fit, error) {
 	n := len(x)
 	if n == 0 {
 		return nil, errors.New("calibrate: no samples to fit")
@@ -99,25 +120,32 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 		return nil, fmt.Errorf("calibrate: %w", param.Errorf("l2", "", "must be zero or more"))
 	}
 	p := len(x[0])
+	// total is the weight of every row (n when unweighted): the mean,
+	// standard deviation and gradient tolerance are per unit of it.
+	total := 0.0
+	for i := range x {
+		total += weightOf(cw, i)
+	}
 	mean, sd := make([]float64, p), make([]float64, p)
 	for j := 0; j < p; j++ {
 		for i := range x {
-			mean[j] += x[i][j]
+			mean[j] += weightOf(cw, i) * x[i][j]
 		}
-		mean[j] /= float64(n)
+		mean[j] /= total
 		for i := range x {
 			d := x[i][j] - mean[j]
-			sd[j] += d * d
+			sd[j] += weightOf(cw, i) * d * d
 		}
-		sd[j] = math.Sqrt(sd[j] / float64(n))
+		sd[j] = math.Sqrt(sd[j] / total)
 		if sd[j] == 0 {
 			return nil, fmt.Errorf("calibrate: feature %s is the same in every sample; it carries no information (drop it)", names[j])
 		}
 	}
-	pos := 0
-	for _, v := range y {
+	pos, wpos := 0, 0.0
+	for i, v := range y {
 		if v {
 			pos++
+			wpos += weightOf(cw, i)
 		}
 	}
 	if pos == 0 || pos == n {
@@ -148,13 +176,14 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 		for i := range z {
 			e := eta(i, b)
 			// log(1 + e^eta) - y*eta, computed stably.
+			wi := weightOf(cw, i)
 			if e > 0 {
-				l += e + math.Log1p(math.Exp(-e))
+				l += wi * (e + math.Log1p(math.Exp(-e)))
 			} else {
-				l += math.Log1p(math.Exp(e))
+				l += wi * math.Log1p(math.Exp(e))
 			}
 			if y[i] {
-				l -= e
+				l -= wi * e
 			}
 		}
 		for j := 1; j <= p; j++ {
@@ -176,7 +205,9 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 			if y[i] {
 				r--
 			}
-			w := pr * (1 - pr)
+			ci := weightOf(cw, i)
+			r *= ci
+			w := ci * pr * (1 - pr)
 			for a := 0; a < q; a++ {
 				g[a] += r * row[a]
 				wa := w * row[a]
@@ -202,7 +233,7 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 		return g, h
 	}
 	b := make([]float64, q)
-	rate := float64(pos) / float64(n)
+	rate := wpos / total
 	b[0] = math.Log(rate / (1 - rate))
 	f := &Fit{Coef: make([]float64, p), SE: make([]float64, p), L2: l2}
 	cur := loss(b)
@@ -237,7 +268,7 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 		g, h = derivatives(b)
 		worst := 0.0
 		for _, v := range g {
-			worst = max(worst, math.Abs(v)/float64(n))
+			worst = max(worst, math.Abs(v)/total)
 		}
 		f.Converged = worst < gradTolerance || moved < stepTolerance
 	}
@@ -263,7 +294,7 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 	}
 	copy(f.SE, f.ModelSE)
 	if groups != nil {
-		v := clusterSandwich(&inv, z, y, offset, b, groups)
+		v := clusterSandwich(&inv, z, y, offset, b, groups, cw)
 		for j := 0; j < p; j++ {
 			f.SE[j] = math.Sqrt(v.At(j+1, j+1)) / sd[j]
 		}
@@ -274,8 +305,8 @@ func fitLogistic(x [][]float64, y []bool, names []string, l2 float64, offset []f
 // clusterSandwich is the cluster-robust variance of the coefficients on
 // the standardised scale: inv (the inverse Hessian) times the sum over
 // groups of each group's score outer product, times inv, with statsmodels'
-// finite-sample factor.
-func clusterSandwich(inv *mat.SymDense, z [][]float64, y []bool, offset, b []float64, groups []string) *mat.Dense {
+// finite-sample factor; each row's score is multiplied by its case weight.
+func clusterSandwich(inv *mat.SymDense, z [][]float64, y []bool, offset, b []float64, groups []string, cw []float64) *mat.Dense {
 	q := len(b)
 	scores := map[string][]float64{}
 	var order []string
@@ -291,6 +322,7 @@ func clusterSandwich(inv *mat.SymDense, z [][]float64, y []bool, offset, b []flo
 		if y[i] {
 			r--
 		}
+		r *= weightOf(cw, i)
 		g := scores[groups[i]]
 		if g == nil {
 			g = make([]float64, q)

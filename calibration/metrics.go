@@ -14,12 +14,7 @@ import (
 // pairs in which the positive scores higher, ties counted half (Hanley &
 // McNeil 1982). It is NaN when either class is empty.
 func AUC(scores []float64, y []bool) float64 {
-	order := sortedOrder(scores)
-	w := make([]float64, len(scores))
-	for i := range w {
-		w[i] = 1
-	}
-	return weightedAUC(order, scores, y, w)
+	return weightedAUC(sortedOrder(scores), scores, y, nil)
 }
 
 // sortedOrder returns the indices of scores in ascending order.
@@ -33,9 +28,9 @@ func sortedOrder(scores []float64) []int {
 }
 
 // weightedAUC is the Mann-Whitney AUC with case weights (a bootstrap
-// replicate's multiplicities), one pass over the ascending order: each
-// positive gains the weight of negatives strictly below it plus half of
-// those tied with it.
+// replicate's multiplicities, a sampled negative's inverse probability;
+// nil: 1), one pass over the ascending order: each positive gains the
+// weight of negatives strictly below it plus half of those tied with it.
 func weightedAUC(order []int, scores []float64, y []bool, w []float64) float64 {
 	var negBelow, wPos, wNeg, sum float64
 	for i := 0; i < len(order); {
@@ -44,9 +39,9 @@ func weightedAUC(order []int, scores []float64, y []bool, w []float64) float64 {
 		for j < len(order) && scores[order[j]] == scores[order[i]] {
 			k := order[j]
 			if y[k] {
-				tiePos += w[k]
+				tiePos += weightOf(w, k)
 			} else {
-				tieNeg += w[k]
+				tieNeg += weightOf(w, k)
 			}
 			j++
 		}
@@ -66,6 +61,12 @@ func weightedAUC(order []int, scores []float64, y []bool, w []float64) float64 {
 // resamples clusters (relationships, whose samples at several dates are not
 // independent) with replacement.
 func AUCInterval(scores []float64, y []bool, cluster []int, clusters, replicates int, level float64, seed uint64) (lo, hi float64, err error) {
+	return aucInterval(scores, y, cluster, clusters, replicates, level, seed, nil)
+}
+
+// aucInterval is AUCInterval with case weights (nil: 1): a replicate's
+// weight of a sample is its cluster's multiplicity times its own weight.
+func aucInterval(scores []float64, y []bool, cluster []int, clusters, replicates int, level float64, seed uint64, cw []float64) (lo, hi float64, err error) {
 	if replicates < 100 {
 		return 0, 0, errors.New("calibrate: use at least 100 bootstrap replicates")
 	}
@@ -80,7 +81,7 @@ func AUCInterval(scores []float64, y []bool, cluster []int, clusters, replicates
 			counts[r.IntN(clusters)]++
 		}
 		for i := range w {
-			w[i] = counts[cluster[i]]
+			w[i] = counts[cluster[i]] * weightOf(cw, i)
 		}
 		if a := weightedAUC(order, scores, y, w); !math.IsNaN(a) {
 			stats = append(stats, a)
@@ -95,16 +96,20 @@ func AUCInterval(scores []float64, y []bool, cluster []int, clusters, replicates
 
 // Brier is the mean squared difference between predicted probability and
 // outcome (Brier 1950).
-func Brier(p []float64, y []bool) float64 {
-	s := 0.0
+func Brier(p []float64, y []bool) float64 { return brier(p, y, nil) }
+
+// brier is the Brier score with case weights (nil: 1): the weighted mean.
+func brier(p []float64, y []bool, w []float64) float64 {
+	s, n := 0.0, 0.0
 	for i, v := range p {
 		d := v
 		if y[i] {
 			d = v - 1
 		}
-		s += d * d
+		s += weightOf(w, i) * d * d
+		n += weightOf(w, i)
 	}
-	return s / float64(len(p))
+	return s / n
 }
 
 // probability bounds keep logit(p) finite.
@@ -123,7 +128,10 @@ func logit(p float64) float64 {
 // has intercept 0 and slope 1; a slope below 1 means predictions too
 // extreme (overfitting). Either is NaN when it cannot be fitted (every
 // outcome the same, or every prediction).
-func Calibration(p []float64, y []bool) (intercept, slope float64) {
+func Calibration(p []float64, y []bool) (intercept, slope float64) { return calibration(p, y, nil) }
+
+// calibration is Calibration with case weights (nil: 1).
+func calibration(p []float64, y []bool, w []float64) (intercept, slope float64) {
 	lp := make([]float64, len(p))
 	none := make([][]float64, len(p))
 	one := make([][]float64, len(p))
@@ -133,10 +141,10 @@ func Calibration(p []float64, y []bool) (intercept, slope float64) {
 		one[i] = []float64{lp[i]}
 	}
 	intercept, slope = math.NaN(), math.NaN()
-	if f, err := fitLogistic(none, y, nil, 0, lp, nil); err == nil {
+	if f, err := fitLogistic(none, y, nil, 0, lp, nil, w); err == nil {
 		intercept = f.Intercept
 	}
-	if f, err := fitLogistic(one, y, []string{"logit(p)"}, 0, nil, nil); err == nil {
+	if f, err := fitLogistic(one, y, []string{"logit(p)"}, 0, nil, nil, w); err == nil {
 		slope = f.Coef[0]
 	}
 	return intercept, slope
@@ -160,26 +168,38 @@ type Bin struct {
 // Reliability groups samples into ten equal-count bins by predicted
 // probability (1 = lowest) and compares the mean prediction with the
 // observed rate in each.
-func Reliability(p []float64, y []bool) []Bin {
+func Reliability(p []float64, y []bool) []Bin { return reliability(p, y, nil) }
+
+// reliability is Reliability with case weights (nil: 1): bins of equal
+// weight, each sample in the bin where the weight before it falls (with
+// weights of 1, the equal-count bins), N the bin's weight rounded.
+func reliability(p []float64, y []bool, w []float64) []Bin {
 	order := sortedOrder(p)
-	n := len(order)
+	total := 0.0
+	for i := range p {
+		total += weightOf(w, i)
+	}
+	var bins [10]struct{ n, pred, pos float64 }
+	before := 0.0
+	for _, i := range order {
+		d := 0
+		for d < 9 && before >= math.Floor(float64(d+1)*total/10) {
+			d++
+		}
+		wi := weightOf(w, i)
+		bins[d].n += wi
+		bins[d].pred += wi * p[i]
+		if y[i] {
+			bins[d].pos += wi
+		}
+		before += wi
+	}
 	var out []Bin
-	for d := 0; d < 10; d++ {
-		lo, hi := d*n/10, (d+1)*n/10
-		if hi <= lo {
+	for d, b := range bins {
+		if b.n == 0 {
 			continue
 		}
-		b := Bin{Decile: d + 1, N: hi - lo}
-		pos := 0
-		for _, i := range order[lo:hi] {
-			b.MeanPredicted += p[i]
-			if y[i] {
-				pos++
-			}
-		}
-		b.MeanPredicted /= float64(b.N)
-		b.Observed = float64(pos) / float64(b.N)
-		out = append(out, b)
+		out = append(out, Bin{Decile: d + 1, N: int(math.Round(b.n)), MeanPredicted: b.pred / b.n, Observed: b.pos / b.n})
 	}
 	return out
 }
@@ -201,12 +221,15 @@ type TopK struct {
 // capture (recall). in[i] marks the samples whose outcomes count (a group
 // for fairness); nil counts all.
 func TopKAt(scores []float64, y []bool, date []int, key []string, k int, in []bool) TopK {
-	return countTopK(topPerDate(scores, date, key, func(int) int { return k }), y, k, in)
+	return countTopK(topPerDate(scores, date, key, func(int) int { return k }, nil), y, k, in, nil)
 }
 
 // topPerDate marks, at each date, the n(size) highest-scored samples
 // (ties to the lower key), size being the number of samples that date.
-func topPerDate(scores []float64, date []int, key []string, n func(size int) int) []bool {
+// With case weights (nil: 1) size is the date's weight, rounded, and a
+// sample is marked while the weight above it is under n: the estimated
+// top n of the population the samples stand for.
+func topPerDate(scores []float64, date []int, key []string, n func(size int) int, w []float64) []bool {
 	byDate := map[int][]int{}
 	for i, d := range date {
 		byDate[d] = append(byDate[d], i)
@@ -219,36 +242,55 @@ func topPerDate(scores []float64, date []int, key []string, n func(size int) int
 			}
 			return key[idx[a]] < key[idx[b]]
 		})
-		for _, i := range idx[:min(n(len(idx)), len(idx))] {
+		if w == nil {
+			for _, i := range idx[:min(n(len(idx)), len(idx))] {
+				top[i] = true
+			}
+			continue
+		}
+		size := 0.0
+		for _, i := range idx {
+			size += w[i]
+		}
+		want, above := float64(n(int(math.Round(size)))), 0.0
+		for _, i := range idx {
+			if above >= want {
+				break
+			}
 			top[i] = true
+			above += w[i]
 		}
 	}
 	return top
 }
 
 // countTopK pools precision and recall of a top-k selection over the
-// samples in (nil: all).
-func countTopK(selected, y []bool, k int, in []bool) TopK {
+// samples in (nil: all), with case weights (nil: 1; the counts are the
+// weights' sums, rounded).
+func countTopK(selected, y []bool, k int, in []bool, w []float64) TopK {
 	t := TopK{K: k}
+	var pos, sel, capt float64
 	for i := range y {
 		if in != nil && !in[i] {
 			continue
 		}
+		wi := weightOf(w, i)
 		if y[i] {
-			t.Positives++
+			pos += wi
 		}
 		if selected[i] {
-			t.Selected++
+			sel += wi
 			if y[i] {
-				t.Captured++
+				capt += wi
 			}
 		}
 	}
-	if t.Selected > 0 {
-		t.Precision = float64(t.Captured) / float64(t.Selected)
+	t.Positives, t.Selected, t.Captured = int(math.Round(pos)), int(math.Round(sel)), int(math.Round(capt))
+	if sel > 0 {
+		t.Precision = capt / sel
 	}
-	if t.Positives > 0 {
-		t.Recall = float64(t.Captured) / float64(t.Positives)
+	if pos > 0 {
+		t.Recall = capt / pos
 	} else {
 		t.Recall = math.NaN()
 	}
@@ -268,14 +310,17 @@ const rocPoints = 100
 // ROC returns the ROC curve of scores against outcomes: the false- and
 // true-positive rates as the threshold falls through each distinct score,
 // from (0, 0) to (1, 1).
-func ROC(scores []float64, y []bool) []ROCPoint {
+func ROC(scores []float64, y []bool) []ROCPoint { return roc(scores, y, nil) }
+
+// roc is ROC with case weights (nil: 1).
+func roc(scores []float64, y []bool, w []float64) []ROCPoint {
 	order := sortedOrder(scores)
 	var pos, neg float64
-	for _, v := range y {
+	for i, v := range y {
 		if v {
-			pos++
+			pos += weightOf(w, i)
 		} else {
-			neg++
+			neg += weightOf(w, i)
 		}
 	}
 	if pos == 0 || neg == 0 {
@@ -287,9 +332,9 @@ func ROC(scores []float64, y []bool) []ROCPoint {
 		j := i
 		for j >= 0 && scores[order[j]] == scores[order[i]] {
 			if y[order[j]] {
-				tp++
+				tp += weightOf(w, order[j])
 			} else {
-				fp++
+				fp += weightOf(w, order[j])
 			}
 			j--
 		}

@@ -43,6 +43,9 @@ type Sample struct {
 	// Score is the total under the configured weights.
 	Score   float64
 	Outcome bool
+	// Weight is the samples this one stands for: 1, or 1/q for a negative
+	// kept with probability q by case-control sampling (0 reads as 1).
+	Weight float64
 	// Analysis only (fairness), never features: the victim's recorded sex,
 	// ethnicity and birth year (0 = unknown).
 	Sex, Ethnicity string
@@ -191,9 +194,15 @@ type GroupRow struct {
 
 // Report is a calibration run.
 type Report struct {
-	Params        Params        `json:"parameters"`
-	Samples       int           `json:"samples"`
-	Positives     int           `json:"positives"`
+	Params    Params `json:"parameters"`
+	Samples   int    `json:"samples"`
+	Positives int    `json:"positives"`
+	// Population is the samples the sampled ones stand for (their weights'
+	// sum): Samples when no negative was sampled out.
+	Population int `json:"population"`
+	// NegativeRate is the share of negative samples kept (1: all); every
+	// positive is kept.
+	NegativeRate  float64       `json:"negative_rate"`
 	Relationships int           `json:"relationships"`
 	Dates         []string      `json:"as_of_dates"`
 	Features      []string      `json:"features"`
@@ -245,8 +254,15 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	y := make([]bool, len(samples))
 	rels := map[string]int{}
 	dates := map[time.Time]int{}
+	cw := caseWeights(samples)
+	rep.NegativeRate = 1
+	population := 0.0
 	for i, s := range samples {
 		y[i] = s.Outcome
+		population += weightOf(cw, i)
+		if cw != nil && !s.Outcome {
+			rep.NegativeRate = min(rep.NegativeRate, 1/cw[i])
+		}
 		if s.Outcome {
 			rep.Positives++
 		}
@@ -256,6 +272,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 		dates[s.AsOf] = 0
 	}
 	rep.Relationships = len(rels)
+	rep.Population = int(math.Round(population))
 	if rep.Positives == 0 {
 		return nil, fmt.Errorf("calibrate: no positive outcome in %d samples; choose a longer horizon, a wider outcome (revictimisation) or more as-of dates", len(samples))
 	}
@@ -296,17 +313,17 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	for i, s := range samples {
 		groups[i] = s.RelationshipID
 	}
-	fit, err := FitLogisticClustered(full, y, names, p.L2, groups)
+	fit, err := FitLogisticWeighted(full, y, names, p.L2, groups, cw)
 	if err != nil {
 		return nil, err
 	}
-	rep.Coefficients = coefficients(fit, full, names, y, p.Level)
+	rep.Coefficients = coefficients(fit, full, names, y, p.Level, cw)
 	cx, cnames, _ := features(samples, p, false)
-	cfit, err := FitLogisticClustered(cx, y, cnames, p.L2, groups)
+	cfit, err := FitLogisticWeighted(cx, y, cnames, p.L2, groups, cw)
 	if err != nil {
 		return nil, err
 	}
-	rep.ClusterModel = coefficients(cfit, cx, cnames, y, p.Level)
+	rep.ClusterModel = coefficients(cfit, cx, cnames, y, p.Level, cw)
 	for _, f := range []struct {
 		name string
 		fit  *Fit
@@ -334,7 +351,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 		if len(test) == 0 {
 			continue
 		}
-		if err := predict(full, names, y, base, train, test, p.L2, oof); err != nil {
+		if err := predict(full, names, y, base, train, test, p.L2, oof, cw); err != nil {
 			return nil, fmt.Errorf("calibrate: fold %d of %d: %w; use fewer folds or more as-of dates", f+1, p.Folds, err)
 		}
 	}
@@ -345,7 +362,7 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	}
 	kv := Validation{Scheme: fmt.Sprintf("%d-fold by relationship", p.Folds), Train: "the other folds, every date", Test: "each fold in turn, pooled"}
 	for _, b := range Baselines {
-		kv.Metrics = append(kv.Metrics, metrics(b, oof[b], y, all, date, key, cluster, len(rels), p))
+		kv.Metrics = append(kv.Metrics, metrics(b, oof[b], y, all, date, key, cluster, len(rels), p, cw))
 	}
 	rep.Validations = append(rep.Validations, kv)
 
@@ -353,13 +370,35 @@ func Run(samples []Sample, p Params) (*Report, error) {
 	// whose outcome window closed before the first test date.
 	// It is what a force lives with (a model fitted on the past, used on
 	// what comes next), so it comes first; k-fold second.
-	if tv, warn := timeSplit(samples, dl, full, names, y, base, date, key, cluster, len(rels), p); warn != "" {
+	if tv, warn := timeSplit(samples, dl, full, names, y, base, date, key, cluster, len(rels), p, cw); warn != "" {
 		rep.Warnings = append(rep.Warnings, warn)
 	} else {
 		rep.Validations = append([]Validation{*tv}, rep.Validations...)
 	}
-	rep.fairness(samples, y, date, key, cluster, len(rels), p)
+	rep.fairness(samples, y, date, key, cluster, len(rels), p, cw)
 	return rep, nil
+}
+
+// caseWeights are the samples' weights, nil when every one is 1 (no
+// negative was sampled out).
+func caseWeights(samples []Sample) []float64 {
+	var w []float64
+	for i, s := range samples {
+		if s.Weight == 0 || s.Weight == 1 {
+			if w != nil {
+				w[i] = 1
+			}
+			continue
+		}
+		if w == nil {
+			w = make([]float64, len(samples))
+			for k := 0; k < i; k++ {
+				w[k] = 1
+			}
+		}
+		w[i] = s.Weight
+	}
+	return w
 }
 
 // NotConvergedError is a fit whose Newton steps did not meet their
@@ -480,21 +519,25 @@ func (rep *Report) separation(x [][]float64, names []string, y []bool) {
 	}
 }
 
-func coefficients(f *Fit, x [][]float64, names []string, y []bool, level float64) []Coefficient {
+// coefficients lists a fit's coefficients with their odds ratios; Active
+// and ActivePositives are weighted counts (the population's, estimated).
+func coefficients(f *Fit, x [][]float64, names []string, y []bool, level float64, cw []float64) []Coefficient {
 	z := normalQuantile(1 - (1-level)/2)
 	out := make([]Coefficient, len(names))
 	for j, n := range names {
 		c := Coefficient{Feature: n, LogOdds: Number(f.Coef[j]), SE: Number(f.SE[j]), OddsRatio: Number(math.Exp(f.Coef[j])),
 			Lower: Number(math.Exp(f.Coef[j] - z*f.SE[j])), Upper: Number(math.Exp(f.Coef[j] + z*f.SE[j]))}
 		if strings.HasPrefix(n, "cluster:") || strings.HasPrefix(n, "item:") || n == "serial" {
+			var on, pos float64
 			for i := range x {
 				if x[i][j] == 1 {
-					c.Active++
+					on += weightOf(cw, i)
 					if y[i] {
-						c.ActivePositives++
+						pos += weightOf(cw, i)
 					}
 				}
 			}
+			c.Active, c.ActivePositives = int(math.Round(on)), int(math.Round(pos))
 		}
 		out[j] = c
 	}
@@ -545,13 +588,26 @@ func pick(y []bool, idx []int) []bool {
 	return out
 }
 
+// pickWeights is the weights of the rows idx (nil stays nil: all 1).
+func pickWeights(w []float64, idx []int) []float64 {
+	if w == nil {
+		return nil
+	}
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = w[i]
+	}
+	return out
+}
+
 // predict fits on train and writes held-out probabilities for test into
 // out: the model from every feature, each baseline through a one-feature
 // logistic recalibration fitted on the same training samples (so Brier
 // and calibration compare like with like; ranking metrics are unchanged).
-func predict(x [][]float64, names []string, y []bool, base map[string][]float64, train, test []int, l2 float64, out map[string][]float64) error {
-	ty := pick(y, train)
-	fit, err := FitLogistic(rows(x, train), ty, names, l2)
+// Every fit is weighted by the training rows' case weights.
+func predict(x [][]float64, names []string, y []bool, base map[string][]float64, train, test []int, l2 float64, out map[string][]float64, cw []float64) error {
+	ty, tw := pick(y, train), pickWeights(cw, train)
+	fit, err := fitLogistic(rows(x, train), ty, names, l2, nil, nil, tw)
 	if err != nil {
 		return err
 	}
@@ -564,14 +620,15 @@ func predict(x [][]float64, names []string, y []bool, base map[string][]float64,
 		for k, i := range train {
 			bx[k] = []float64{s[i]}
 		}
-		bf, err := FitLogistic(bx, ty, []string{b}, 0)
+		bf, err := fitLogistic(bx, ty, []string{b}, 0, nil, nil, tw)
 		if err != nil {
 			// A baseline that does not vary in training predicts its rate.
-			rate := 0.0
-			for _, v := range ty {
-				rate += b2f(v)
+			rate, n := 0.0, 0.0
+			for k, v := range ty {
+				rate += weightOf(tw, k) * b2f(v)
+				n += weightOf(tw, k)
 			}
-			rate /= float64(len(ty))
+			rate /= n
 			for _, i := range test {
 				out[b][i] = rate
 			}
@@ -584,40 +641,46 @@ func predict(x [][]float64, names []string, y []bool, base map[string][]float64,
 	return nil
 }
 
-// metrics computes one score's held-out metrics on the samples idx.
-func metrics(name string, pred []float64, y []bool, idx, date []int, key []string, cluster []int, clusters int, p Params) Metrics {
+// metrics computes one score's held-out metrics on the samples idx, each
+// weighted by the samples' case weights (nil: 1) so that it estimates the
+// full population's figure; N and Positives are the weighted counts.
+func metrics(name string, pred []float64, y []bool, idx, date []int, key []string, cluster []int, clusters int, p Params, cw []float64) Metrics {
 	ps, ys := make([]float64, len(idx)), make([]bool, len(idx))
 	ds, ks, cs := make([]int, len(idx)), make([]string, len(idx)), make([]int, len(idx))
-	m := Metrics{Baseline: name, N: len(idx)}
+	ws := pickWeights(cw, idx)
+	m := Metrics{Baseline: name}
+	var n, pos float64
 	for k, i := range idx {
 		ps[k], ys[k], ds[k], ks[k], cs[k] = pred[i], y[i], date[i], key[i], cluster[i]
+		n += weightOf(cw, i)
 		if y[i] {
-			m.Positives++
+			pos += weightOf(cw, i)
 		}
 	}
-	m.AUC = Number(AUC(ps, ys))
-	lo, hi, err := AUCInterval(ps, ys, cs, clusters, p.Replicates, p.Level, p.Seed)
+	m.N, m.Positives = int(math.Round(n)), int(math.Round(pos))
+	m.AUC = Number(weightedAUC(sortedOrder(ps), ps, ys, ws))
+	lo, hi, err := aucInterval(ps, ys, cs, clusters, p.Replicates, p.Level, p.Seed, ws)
 	if err == nil {
 		m.AUCLower, m.AUCUpper = Number(lo), Number(hi)
 	} else {
 		m.AUCLower, m.AUCUpper = Number(math.NaN()), Number(math.NaN())
 	}
-	m.Brier = Number(Brier(ps, ys))
-	a, b := Calibration(ps, ys)
+	m.Brier = Number(brier(ps, ys, ws))
+	a, b := calibration(ps, ys, ws)
 	m.CalIntercept, m.CalSlope = Number(a), Number(b)
-	top := topPerDate(ps, ds, ks, func(int) int { return p.Capacity })
-	t := countTopK(top, ys, p.Capacity, nil)
+	top := topPerDate(ps, ds, ks, func(int) int { return p.Capacity }, ws)
+	t := countTopK(top, ys, p.Capacity, nil, ws)
 	m.TopK = TopKOut{K: t.K, Precision: Number(t.Precision), Recall: Number(t.Recall), Captured: t.Captured, Positives: t.Positives}
-	pt := CapacityThreshold(ps, ds, p.Capacity)
-	m.CapacityThreshold, m.NetBenefit, m.TopKNetBenefit, m.TreatAll = Number(pt), Number(NetBenefit(ps, ys, pt)), Number(topKNetBenefit(top, ys, pt)), Number(treatAll(ys, pt))
-	m.DecisionCurve = decisionCurve(ps, ys)
-	m.Reliability = Reliability(ps, ys)
-	m.ROC = ROC(ps, ys)
+	pt := capacityThreshold(ps, ds, p.Capacity, ws)
+	m.CapacityThreshold, m.NetBenefit, m.TopKNetBenefit, m.TreatAll = Number(pt), Number(netBenefitAt(ps, ys, pt, ws)), Number(topKNetBenefit(top, ys, pt, ws)), Number(treatAll(ys, pt, ws))
+	m.DecisionCurve = decisionCurve(ps, ys, ws)
+	m.Reliability = reliability(ps, ys, ws)
+	m.ROC = roc(ps, ys, ws)
 	return m
 }
 
 // timeSplit trains on earlier dates and tests on later ones.
-func timeSplit(samples []Sample, dl []time.Time, x [][]float64, names []string, y []bool, base map[string][]float64, date []int, key []string, cluster []int, clusters int, p Params) (*Validation, string) {
+func timeSplit(samples []Sample, dl []time.Time, x [][]float64, names []string, y []bool, base map[string][]float64, date []int, key []string, cluster []int, clusters int, p Params, cw []float64) (*Validation, string) {
 	if len(dl) < 3 {
 		return nil, "time-ordered validation needs 3 or more as-of dates; only the fold validation was run"
 	}
@@ -648,7 +711,7 @@ func timeSplit(samples []Sample, dl []time.Time, x [][]float64, names []string, 
 	for _, b := range Baselines {
 		pred[b] = make([]float64, len(samples))
 	}
-	if err := predict(x, names, y, base, train, test, p.L2, pred); err != nil {
+	if err := predict(x, names, y, base, train, test, p.L2, pred, cw); err != nil {
 		return nil, "time-ordered validation skipped: " + err.Error()
 	}
 	v := &Validation{Scheme: "time-ordered",
@@ -664,7 +727,7 @@ func timeSplit(samples []Sample, dl []time.Time, x [][]float64, names []string, 
 		return nil, "time-ordered validation skipped: the test dates have no positive outcome (a single class); use more dates or a longer horizon"
 	}
 	for _, b := range Baselines {
-		v.Metrics = append(v.Metrics, metrics(b, pred[b], y, test, date, key, cluster, clusters, p))
+		v.Metrics = append(v.Metrics, metrics(b, pred[b], y, test, date, key, cluster, clusters, p, cw))
 	}
 	return v, ""
 }
@@ -695,7 +758,7 @@ func ageBand(birth int, asOf time.Time) string {
 // samples at several dates are not independent, so a binomial interval
 // would be too narrow); a group is flagged only where its interval lies
 // wholly past the stated margin from everyone's figure.
-func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string, cluster []int, clusters int, p Params) {
+func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string, cluster []int, clusters int, p Params, cw []float64) {
 	chars := []struct {
 		name string
 		of   func(Sample) string
@@ -709,10 +772,10 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 	for _, b := range []string{BaselineModel, BaselineCurrent} {
 		pred := rep.OutOfFold[b]
 		// The list at each date is the same for every group: rank once.
-		flagged := topPerDate(pred, date, key, func(size int) int { return int(math.Ceil(p.FlagShare * float64(size))) })
-		topK := topPerDate(pred, date, key, func(int) int { return p.Capacity })
-		all := countTopK(topK, y, p.Capacity, nil)
-		fnrAll := fnr(flagged, y, nil)
+		flagged := topPerDate(pred, date, key, func(size int) int { return int(math.Ceil(p.FlagShare * float64(size))) }, cw)
+		topK := topPerDate(pred, date, key, func(int) int { return p.Capacity }, cw)
+		all := countTopK(topK, y, p.Capacity, nil, cw)
+		fnrAll := fnr(flagged, y, nil, cw)
 		for _, c := range chars {
 			groups := map[string][]bool{}
 			for i, s := range samples {
@@ -732,23 +795,29 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 			sort.Strings(names)
 			for _, g := range names {
 				in := groups[g]
-				var ps []float64
+				var ps, ws []float64
 				var ys []bool
 				var gp groupParts
+				n := 0.0
 				for i := range samples {
 					if !in[i] {
 						continue
 					}
 					ps, ys = append(ps, pred[i]), append(ys, y[i])
+					n += weightOf(cw, i)
+					if cw != nil {
+						ws = append(ws, cw[i])
+					}
 					if y[i] {
 						gp.cluster = append(gp.cluster, cluster[i])
+						gp.weight = append(gp.weight, weightOf(cw, i))
 						gp.captured = append(gp.captured, topK[i])
 						gp.missed = append(gp.missed, !flagged[i])
 					}
 				}
-				t := countTopK(topK, y, p.Capacity, in)
-				rep.Fairness = append(rep.Fairness, GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: len(ps), Positives: t.Positives,
-					AUC: Number(AUC(ps, ys)), Brier: Number(Brier(ps, ys)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in))})
+				t := countTopK(topK, y, p.Capacity, in, cw)
+				rep.Fairness = append(rep.Fairness, GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: int(math.Round(n)), Positives: t.Positives,
+					AUC: Number(weightedAUC(sortedOrder(ps), ps, ys, ws)), Brier: Number(brier(ps, ys, ws)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in, cw))})
 				parts = append(parts, gp)
 				overall = append(overall, struct{ recall, fnr float64 }{all.Recall, fnrAll})
 			}
@@ -761,10 +830,11 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 }
 
 // groupParts are a fairness group's positive samples: the relationship
-// each belongs to, whether the top k captured it and whether the flagged
-// share missed it.
+// each belongs to, its case weight (nil: 1), whether the top k captured it and
+// whether the flagged share missed it.
 type groupParts struct {
 	cluster          []int
+	weight           []float64
 	captured, missed []bool
 }
 
@@ -785,7 +855,7 @@ func groupIntervals(rows []GroupRow, parts []groupParts, clusters int, p Params)
 		for i, gp := range parts {
 			var pos, captured, missed float64
 			for j, c := range gp.cluster {
-				w := counts[c]
+				w := counts[c] * weightOf(gp.weight, j)
 				pos += w
 				if gp.captured[j] {
 					captured += w
@@ -835,16 +905,17 @@ func (g *GroupRow) flag(recallAll, fnrAll float64, capacity int) {
 	g.Flag = strings.Join(why, "; ")
 }
 
-// fnr is the share of positives (in the group) not flagged.
-func fnr(flagged, y, in []bool) float64 {
+// fnr is the share of positives (in the group) not flagged, with case
+// weights (nil: 1).
+func fnr(flagged, y, in []bool, cw []float64) float64 {
 	var pos, missed float64
 	for i := range y {
 		if !y[i] || (in != nil && !in[i]) {
 			continue
 		}
-		pos++
+		pos += weightOf(cw, i)
 		if !flagged[i] {
-			missed++
+			missed += weightOf(cw, i)
 		}
 	}
 	if pos == 0 {

@@ -112,12 +112,27 @@ func (r *Report) decisionTable(w io.Writer, v Validation, markdown bool) {
 	}
 }
 
+// Sampled says negatives were sampled (case-control sampling).
+func (r *Report) Sampled() bool { return r.NegativeRate > 0 && r.NegativeRate < 1 }
+
+// SamplingSentence says how the samples were drawn and what the weights
+// do: every positive kept, a share of negatives kept and weighted by the
+// inverse of that share, so every figure is the full population's
+// estimate.
+func (r *Report) SamplingSentence() string {
+	return fmt.Sprintf("every sample with the outcome was kept and %.2f%% of those without (1 in %.1f), each kept negative weighted %.1f, the inverse of its chance of being kept (case-control sampling; Horvitz and Thompson 1952). The %d samples stand for %d: the fit and every metric, count and rate are weighted, so they estimate the figures over all %d; the intervals include the sampling's own uncertainty.",
+		100*r.NegativeRate, 1/r.NegativeRate, 1/r.NegativeRate, r.Samples, r.Population, r.Population)
+}
+
 // WriteText writes the comparison of baselines, the strongest clusters,
 // the proposed weights, the flagged groups and the warnings.
 func (r *Report) WriteText(w io.Writer, c Context) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "calibration: %d samples (%d relationships at %d as-of dates, %s to %s), %d with the outcome: %s within %s\n",
 		r.Samples, r.Relationships, len(r.Dates), c.From, c.To, r.Positives, c.Outcome, r.Params.Horizon)
+	if r.Sampled() {
+		fmt.Fprintf(&b, "sampling: %s\n", r.SamplingSentence())
+	}
 	fmt.Fprintf(&b, "model: L2-penalised logistic regression (l2 %g), %d features\n", r.Params.L2, len(r.Features))
 	r.baselineTable(&b, false)
 	fmt.Fprintf(&b, "\nclusters by fitted effect (cluster model, all samples; odds ratios for the outcome, not probabilities):\n")
@@ -163,6 +178,9 @@ func (r *Report) WriteModelCard(w io.Writer, c Context) error {
 	fmt.Fprintf(&b, "- Warehouse generation `%s`, scoring configuration `%s`, tau %s.\n", c.Generation, c.ConfigHash, c.ToolVersion)
 	fmt.Fprintf(&b, "- As-of dates: %s to %s (%d dates: %s).\n", c.From, c.To, len(r.Dates), strings.Join(r.Dates, ", "))
 	fmt.Fprintf(&b, "- Samples: %d (every relationship with an occurrence or assessment in the lookback at each date; %d relationships); %d with the outcome.\n", r.Samples, r.Relationships, r.Positives)
+	if r.Sampled() {
+		fmt.Fprintf(&b, "- Sampling: %s\n", r.SamplingSentence())
+	}
 	fmt.Fprintf(&b, "- Features at each date use only records dated on or before it; outcomes come from the %s after it. %s\n\n", r.Params.Horizon, c.recordingSentence())
 	b.WriteString("## Outcome\n\n")
 	fmt.Fprintf(&b, "%s within %s of the as-of date.\n\n", c.Outcome, r.Params.Horizon)

@@ -2,20 +2,15 @@ package appdb
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/app"
+	"github.com/tau-da/tau/app/appbench"
 	"github.com/tau-da/tau/internal/testwh"
 	"github.com/tau-da/tau/scoring"
 	"github.com/tau-da/tau/scoring/scoredb"
@@ -58,47 +53,21 @@ func BenchmarkAppPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	users := filepath.Join(b.TempDir(), "users.toml")
-	const pw = "benchmark password"
-	app.AddUser(users, "bench", app.RoleAssessor, pw)
-	u, _ := app.LoadUsers(users)
-	audit, _ := app.OpenAudit(b.TempDir())
-	defer audit.Close()
-	srv := httptest.NewServer(app.NewServer(store, u, audit, false))
-	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	resp, err := c.Get(srv.URL + "/login")
+	site, err := appbench.Serve(store)
 	if err != nil {
 		b.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	tok := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
-	if _, err := c.PostForm(srv.URL+"/login", url.Values{"csrf": {string(tok[1])}, "user": {"bench"}, "password": {pw}}); err != nil {
-		b.Fatal(err)
-	}
-	get := func(b *testing.B, path string) {
-		resp, err := c.Get(srv.URL + path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatalf("%s: %d", path, resp.StatusCode)
-		}
-	}
+	defer site.Close()
 	l, err := store.List(ctx, app.Filter{Limit: 1})
 	if err != nil || len(l.Rows) == 0 {
 		b.Fatalf("top of the list: %v", err)
 	}
-	top := l.Rows[0].RelationshipID
-	for _, p := range []struct{ name, path string }{{"list", "/"}, {"list_red", "/?band=red&sort=stage"}, {"relationship", "/r/" + top}, {"pack", "/r/" + top + "/pack"},
-		{"hidden", "/hidden"}, {"changes", "/changes"}, {"plans", "/plans"}, {"export_red", "/export/list.csv?band=red"}} {
-		b.Run(p.name, func(b *testing.B) {
+	for _, p := range appbench.Pages(l.Rows[0].RelationshipID) {
+		b.Run(p.Name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				get(b, p.path)
+				if err := site.Get(ctx, p.Path); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -229,3 +229,118 @@ func TestCalibrateHorizonPastEnd(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestSampledCalibrationAgrees: on the synthetic force (117,757 samples),
+// keeping every positive and a quarter of the negatives, each weighted 4,
+// gives the full fit's answers: the sampled samples are the full ones (the
+// same features), every positive is there, the kept share is a quarter
+// within binomial error, the weights restore the population, and the fitted
+// coefficients and the held-out AUC, Brier score and calibration agree with
+// the full run's within the stated tolerances (the sampling adds variance,
+// so they agree within it, not exactly).
+func TestSampledCalibrationAgrees(t *testing.T) {
+	t.Parallel()
+	_, wh := testwh.SyntheticForce(t)
+	params := calibration.Params{L2: 1, Items: true, Replicates: 100}
+	collect := func(rate float64) []calibration.Sample {
+		t.Helper()
+		opt := &CalibrationOptions{Params: params, NegativeRate: rate}
+		samples, _, err := CollectSamples(context.Background(), testwh.Session(t, wh), testwh.Config(t), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return samples
+	}
+	const rate = 0.25
+	full, sampled := collect(1), collect(rate)
+	params = runParams(testwh.Config(t), CalibrationOptions{Params: params, Horizon: period.Months(12)})
+	key := func(s calibration.Sample) string { return s.RelationshipID + s.AsOf.Format(" 2006-01-02") }
+	byKey := map[string]calibration.Sample{}
+	var positives, negatives int
+	for _, s := range full {
+		byKey[key(s)] = s
+		if s.Weight != 1 {
+			t.Fatalf("a full collection's sample has weight %g", s.Weight)
+		}
+		if s.Outcome {
+			positives++
+		} else {
+			negatives++
+		}
+	}
+	var keptPos, keptNeg int
+	for _, s := range sampled {
+		f, ok := byKey[key(s)]
+		w := s.Weight
+		s.Weight = 1
+		if !ok || !reflect.DeepEqual(f, s) {
+			t.Fatalf("sampled %s is not the full collection's sample", key(s))
+		}
+		switch {
+		case s.Outcome && w == 1:
+			keptPos++
+		case !s.Outcome && w == 1/rate:
+			keptNeg++
+		default:
+			t.Fatalf("%s: outcome %v with weight %g", key(s), s.Outcome, w)
+		}
+	}
+	if keptPos != positives {
+		t.Errorf("kept %d of %d positives; want all", keptPos, positives)
+	}
+	// The kept negatives are binomial(negatives, rate): within 4 SD.
+	if sd := math.Sqrt(float64(negatives) * rate * (1 - rate)); math.Abs(float64(keptNeg)-rate*float64(negatives)) > 4*sd {
+		t.Errorf("kept %d of %d negatives; want %.0f +- %.0f", keptNeg, negatives, rate*float64(negatives), 4*sd)
+	}
+	fr, err := calibration.Run(full, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, err := calibration.Run(sampled, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr.NegativeRate != rate || fr.NegativeRate != 1 || math.Abs(float64(sr.Population-fr.Population)) > 4*math.Sqrt(float64(negatives)*(1-rate)/rate) {
+		t.Errorf("negative rate %g (full %g), population %d against %d", sr.NegativeRate, fr.NegativeRate, sr.Population, fr.Population)
+	}
+	// Coefficients: within 1.5 full-run standard errors. The sampled
+	// estimator's variance is the full one's plus the sampling's (for a
+	// rare outcome, most information is in the positives, all kept), so
+	// 1.5 SE holds each coefficient with room to spare. (An unweighted
+	// fit keeps the slopes and shifts only the intercept, by log 4:
+	// Prentice and Pyke 1979; the Brier, calibration and counts below are
+	// what catch missing weights.)
+	for _, pair := range [][2][]calibration.Coefficient{{fr.Coefficients, sr.Coefficients}, {fr.ClusterModel, sr.ClusterModel}} {
+		for j, c := range pair[0] {
+			s := pair[1][j]
+			if s.Feature != c.Feature {
+				t.Fatalf("feature %s against %s", s.Feature, c.Feature)
+			}
+			if d := math.Abs(float64(s.LogOdds - c.LogOdds)); d > 1.5*float64(c.SE) {
+				t.Errorf("%s: sampled log-odds %.3f, full %.3f (SE %.3f)", c.Feature, float64(s.LogOdds), float64(c.LogOdds), float64(c.SE))
+			}
+		}
+	}
+	// Held-out metrics, both validations, every score: AUC within 0.01,
+	// Brier within 3% of the full figure, calibration-in-the-large within
+	// 0.05 and slope within 0.1.
+	for v, fv := range fr.Validations {
+		for b, fm := range fv.Metrics {
+			sm := sr.Validations[v].Metrics[b]
+			name := fv.Scheme + ", " + fm.Baseline
+			t.Logf("%s: AUC %.4f / %.4f, Brier %.5f / %.5f, slope %.3f / %.3f", name, float64(fm.AUC), float64(sm.AUC), float64(fm.Brier), float64(sm.Brier), float64(fm.CalSlope), float64(sm.CalSlope))
+			if math.Abs(float64(sm.AUC-fm.AUC)) > 0.01 {
+				t.Errorf("%s: AUC %.4f sampled, %.4f full", name, float64(sm.AUC), float64(fm.AUC))
+			}
+			if math.Abs(float64(sm.Brier-fm.Brier)) > 0.03*float64(fm.Brier) {
+				t.Errorf("%s: Brier %.5f sampled, %.5f full", name, float64(sm.Brier), float64(fm.Brier))
+			}
+			if math.Abs(float64(sm.CalIntercept-fm.CalIntercept)) > 0.05 || math.Abs(float64(sm.CalSlope-fm.CalSlope)) > 0.1 {
+				t.Errorf("%s: calibration %.3f / %.3f sampled, %.3f / %.3f full", name, float64(sm.CalIntercept), float64(sm.CalSlope), float64(fm.CalIntercept), float64(fm.CalSlope))
+			}
+			if math.Abs(float64(sm.N-fm.N)) > 0.01*float64(fm.N) || sm.Positives != fm.Positives {
+				t.Errorf("%s: n %d (%d positive) sampled, %d (%d) full", name, sm.N, sm.Positives, fm.N, fm.Positives)
+			}
+		}
+	}
+}

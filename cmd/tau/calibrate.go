@@ -29,6 +29,8 @@ type calibrateOptions struct {
 	flagShare          float64
 	replicates         int
 	seed               uint64
+	maxSamples         int
+	negativeRate       float64
 	format, out        string
 	propose, modelCard string
 	keepCaseload       bool
@@ -89,6 +91,8 @@ asked, to --propose and --model-card.`,
 	f.Float64Var(&o.flagShare, "flag-share", 0.10, "share flagged at each date for false-negative rates")
 	f.IntVar(&o.replicates, "bootstrap", 500, "bootstrap replicates for AUC intervals")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for the bootstrap")
+	f.IntVar(&o.maxSamples, "max-samples", caldb.DefaultMaxSamples, "samples kept before negatives are sampled (every positive is kept; a kept negative is weighted by its inverse probability)")
+	f.Float64Var(&o.negativeRate, "negative-rate", 0, "share of negative samples kept, between 0 and 1 (default: from --max-samples)")
 	f.StringVar(&o.format, "format", "table", "table or json")
 	f.StringVar(&o.out, "out", "", "write to this file instead of standard output")
 	f.StringVar(&o.propose, "propose", "", "also write the proposed weights file here")
@@ -119,6 +123,10 @@ func (o *calibrateOptions) options() (caldb.CalibrationOptions, error) {
 	if o.l2 < 0 || o.folds < 2 || o.capacity < 1 || o.flagShare <= 0 || o.flagShare >= 1 || o.replicates < 100 {
 		return usage(fmt.Errorf("--l2 must be 0 or more, --folds 2 or more, --capacity 1 or more, --flag-share between 0 and 1, --bootstrap 100 or more"))
 	}
+	if o.maxSamples < 1 || o.negativeRate < 0 || o.negativeRate > 1 {
+		return usage(fmt.Errorf("--max-samples must be 1 or more and --negative-rate between 0 and 1"))
+	}
+	opt.MaxSamples, opt.NegativeRate = o.maxSamples, o.negativeRate
 	opt.Outcome, opt.MinDays = o.outcome, o.minDays
 	for _, c := range strings.Split(o.codes, ",") {
 		if c = strings.TrimSpace(c); c != "" {
@@ -256,7 +264,7 @@ func calibrationFiles(cfg *scoring.Config, run *caldb.CalibrationRun, cl *caselo
 // and outcome, one row per sample.
 func writeFeatures(path string, run *caldb.CalibrationRun) error {
 	rep := run.Report
-	header := append(append([]string{"relationship_id", "victim_id", "perpetrator_id", "as_of", "fold"}, rep.Features...), "outcome")
+	header := append(append([]string{"relationship_id", "victim_id", "perpetrator_id", "as_of", "fold"}, rep.Features...), "outcome", "weight")
 	return writeCSVFile(path, header, func(emit func([]string)) {
 		for i, s := range run.Samples {
 			row := []string{s.RelationshipID, s.VictimID, s.PerpetratorID, s.AsOf.Format("2006-01-02"), strconv.Itoa(rep.Fold[i] + 1)}
@@ -267,7 +275,11 @@ func writeFeatures(path string, run *caldb.CalibrationRun) error {
 			if s.Outcome {
 				out = "1"
 			}
-			emit(append(row, out))
+			weight := s.Weight
+			if weight == 0 {
+				weight = 1
+			}
+			emit(append(row, out, strconv.FormatFloat(weight, 'g', 10, 64)))
 		}
 	})
 }

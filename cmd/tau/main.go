@@ -182,7 +182,7 @@ all in one folder. Real extracts follow the contract in the README.`,
 		}
 		return &exitError{exitUsage, fmt.Errorf("%s: %w; see `%s --help`", c.CommandPath(), err, c.CommandPath())}
 	})
-	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd(), newQueryCmd(), newExportCmd(), newProfileCmd())
+	root.AddCommand(newSynthCmd(), newLoadCmd(), newCheckCmd(), newScoreCmd(), newExplainCmd(), newEvaluateCmd(), newCalibrateCmd(), newNotebookCmd(), newReportCmd(), newServeCmd(), newUsersCmd(), newDemoCmd(), newBenchCmd(), newBareCopyCmd(), newScoreReferenceCmd(), newBenchPagesCmd(), newQueryCmd(), newExportCmd(), newProfileCmd())
 	hintAll(root)
 	return root
 }
