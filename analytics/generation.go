@@ -54,6 +54,19 @@ func (b *Build) TablePath(table string) string {
 	return filepath.Join(b.Dir, tablesDir, table+".parquet")
 }
 
+// TablePath is where a generation of the warehouse keeps a table's
+// Parquet file.
+func (w *Warehouse) TablePath(generation, table string) string {
+	return filepath.Join(w.dir, generationsDir, generation, tablesDir, table+".parquet")
+}
+
+// ResultFile is where a published run of a results kind keeps a table:
+// DIR/results/KIND/PARTITION.../TABLE.parquet (partitions as given to
+// Results.Publish, "as_of=2025-12-31" and so on).
+func (w *Warehouse) ResultFile(kind string, partitions []string, table string) string {
+	return filepath.Join(append(append([]string{w.dir, resultsDir, kind}, partitions...), table+".parquet")...)
+}
+
 // DatabasePath is the generation's DuckDB database of views.
 func (b *Build) DatabasePath() string { return filepath.Join(b.Dir, databaseName) }
 

@@ -211,12 +211,14 @@ func (s *Session) views(ctx context.Context) error {
 
 // laterColumns are columns added after warehouses and results were first
 // written, with their types: optional contract columns (an offence's
-// recorded date) and snapshot columns (the facts and clusters' stages). A
+// recorded date) and snapshot columns (the facts, clusters' stages, the
+// victim's area and an item's score's rank). A
 // view over files written before them reads them as NULL, so the queries
 // that use them work on older warehouses unchanged.
 var laterColumns = map[string][][2]string{
 	"offences":      {{"recorded_at", "TIMESTAMP"}},
-	"scores_scores": {{"facts", "VARCHAR[]"}, {"cluster_stages", "VARCHAR[]"}},
+	"scores_scores": {{"facts", "VARCHAR[]"}, {"cluster_stages", "VARCHAR[]"}, {"area", "VARCHAR"}},
+	"scores_items":  {{"rank", "INTEGER"}},
 }
 
 // view creates the session's view name over a table expression, with any

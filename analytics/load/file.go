@@ -105,6 +105,13 @@ func (fl *fileLoad) pass() error {
 		out = append([]string{"tau_relationship_id(n.victim_id, n.perpetrator_id) AS relationship_id"}, out...)
 	}
 	copyQ := fmt.Sprintf("SELECT %s FROM (%s) AS n", strings.Join(out, ", "), fl.staging(s, false))
+	if f.HasRelationship() {
+		// In relationship order: the app and tau explain read one
+		// relationship's occurrences, assessments and plans, and a Parquet
+		// file sorted by it lets that read skip every row group but one
+		// (nationally 6 million occurrences: 165 ms to 10 ms a page).
+		copyQ += " ORDER BY relationship_id"
+	}
 	if fl.answersFile() {
 		var err error
 		if fl.raw, err = fl.answersLookCanonical(s); err != nil {

@@ -96,6 +96,7 @@ func (s *Site) signIn() error {
 	if err != nil {
 		return err
 	}
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return nil
 }

@@ -24,7 +24,7 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) (
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, total, err := s.rows(ctx, app.Filter{Offset: offset, Limit: limit}, sn.AsOf, "", true)
+	rows, total, err := s.rows(ctx, app.Filter{Offset: offset, Limit: limit}, sn.AsOf, "", 0, true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -39,7 +39,8 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) (
 	items := map[string]map[string]app.Item{}
 	facts := map[string]map[string]bool{}
 	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("lo", offset+1), sql.Named("hi", hi)}
-	err = each(ctx, db, queries.Must("app", "hidden_items"), args, func(rs *sql.Rows) error {
+	q, args := marked(queries.Must("app", "hidden_items"), map[string]bool{"$indexed": s.isIndexed(sn.AsOf)}, args)
+	err = each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var rel string
 		var it app.Item
 		var src sql.NullString
@@ -122,7 +123,8 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	}
 	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("from", a.AsOf), sql.Named("to", b.AsOf)}
 	ch := &app.Changes{From: a.AsOf, To: b.AsOf}
-	err = each(ctx, db, queries.Must("app", "changes"), args, func(rs *sql.Rows) error {
+	q, args := marked(queries.Must("app", "changes"), map[string]bool{"$indexed": s.isIndexed(a.AsOf) && s.isIndexed(b.AsOf)}, args)
+	err = each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var c app.Change
 		var clusters, added []any
 		var newItems any

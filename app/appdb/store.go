@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +41,37 @@ type Store struct {
 	// snapsRead.
 	snaps     []app.Snapshot
 	snapsRead time.Time
+	// areas are the generation's recorded areas (the list's choices),
+	// read once per generation: nationally a scan of 3.6 million persons.
+	areas []string
+	// hasIDs says the session has the snapshots' index by relationship
+	// (scores_ids); indexed which snapshots have it (read with snaps).
+	hasIDs  bool
+	indexed map[time.Time]bool
+}
+
+// idsFile is the snapshot's index by relationship (scoredb.IDsTable).
+const idsFile = "ids"
+
+// isIndexed says a snapshot has its index by relationship, the victim's
+// area and its items' ranks (written since they were kept), so pages find
+// a relationship's rows in a row group or two.
+func (s *Store) isIndexed(asOf time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hasIDs && s.indexed[asOf]
+}
+
+// allIndexed says every snapshot of the configuration is indexed.
+func (s *Store) allIndexed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sn := range s.snaps {
+		if !s.hasIDs || !s.indexed[sn.AsOf] {
+			return false
+		}
+	}
+	return s.hasIDs
 }
 
 // snapshotsTTL is how long the list of snapshots is kept before it is read
@@ -87,10 +121,22 @@ func (s *Store) conn(ctx context.Context) (*sql.DB, error) {
 		sess.Close()
 		return nil, fmt.Errorf("open app store %s: configuration %s: %w", s.w.Dir(), s.cfg.Hash, ErrNoSnapshot)
 	}
+	hasIDs, err := sess.HasTable(ctx, "scores_ids")
+	if err == nil {
+		// The app reads the same Parquet footers on every page (each
+		// snapshot's files, each table's): keeping them saves a quarter of
+		// a national page's time. Results are replaced by new files, never
+		// rewritten in place, so a kept footer is never stale.
+		_, err = sess.Conn.ExecContext(ctx, "SET parquet_metadata_cache = true")
+	}
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
 	if s.sess != nil {
 		s.sess.Close()
 	}
-	s.sess, s.gen, s.snaps = sess, sess.Generation, nil
+	s.sess, s.gen, s.snaps, s.areas, s.hasIDs = sess, sess.Generation, nil, nil, hasIDs
 	return sess.DB, nil
 }
 
@@ -129,8 +175,13 @@ func (s *Store) Snapshots(ctx context.Context) ([]app.Snapshot, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("configuration %s: %w", s.cfg.Hash, ErrNoSnapshot)
 	}
+	indexed := map[time.Time]bool{}
+	for _, sn := range out {
+		_, err := os.Stat(s.w.ResultFile("scores", []string{"as_of=" + sn.AsOf.Format("2006-01-02"), "config=" + s.cfg.Hash}, idsFile))
+		indexed[sn.AsOf] = err == nil
+	}
 	s.mu.Lock()
-	s.snaps, s.snapsRead = out, time.Now()
+	s.snaps, s.snapsRead, s.indexed = out, time.Now(), indexed
 	s.mu.Unlock()
 	return out, nil
 }
@@ -144,38 +195,38 @@ func (s *Store) snapshot(ctx context.Context, asOf time.Time) (app.Snapshot, err
 	return app.FindSnapshot(snaps, asOf)
 }
 
-// listSQL selects the latest snapshot's rows (queries/app/list.sql);
+// listSQL selects a page of a snapshot's rows (queries/app/list.sql);
 // filters are bound parameters.
 var listSQL = queries.Must("app", "list")
 
-var listOrder = map[string]string{
-	"": `s."rank"`, "rank": `s."rank"`, "stage": `s.stage DESC, s."rank"`,
-	"occurrences_90d": `s.occurrences_90d DESC, s."rank"`, "days_since": `s.days_since_last_occurrence, s."rank"`,
-}
+// listSorts are the list's sorts (list.sql's $sort), each then by rank.
+var listSorts = map[string]bool{"": true, "rank": true, "stage": true, "occurrences_90d": true, "days_since": true}
+
+// allRows is the page size that means every row (a limit of 0).
+const allRows = math.MaxInt32
 
 func (s *Store) args(f app.Filter, asOf time.Time, rel string, hidden bool) []any {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = allRows
+	}
 	return []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", asOf), sql.Named("band", f.Band), sql.Named("stage", f.Stage),
 		sql.Named("cluster", f.Cluster), sql.Named("serial", f.Serial), sql.Named("noplan", f.NoPlan), sql.Named("area", f.Area), sql.Named("rel", rel),
-		sql.Named("hidden", hidden)}
+		sql.Named("hidden", hidden), sql.Named("sort", f.Sort), sql.Named("limit", limit), sql.Named("offset", f.Offset)}
 }
 
 // rows reads a snapshot's list rows: filtered, one relationship's (rel),
 // or the hidden-threat queue.
-func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, hidden bool) ([]app.ListRow, int, error) {
+// rank, when not 0, is rel's rank in the snapshot (read from its index).
+func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, rank int, hidden bool) ([]app.ListRow, int, error) {
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	order, ok := listOrder[f.Sort]
-	if !ok {
+	if !listSorts[f.Sort] {
 		return nil, 0, fmt.Errorf("unknown sort %q", f.Sort)
 	}
-	q := listSQL + " ORDER BY " + order
-	args := s.args(f, asOf, rel, hidden)
-	if f.Limit > 0 {
-		q += " LIMIT $limit OFFSET $offset"
-		args = append(args, sql.Named("limit", f.Limit), sql.Named("offset", f.Offset))
-	}
+	q, args := listQuery(f, rank, s.isIndexed(asOf), s.args(f, asOf, rel, hidden))
 	rs, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
@@ -215,11 +266,43 @@ func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, total, err := s.rows(ctx, f, sn.AsOf, "", false)
+	rows, total, err := s.rows(ctx, f, sn.AsOf, "", 0, false)
 	if err != nil {
 		return nil, err
 	}
 	return &app.List{Snapshot: sn, AsOf: sn.AsOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
+}
+
+// marked picks a query's optional lines: a line ending "-- only with
+// $x" is kept when holds["$x"], one ending "-- only without $x" when it
+// does not; the named arguments the kept text no longer uses are dropped.
+func marked(q string, holds map[string]bool, args []any) (string, []any) {
+	var lines []string
+	for _, l := range strings.Split(q, "\n") {
+		if i := strings.Index(l, "-- only with "); i >= 0 && !holds[strings.TrimSpace(l[i+len("-- only with "):])] {
+			continue
+		}
+		if i := strings.Index(l, "-- only without "); i >= 0 && holds[strings.TrimSpace(l[i+len("-- only without "):])] {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	q = strings.Join(lines, "\n")
+	var kept []any
+	for _, a := range args {
+		if n, ok := a.(sql.NamedArg); ok && !strings.Contains(q, "$"+n.Name) {
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return q, kept
+}
+
+// listQuery is list.sql with the lines of f's filters, of one rank (0:
+// none) and of an indexed snapshot or not.
+func listQuery(f app.Filter, rank int, indexed bool, args []any) (string, []any) {
+	return marked(listSQL, map[string]bool{"$noplan": f.NoPlan, "$rank": rank > 0, "$indexed": indexed,
+		"$area_indexed": f.Area != "" && indexed, "$area_legacy": f.Area != "" && !indexed}, append(args, sql.Named("rank", rank)))
 }
 
 // Aggregates counts the filtered list by band and stage (no ids).
@@ -233,8 +316,11 @@ func (s *Store) Aggregates(ctx context.Context, f app.Filter) ([]app.Count, erro
 		return nil, err
 	}
 	var out []app.Count
-	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+listSQL+") GROUP BY band, stage ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
-		s.args(f, sn.AsOf, "", false), func(rs *sql.Rows) error {
+	every := f
+	every.Limit, every.Offset = 0, 0
+	q, args := listQuery(every, 0, s.isIndexed(sn.AsOf), s.args(every, sn.AsOf, "", false))
+	err = each(ctx, db, "SELECT band, stage, count(*) FROM ("+q+") GROUP BY band, stage ORDER BY CASE band WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, stage",
+		args, func(rs *sql.Rows) error {
 			var c app.Count
 			if err := rs.Scan(&c.Band, &c.Stage, &c.N); err != nil {
 				return err
@@ -255,7 +341,13 @@ func (s *Store) Options(ctx context.Context) ([]app.Choice, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var areas []string
+	s.mu.Lock()
+	areas, gen := s.areas, s.gen
+	s.mu.Unlock()
+	if areas != nil {
+		return clusters, areas, nil
+	}
+	areas = []string{}
 	err = each(ctx, db, "SELECT DISTINCT area FROM persons WHERE area IS NOT NULL AND area <> '' ORDER BY area LIMIT 200", nil, func(rs *sql.Rows) error {
 		var a string
 		if err := rs.Scan(&a); err != nil {
@@ -264,7 +356,15 @@ func (s *Store) Options(ctx context.Context) ([]app.Choice, []string, error) {
 		areas = append(areas, a)
 		return nil
 	})
-	return clusters, areas, err
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		s.areas = areas
+	}
+	s.mu.Unlock()
+	return clusters, areas, nil
 }
 
 // Relationship gathers the relationship page for a snapshot (zero: the
@@ -276,29 +376,43 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 	if err != nil {
 		return nil, err
 	}
-	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, id, false)
+	db, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	indexed := s.isIndexed(sn.AsOf)
+	rank := 0
+	if indexed {
+		// The snapshot's index says where the row is.
+		err := db.QueryRowContext(ctx, `SELECT "rank" FROM scores_ids WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
+			sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf)).Scan(&rank)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, app.ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, id, rank, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, app.ErrNotFound
 	}
-	db, err := s.conn(ctx)
-	if err != nil {
-		return nil, err
-	}
 	rel := &app.Relationship{Snapshot: sn, Row: rows[0], AsOf: sn.AsOf, ConfigHash: s.cfg.Hash}
-	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf)}
-	if rel.Items, err = s.items(ctx, db, snap); err != nil {
+	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("rank", rel.Row.Rank)}
+	if rel.Items, err = s.items(ctx, db, snap, indexed); err != nil {
 		return nil, err
 	}
 	if rel.Harm, rel.HarmDays, err = s.offences(ctx, db, rel.Row.PerpetratorID, sn.AsOf); err != nil {
 		return nil, err
 	}
-	if rel.Clusters, err = s.clusters(ctx, db, snap, rel.Items, rel.Harm); err != nil {
+	if rel.Clusters, err = s.clusters(ctx, db, snap, indexed, rel.Items, rel.Harm); err != nil {
 		return nil, err
 	}
-	err = each(ctx, db, queries.Must("app", "events"), []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)}, func(rs *sql.Rows) error {
+	events, args := marked(queries.Must("app", "events"), map[string]bool{"$indexed": s.allIndexed()}, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)})
+	err = each(ctx, db, events, args, func(rs *sql.Rows) error {
 		var e app.Event
 		if err := rs.Scan(&e.At, &e.Lane, &e.Detail, &e.Tone); err != nil {
 			return err
@@ -327,9 +441,10 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 
 // items reads a relationship's active items in a snapshot, with their
 // sources, labels and reasons in words, in the officers' numeric order.
-func (s *Store) items(ctx context.Context, db *sql.DB, snap []any) ([]app.Item, error) {
+func (s *Store) items(ctx context.Context, db *sql.DB, snap []any, indexed bool) ([]app.Item, error) {
 	var out []app.Item
-	err := each(ctx, db, queries.Must("app", "items"), snap, func(rs *sql.Rows) error {
+	q, args := marked(queries.Must("app", "items"), map[string]bool{"$rank": indexed}, snap)
+	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var it app.Item
 		var held sql.NullTime
 		if err := rs.Scan(&it.Item, &it.SourceAssessment, &it.SourceRelation, &it.SourceDate, &it.Sticky,
@@ -385,7 +500,7 @@ func (s *Store) offences(ctx context.Context, db *sql.DB, perp string, asOf time
 // clusters reads a relationship's active clusters in a snapshot and words
 // what met each, from its items and the facts the rules were given,
 // heaviest first.
-func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []app.Item, harm []app.Offence) ([]app.Cluster, error) {
+func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, indexed bool, items []app.Item, harm []app.Offence) ([]app.Cluster, error) {
 	holds := map[string]bool{}
 	byItem := map[string]app.Item{}
 	for _, it := range items {
@@ -397,26 +512,27 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, items []ap
 	// as NULL (analytics' later columns): its clusters show their
 	// configured stages.
 	counted := map[string]int{}
-	err := each(ctx, db, `SELECT coalesce(clusters, []), coalesce(cluster_stages, []), coalesce(facts, []) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof`,
-		snap, func(rs *sql.Rows) error {
-			var clusters, stages, facts []any
-			if err := rs.Scan(&clusters, &stages, &facts); err != nil {
-				return err
-			}
-			for i, cl := range clusters {
-				id := fmt.Sprint(cl)
-				active = append(active, id)
-				if i < len(stages) {
-					if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
-						counted[id] = n
-					}
+	q, args := marked(`SELECT coalesce(clusters, []), coalesce(cluster_stages, []), coalesce(facts, []) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof
+  AND "rank" = $rank -- only with $rank`, map[string]bool{"$rank": indexed}, snap)
+	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
+		var clusters, stages, facts []any
+		if err := rs.Scan(&clusters, &stages, &facts); err != nil {
+			return err
+		}
+		for i, cl := range clusters {
+			id := fmt.Sprint(cl)
+			active = append(active, id)
+			if i < len(stages) {
+				if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
+					counted[id] = n
 				}
 			}
-			for _, f := range facts {
-				holds[fmt.Sprint(f)] = true
-			}
-			return nil
-		})
+		}
+		for _, f := range facts {
+			holds[fmt.Sprint(f)] = true
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}

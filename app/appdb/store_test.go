@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,92 @@ func TestHiddenChangesSnapshots(t *testing.T) {
 	snaps, err = store.Snapshots(ctx)
 	if err != nil || !snaps[0].Stale || snaps[0].CurrentLoad.IsZero() {
 		t.Errorf("after a new load: %+v %v", snaps, err)
+	}
+}
+
+// TestIndexedPagesEqualLegacy: the pages read through a snapshot's index
+// by relationship, its areas and its items' ranks (the national paths)
+// show exactly what they show for a snapshot written before those were
+// kept (found by relationship, areas from persons): the list unfiltered,
+// by area and without a plan, the hidden threats, what changed and the
+// top relationships' pages are equal once the index files are removed.
+func TestIndexedPagesEqualLegacy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ex, wh := filepath.Join(t.TempDir(), "extract"), t.TempDir()
+	if _, err := synth.Write(ex, synth.Config{Relationships: 1500, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	testwh.Load(t, ex, wh, load.LoadOptions{})
+	cfg := testwh.Config(t)
+	for _, d := range []time.Time{time.Date(2025, 9, 30, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		if _, err := scoredb.Score(ctx, testwh.Session(t, wh), cfg, d, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	pages := func(wantIndexed bool) map[string]any {
+		t.Helper()
+		store, err := Open(ctx, testwh.Open(t, wh), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		if _, err := store.Snapshots(ctx); err != nil || store.isIndexed(late) != wantIndexed || store.allIndexed() != wantIndexed {
+			t.Fatalf("indexed %v (all %v), want %v: %v", store.isIndexed(late), store.allIndexed(), wantIndexed, err)
+		}
+		out := map[string]any{}
+		_, areas, err := store.Options(ctx)
+		if err != nil || len(areas) == 0 {
+			t.Fatalf("areas %v: %v", areas, err)
+		}
+		for name, f := range map[string]app.Filter{"list": {}, "area": {Area: areas[0]}, "no plan, by stage": {NoPlan: true, Sort: "stage", Limit: 20}} {
+			l, err := store.List(ctx, f)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			out[name] = l.Rows
+			out[name+" total"] = l.Total
+		}
+		hidden, n, err := store.Hidden(ctx, time.Time{}, 0, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["hidden"], out["hidden total"] = hidden, n
+		ch, err := store.Changes(ctx, time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["changes"] = ch
+		top := out["list"].([]app.ListRow)
+		for _, r := range top[:5] {
+			rel, err := store.Relationship(ctx, r.RelationshipID, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel.Snapshot = app.Snapshot{}
+			out["relationship "+r.RelationshipID] = rel
+		}
+		if _, err := store.Relationship(ctx, "r-0000000000000000", time.Time{}); err != app.ErrNotFound {
+			t.Errorf("unknown relationship: %v", err)
+		}
+		return out
+	}
+	indexed := pages(true)
+	ids, _ := filepath.Glob(filepath.Join(wh, "results", "scores", "*", "*", "ids.parquet"))
+	if len(ids) != 2 {
+		t.Fatalf("%d index files, want one per snapshot", len(ids))
+	}
+	for _, f := range ids {
+		os.Remove(f)
+	}
+	legacy := pages(false)
+	if len(indexed["list"].([]app.ListRow)) == 0 || len(indexed["hidden"].([]app.HiddenRow)) == 0 || indexed["area"].([]app.ListRow)[0].Area == "" {
+		t.Fatalf("the force should give a list, hidden threats and areas: %v", indexed["hidden total"])
+	}
+	for k, v := range indexed {
+		if !reflect.DeepEqual(v, legacy[k]) {
+			t.Errorf("%s differs:\nindexed %+v\nlegacy  %+v", k, v, legacy[k])
+		}
 	}
 }

@@ -63,7 +63,7 @@ func TestCalibrateCLI(t *testing.T) {
 	f, _ := os.Open(feats)
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) < 2 || rows[0][0] != "relationship_id" || rows[0][len(rows[0])-1] != "outcome" || rows[0][4] != "fold" {
+	if err != nil || len(rows) < 2 || rows[0][0] != "relationship_id" || rows[0][len(rows[0])-2] != "outcome" || rows[0][len(rows[0])-1] != "weight" || rows[1][len(rows[1])-1] != "1" || rows[0][4] != "fold" {
 		t.Errorf("features: %v, header %v", err, rows[0])
 	}
 	out, err = run(t, "calibrate", "--warehouse", wh, "--every", "6m", "--bootstrap", "100", "--format", "json", "--no-write")

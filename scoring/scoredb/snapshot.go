@@ -26,9 +26,9 @@ var (
 	scoresTable = duckdb.Table{Name: "scores", Cols: duckdb.Columns(`relationship_id:text victim_id:text perpetrator_id:text as_of:time total_score:float rank:int
 band:text stage:int cluster_score:float harm_score:float recency_frequency_score:float clusters:list cluster_stages:list items:list facts:list
 occurrences_90d:int occurrences_365d:int occurrences_lookback:int pct_occurrences_last_90d:float days_since_last_occurrence:int harm_cchi_days:float
-unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text`)}
+unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text area:text`)}
 	itemsTable = duckdb.Table{Name: "items", Cols: duckdb.Columns(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
-sticky:bool held_against_assessment_id:text held_against_date:time held_against_answer:text from_other_relationship:bool`)}
+sticky:bool held_against_assessment_id:text held_against_date:time held_against_answer:text from_other_relationship:bool rank:int`)}
 	// While scoring, the items go in two tables that copySnapshot joins
 	// into itemsTable: every item with its source, by the order its score
 	// was added (seq), and the few that came from another relationship or
@@ -40,7 +40,8 @@ held_against_date:time held_against_answer:text`)}
 	// scoreRowsTable is what is taken in of each score while scoring: the
 	// scores table without the columns every row shares (as_of,
 	// config_hash, harm_edition, generation), added when it is written.
-	scoreRowsTable = duckdb.Table{Name: "score_rows", Cols: duckdb.Without(scoresTable.Cols, "as_of", "config_hash", "harm_edition", "generation")}
+	// The victim's area is joined from the persons table when written.
+	scoreRowsTable = duckdb.Table{Name: "score_rows", Cols: duckdb.Without(scoresTable.Cols, "as_of", "config_hash", "harm_edition", "generation", "area")}
 	// ranksTable pairs each score, by the order it was added (seq), with
 	// its rank; the scores are joined to it when written.
 	ranksTable = duckdb.Table{Name: "ranks", Cols: duckdb.Columns(`seq:int rank:int`)}
@@ -51,6 +52,7 @@ held_against_date:time held_against_answer:text`)}
 // then Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing
 // an earlier run of the same date and configuration atomically.
 type snapshotWriter struct {
+	w                    *analytics.Warehouse
 	res                  *analytics.Results
 	harmEdition          string
 	clusters             []scoring.Cluster
@@ -66,7 +68,7 @@ func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config) (*snapshotWr
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	sw := &snapshotWriter{res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters}
+	sw := &snapshotWriter{w: w, res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters}
 	if sw.sink, err = newSnapshotSink(w); err != nil {
 		res.Abort()
 		return nil, fmt.Errorf("score: %w", err)
@@ -167,7 +169,8 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	if err := copySnapshot(w.sink.Conn(), w.res.Dir(), snapshotConstants{
-		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation}); err != nil {
+		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation,
+		persons: w.w.TablePath(run.Generation, "persons")}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	// The configuration's clusters by name, so reports say names before
@@ -186,6 +189,11 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	run.Snapshot = final
 	return nil
 }
+
+// IDsTable is each snapshot's index by relationship (ids.parquet, the
+// scores_ids view): relationship_id, rank, band and stage, in id order.
+// A snapshot written before it was kept has none.
+const IDsTable = "ids"
 
 // clustersTable is each snapshot's configuration clusters: id, name, the
 // weight and the homicide-timeline stage they carry.
@@ -209,15 +217,22 @@ func newSnapshotSink(w *analytics.Warehouse) (duckdb.Sink, error) {
 type snapshotConstants struct {
 	asOf                                time.Time
 	configHash, harmEdition, generation string
+	// persons is the scored generation's persons table, whose areas the
+	// scores carry.
+	persons string
 }
 
 // copySnapshot writes the snapshot's tables from the sink's DuckDB as
 // Parquet in folder tmp: the scores with their ranks (held until then in
-// the rank column as the order they were added) and shared values, and the
-// items with their sources and notes.
+// the rank column as the order they were added), shared values and the
+// victim's area, and the items with their sources, notes and their
+// score's rank, both in rank order so that a page of the list, or a
+// relationship's items found by its rank, reads a few of the file's row
+// groups (nationally 2 million scores and 13 million items); and the index
+// by relationship (IDsTable), in id order.
 func copySnapshot(conn *sql.Conn, tmp string, k snapshotConstants) error {
 	shared := map[string]string{"as_of": "CAST(" + duckdb.Quote(k.asOf.Format("2006-01-02 15:04:05")) + " AS TIMESTAMP)",
-		"config_hash": duckdb.Quote(k.configHash), "harm_edition": duckdb.Quote(k.harmEdition), "generation": duckdb.Quote(k.generation), "rank": `r."rank"`}
+		"config_hash": duckdb.Quote(k.configHash), "harm_edition": duckdb.Quote(k.harmEdition), "generation": duckdb.Quote(k.generation), "rank": `r."rank"`, "area": "p.area"}
 	sel := make([]string, len(scoresTable.Cols))
 	for i, c := range scoresTable.Cols {
 		if v, ok := shared[c.Name]; ok {
@@ -227,11 +242,16 @@ func copySnapshot(conn *sql.Conn, tmp string, k snapshotConstants) error {
 		}
 	}
 	for name, q := range map[string]string{
-		scoresTable.Name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"`,
+		scoresTable.Name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"
+  LEFT JOIN read_parquet(` + duckdb.Quote(k.persons) + `) p ON p.person_id = s.victim_id ORDER BY r."rank"`,
 		itemsTable.Name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
   n.held_against_assessment_id IS NOT NULL AS sticky, n.held_against_assessment_id, n.held_against_date, n.held_against_answer,
-  n.source_relationship_id IS NOT NULL AS from_other_relationship
-FROM item_sources i JOIN score_rows s ON s."rank" = i.seq LEFT JOIN item_notes n USING (seq, item)`,
+  n.source_relationship_id IS NOT NULL AS from_other_relationship, r."rank"
+FROM item_sources i JOIN score_rows s ON s."rank" = i.seq JOIN ranks r ON r.seq = i.seq LEFT JOIN item_notes n ON n.seq = i.seq AND n.item = i.item
+ORDER BY r."rank", i.item`,
+		// The index finds a relationship's rank, band and stage by its id
+		// in a row group or two (the scores are in rank order).
+		IDsTable: `SELECT s.relationship_id, r."rank", s.band, s.stage FROM score_rows s JOIN ranks r ON r.seq = s."rank" ORDER BY s.relationship_id`,
 	} {
 		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, duckdb.Quote(filepath.Join(tmp, name+".parquet")))); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
