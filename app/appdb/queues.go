@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -117,6 +118,14 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	if !a.AsOf.Before(b.AsOf) {
 		a, b = b, a
 	}
+	// One comparison at a time: a second request for the same pair waits
+	// for the first and reads its result.
+	s.changesMu.Lock()
+	defer s.changesMu.Unlock()
+	key := s.snapshotStamp(a) + " " + s.snapshotStamp(b)
+	if s.changes != nil && s.changesOf == key {
+		return s.changes, nil
+	}
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -183,7 +192,20 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 			ch.PlanClosedRising++
 		}
 	}
+	s.changes, s.changesOf = ch, key
 	return ch, nil
+}
+
+// snapshotStamp identifies a snapshot as written: its date, the load it
+// was scored from, its rows and its scores file's size and time (a date
+// scored again is a new file), so a kept comparison is never of files
+// since replaced.
+func (s *Store) snapshotStamp(sn app.Snapshot) string {
+	stamp := fmt.Sprintf("%s/%s/%d", sn.AsOf.Format("2006-01-02"), sn.Generation, sn.Rows)
+	if fi, err := os.Stat(s.w.ResultFile("scores", []string{"as_of=" + sn.AsOf.Format("2006-01-02"), "config=" + s.cfg.Hash}, "scores")); err == nil {
+		stamp += fmt.Sprintf("/%d/%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return stamp
 }
 
 // bandRank orders the bands.

@@ -261,6 +261,8 @@ func TestHiddenChangesSnapshots(t *testing.T) {
 // kept (found by relationship, areas from persons): the list unfiltered,
 // by area and without a plan, the hidden threats, what changed and the
 // top relationships' pages are equal once the index files are removed.
+// A comparison of two snapshots is computed once, and again when one is
+// scored again.
 func TestIndexedPagesEqualLegacy(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -309,6 +311,9 @@ func TestIndexedPagesEqualLegacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		out["changes"] = ch
+		if again, err := store.Changes(ctx, time.Time{}, time.Time{}); err != nil || again != ch {
+			t.Errorf("the same comparison was computed again (%v)", err)
+		}
 		top := out["list"].([]app.ListRow)
 		for _, r := range top[:5] {
 			rel, err := store.Relationship(ctx, r.RelationshipID, time.Time{})
@@ -339,5 +344,22 @@ func TestIndexedPagesEqualLegacy(t *testing.T) {
 		if !reflect.DeepEqual(v, legacy[k]) {
 			t.Errorf("%s differs:\nindexed %+v\nlegacy  %+v", k, v, legacy[k])
 		}
+	}
+	// A date scored again is compared afresh, not from the kept result.
+	store, err := Open(ctx, testwh.Open(t, wh), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	before, err := store.Changes(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scoredb.Score(ctx, testwh.Session(t, wh), cfg, late, true); err != nil {
+		t.Fatal(err)
+	}
+	after, err := store.Changes(ctx, time.Time{}, time.Time{})
+	if err != nil || after == before || !reflect.DeepEqual(after.Rows, before.Rows) {
+		t.Errorf("after scoring %s again: a new comparison %v, the same rows %v (%v)", late.Format("2006-01-02"), after != before, reflect.DeepEqual(after.Rows, before.Rows), err)
 	}
 }
