@@ -253,7 +253,10 @@ ORDER BY r."rank", i.item`,
 		// in a row group or two (the scores are in rank order).
 		IDsTable: `SELECT s.relationship_id, r."rank", s.band, s.stage FROM score_rows s JOIN ranks r ON r.seq = s."rank" ORDER BY s.relationship_id`,
 	} {
-		if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, duckdb.Quote(filepath.Join(tmp, name+".parquet")))); err != nil {
+		done := duckdb.Trace("write snapshot " + name)
+		_, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, duckdb.Quote(filepath.Join(tmp, name+".parquet"))))
+		done()
+		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
