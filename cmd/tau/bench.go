@@ -18,7 +18,6 @@ import (
 	"github.com/tau-da/tau/analytics/load"
 	"github.com/tau-da/tau/app"
 	"github.com/tau-da/tau/app/appbench"
-	"github.com/tau-da/tau/app/appdb"
 	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/scoring/scoredb"
 	"github.com/tau-da/tau/synth"
@@ -65,7 +64,7 @@ func newBenchCmd() *cobra.Command {
 	o := &benchOptions{}
 	c := &cobra.Command{
 		Use:   "bench [--scale force|national|N]",
-		Short: "Measure synth and load time, rows per second and peak memory against a bare DuckDB copy",
+		Short: "Measure every step (load, score, evaluate, calibrate, the app's pages) with its time and peak memory",
 		Long: `bench writes a synthetic extract, loads it, and measures in the same run a
 bare DuckDB copy of the same CSV files into Parquet (no validation): the floor
 for any loader. Each step runs as a child process so its peak memory is its
@@ -307,15 +306,7 @@ func newBenchPagesCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig("")
-			if err != nil {
-				return err
-			}
-			w, err := openWarehouse(wh)
-			if err != nil {
-				return err
-			}
-			store, err := appdb.Open(c.Context(), w, cfg)
+			store, err := openAppStore(c.Context(), wh, "")
 			if err != nil {
 				return err
 			}

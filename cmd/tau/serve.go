@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -51,15 +52,7 @@ beside it and the app follows the new generation.`,
 			if err != nil {
 				return &exitError{exitUsage, err}
 			}
-			cfg, err := loadConfig(o.config)
-			if err != nil {
-				return &exitError{exitUsage, err}
-			}
-			w, err := openWarehouse(o.warehouse)
-			if err != nil {
-				return err
-			}
-			store, err := appdb.Open(c.Context(), w, cfg)
+			store, err := openAppStore(c.Context(), o.warehouse, o.config)
 			if err != nil {
 				return err
 			}
@@ -150,4 +143,18 @@ func newUsersCmd() *cobra.Command {
 	add.Flags().BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input")
 	c.AddCommand(add)
 	return c
+}
+
+// openAppStore opens the app's store over a warehouse with a scoring
+// configuration (a bad configuration is a usage error).
+func openAppStore(ctx context.Context, warehouse, config string) (*appdb.Store, error) {
+	cfg, err := loadConfig(config)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	w, err := openWarehouse(warehouse)
+	if err != nil {
+		return nil, err
+	}
+	return appdb.Open(ctx, w, cfg)
 }
