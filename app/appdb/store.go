@@ -281,16 +281,23 @@ func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
 }
 
 // marked picks a query's optional lines: a line ending "-- only with
-// $x" is kept when holds["$x"], one ending "-- only without $x" when it
-// does not; the named arguments the kept text no longer uses are dropped.
+// $x" is kept (without the mark) when holds["$x"], one ending "-- only
+// without $x" when it does not; the named arguments the kept text no
+// longer uses are dropped.
 func marked(q string, holds map[string]bool, args []any) (string, []any) {
 	var lines []string
 	for _, l := range strings.Split(q, "\n") {
-		if i := strings.Index(l, "-- only with "); i >= 0 && !holds[strings.TrimSpace(l[i+len("-- only with "):])] {
-			continue
+		if i := strings.Index(l, "-- only with "); i >= 0 {
+			if !holds[strings.TrimSpace(l[i+len("-- only with "):])] {
+				continue
+			}
+			l = strings.TrimRight(l[:i], " ")
 		}
-		if i := strings.Index(l, "-- only without "); i >= 0 && holds[strings.TrimSpace(l[i+len("-- only without "):])] {
-			continue
+		if i := strings.Index(l, "-- only without "); i >= 0 {
+			if holds[strings.TrimSpace(l[i+len("-- only without "):])] {
+				continue
+			}
+			l = strings.TrimRight(l[:i], " ")
 		}
 		lines = append(lines, l)
 	}
