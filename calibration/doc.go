@@ -12,5 +12,8 @@
 // the Mann-Whitney statistic (Hanley & McNeil 1982), the Brier score (Brier
 // 1950), calibration intercept and slope (Cox 1958; Van Calster et al.
 // 2019), and top-k precision and recall for a unit that can work only a
-// handful of plans a month.
+// handful of plans a month; every fit and metric takes the samples' case
+// weights, so a case-control sample's figures estimate the full
+// population's (Horvitz and Thompson 1952; Binder 1983 for the
+// clustered errors).
 package calibration

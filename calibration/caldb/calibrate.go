@@ -93,7 +93,9 @@ func (o CalibrationOptions) OutcomeLabel() string {
 // CollectSamples scores every relationship in scope at each as-of date and
 // labels it with the outcome in the horizon after it. Features use only
 // records dated on or before the as-of date (the scoring queries filter
-// on it); the outcome uses only records after it.
+// on it); the outcome uses only records after it. Past the options'
+// sample budget the negatives are sampled (negativeRate, keepNegative)
+// before anything is scored, and each kept one carries the weight 1/q.
 func CollectSamples(ctx context.Context, sess *analytics.Session, cfg *scoring.Config, opt *CalibrationOptions) ([]calibration.Sample, []time.Time, error) {
 	opt.defaults()
 	man, conn, dir := sess.Manifest, sess.Conn, sess.Warehouse().Dir()

@@ -59,6 +59,12 @@ precision and recall in the top k (the unit's monthly capacity). Every metric is
 repeated by the victim's sex, age band and ethnicity (analysis only; never a
 score input), with material differences flagged.
 
+Past --max-samples (relationships times dates; a national pool), every sample
+with the outcome is kept and a share of the others, chosen by a hash of the
+relationship and the date and weighted by the inverse of the share
+(case-control sampling): the fit and every figure are weighted, so they are the
+whole population's estimates, and the output says the share kept.
+
 It proposes a weights file in the configuration's own format (each weight with
 its evidence beside it; tau score --config accepts it as it is) and writes a
 model card in Markdown, both into the run's folder in the warehouse and, if
