@@ -13,8 +13,11 @@ import (
 // exactly as the Mann-Whitney statistic: the share of (positive, negative)
 // pairs in which the positive scores higher, ties counted half (Hanley &
 // McNeil 1982). It is NaN when either class is empty.
-func AUC(scores []float64, y []bool) float64 {
-	return weightedAUC(sortedOrder(scores), scores, y, nil)
+func AUC(scores []float64, y []bool) float64 { return auc(scores, y, nil) }
+
+// auc is AUC with case weights (nil: 1).
+func auc(scores []float64, y []bool, w []float64) float64 {
+	return weightedAUC(sortedOrder(scores), scores, y, w)
 }
 
 // sortedOrder returns the indices of scores in ascending order.

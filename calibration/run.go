@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -382,21 +383,16 @@ func Run(samples []Sample, p Params) (*Report, error) {
 // caseWeights are the samples' weights, nil when every one is 1 (no
 // negative was sampled out).
 func caseWeights(samples []Sample) []float64 {
-	var w []float64
+	unit := func(s Sample) bool { return s.Weight == 0 || s.Weight == 1 }
+	if !slices.ContainsFunc(samples, func(s Sample) bool { return !unit(s) }) {
+		return nil
+	}
+	w := make([]float64, len(samples))
 	for i, s := range samples {
-		if s.Weight == 0 || s.Weight == 1 {
-			if w != nil {
-				w[i] = 1
-			}
-			continue
+		w[i] = 1
+		if !unit(s) {
+			w[i] = s.Weight
 		}
-		if w == nil {
-			w = make([]float64, len(samples))
-			for k := 0; k < i; k++ {
-				w[k] = 1
-			}
-		}
-		w[i] = s.Weight
 	}
 	return w
 }
@@ -658,7 +654,7 @@ func metrics(name string, pred []float64, y []bool, idx, date []int, key []strin
 		}
 	}
 	m.N, m.Positives = int(math.Round(n)), int(math.Round(pos))
-	m.AUC = Number(weightedAUC(sortedOrder(ps), ps, ys, ws))
+	m.AUC = Number(auc(ps, ys, ws))
 	lo, hi, err := aucInterval(ps, ys, cs, clusters, p.Replicates, p.Level, p.Seed, ws)
 	if err == nil {
 		m.AUCLower, m.AUCUpper = Number(lo), Number(hi)
@@ -817,7 +813,7 @@ func (rep *Report) fairness(samples []Sample, y []bool, date []int, key []string
 				}
 				t := countTopK(topK, y, p.Capacity, in, cw)
 				rep.Fairness = append(rep.Fairness, GroupRow{Characteristic: c.name, Group: g, Baseline: b, N: int(math.Round(n)), Positives: t.Positives,
-					AUC: Number(weightedAUC(sortedOrder(ps), ps, ys, ws)), Brier: Number(brier(ps, ys, ws)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in, cw))})
+					AUC: Number(auc(ps, ys, ws)), Brier: Number(brier(ps, ys, ws)), RecallTopK: Number(t.Recall), FNR: Number(fnr(flagged, y, in, cw))})
 				parts = append(parts, gp)
 				overall = append(overall, struct{ recall, fnr float64 }{all.Recall, fnrAll})
 			}

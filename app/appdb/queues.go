@@ -202,7 +202,7 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 // since replaced.
 func (s *Store) snapshotStamp(sn app.Snapshot) string {
 	stamp := fmt.Sprintf("%s/%s/%d", sn.AsOf.Format("2006-01-02"), sn.Generation, sn.Rows)
-	if fi, err := os.Stat(s.w.ResultFile("scores", []string{"as_of=" + sn.AsOf.Format("2006-01-02"), "config=" + s.cfg.Hash}, "scores")); err == nil {
+	if fi, err := os.Stat(s.snapshotFile(sn.AsOf, "scores")); err == nil {
 		stamp += fmt.Sprintf("/%d/%d", fi.Size(), fi.ModTime().UnixNano())
 	}
 	return stamp

@@ -61,6 +61,12 @@ type Store struct {
 // idsFile is the snapshot's index by relationship (scoredb.IDsTable).
 const idsFile = "ids"
 
+// snapshotFile is where one of the configuration's snapshots keeps a
+// table (scoredb publishes them as as_of=DAY/config=HASH).
+func (s *Store) snapshotFile(asOf time.Time, table string) string {
+	return s.w.ResultFile("scores", []string{"as_of=" + asOf.Format("2006-01-02"), "config=" + s.cfg.Hash}, table)
+}
+
 // isIndexed says a snapshot has its index by relationship, the victim's
 // area and its items' ranks (written since they were kept), so pages find
 // a relationship's rows in a row group or two.
@@ -74,12 +80,15 @@ func (s *Store) isIndexed(asOf time.Time) bool {
 func (s *Store) allIndexed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.hasIDs {
+		return false
+	}
 	for _, sn := range s.snaps {
-		if !s.hasIDs || !s.indexed[sn.AsOf] {
+		if !s.indexed[sn.AsOf] {
 			return false
 		}
 	}
-	return s.hasIDs
+	return true
 }
 
 // snapshotsTTL is how long the list of snapshots is kept before it is read
@@ -185,7 +194,7 @@ func (s *Store) Snapshots(ctx context.Context) ([]app.Snapshot, error) {
 	}
 	indexed := map[time.Time]bool{}
 	for _, sn := range out {
-		_, err := os.Stat(s.w.ResultFile("scores", []string{"as_of=" + sn.AsOf.Format("2006-01-02"), "config=" + s.cfg.Hash}, idsFile))
+		_, err := os.Stat(s.snapshotFile(sn.AsOf, idsFile))
 		indexed[sn.AsOf] = err == nil
 	}
 	s.mu.Lock()
@@ -288,19 +297,19 @@ func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
 func marked(q string, holds map[string]bool, args []any) (string, []any) {
 	var lines []string
 	for _, l := range strings.Split(q, "\n") {
-		if i := strings.Index(l, "-- only with "); i >= 0 {
-			if !holds[strings.TrimSpace(l[i+len("-- only with "):])] {
-				continue
+		keep := true
+		for _, m := range []struct {
+			mark string
+			when bool
+		}{{"-- only with ", true}, {"-- only without ", false}} {
+			if i := strings.Index(l, m.mark); i >= 0 {
+				keep = holds[strings.TrimSpace(l[i+len(m.mark):])] == m.when
+				l = strings.TrimRight(l[:i], " ")
 			}
-			l = strings.TrimRight(l[:i], " ")
 		}
-		if i := strings.Index(l, "-- only without "); i >= 0 {
-			if holds[strings.TrimSpace(l[i+len("-- only without "):])] {
-				continue
-			}
-			l = strings.TrimRight(l[:i], " ")
+		if keep {
+			lines = append(lines, l)
 		}
-		lines = append(lines, l)
 	}
 	q = strings.Join(lines, "\n")
 	var kept []any
