@@ -122,7 +122,8 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	// for the first and reads its result.
 	s.changesMu.Lock()
 	defer s.changesMu.Unlock()
-	key := s.snapshotStamp(a) + " " + s.snapshotStamp(b)
+	// (The plans closed come from the current load, so it is in the key.)
+	key := s.currentGen() + " " + s.snapshotStamp(a) + " " + s.snapshotStamp(b)
 	if s.changes != nil && s.changesOf == key {
 		return s.changes, nil
 	}

@@ -56,6 +56,14 @@ type Store struct {
 	changesMu sync.Mutex
 	changes   *app.Changes
 	changesOf string
+	// warm, when set by KeepWarm, computes the latest two snapshots'
+	// changes in the background whenever a new latest snapshot is seen
+	// (warmedTo: the pair and the load), so the page's first view finds them ready; warming
+	// counts the comparisons running, which Close waits for.
+	warm     context.Context
+	stopWarm context.CancelFunc
+	warming  sync.WaitGroup
+	warmedTo string
 }
 
 // idsFile is the snapshot's index by relationship (scoredb.IDsTable).
@@ -106,8 +114,48 @@ func Open(ctx context.Context, w *analytics.Warehouse, cfg *scoring.Config) (*St
 	return s, nil
 }
 
-// Close releases the views.
+// KeepWarm computes what changed between the latest two snapshots in the
+// background now and whenever a newer snapshot appears, until ctx ends or
+// the store closes, so the changes page's first view reads it ready
+// (nationally a comparison takes 5-6 seconds of two cores).
+func (s *Store) KeepWarm(ctx context.Context) {
+	s.mu.Lock()
+	s.warm, s.stopWarm = context.WithCancel(ctx)
+	s.snaps = nil // read them again, which starts the first comparison
+	s.mu.Unlock()
+	s.Snapshots(s.warm)
+}
+
+// warmLatest starts the latest two snapshots' comparison in the
+// background if either has changed since the last (called with s.mu
+// held).
+func (s *Store) warmLatest(snaps []app.Snapshot) {
+	if s.warm == nil || s.warm.Err() != nil || len(snaps) < 2 {
+		return
+	}
+	pair := s.gen + " " + s.snapshotStamp(snaps[1]) + " " + s.snapshotStamp(snaps[0])
+	if pair == s.warmedTo {
+		return
+	}
+	s.warmedTo = pair
+	s.warming.Add(1)
+	go func() {
+		defer s.warming.Done()
+		s.Changes(s.warm, time.Time{}, time.Time{}) // a failure shows when the page is asked for
+	}()
+}
+
+// WaitWarm waits for the comparisons KeepWarm started.
+func (s *Store) WaitWarm() { s.warming.Wait() }
+
+// Close stops the background comparisons and releases the views.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.stopWarm != nil {
+		s.stopWarm()
+	}
+	s.mu.Unlock()
+	s.warming.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sess != nil {
@@ -157,6 +205,13 @@ func (s *Store) conn(ctx context.Context) (*sql.DB, error) {
 	return sess.DB, nil
 }
 
+// currentGen is the generation the views show.
+func (s *Store) currentGen() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen
+}
+
 // Snapshots lists the configuration's score snapshots, latest first, each
 // saying whether it was scored from an earlier load than the current one.
 func (s *Store) Snapshots(ctx context.Context) ([]app.Snapshot, error) {
@@ -199,6 +254,7 @@ func (s *Store) Snapshots(ctx context.Context) ([]app.Snapshot, error) {
 	}
 	s.mu.Lock()
 	s.snaps, s.snapsRead, s.indexed = out, time.Now(), indexed
+	s.warmLatest(out)
 	s.mu.Unlock()
 	return out, nil
 }

@@ -57,6 +57,10 @@ beside it and the app follows the new generation.`,
 				return err
 			}
 			defer store.Close()
+			// What changed between the latest snapshots takes seconds
+			// nationally: it is compared now, and again when a new
+			// snapshot appears, so the page is ready when asked for.
+			store.KeepWarm(c.Context())
 			// Every view is audited into the warehouse, so a warehouse its
 			// owner made read-only cannot be served.
 			if err := analytics.Writable(o.warehouse); err != nil {
