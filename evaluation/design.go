@@ -173,9 +173,11 @@ type Design struct {
 	ExtractEnd, DataFrom time.Time
 	// Stopped, when set, is asked between plans in the long steps
 	// (matching): true stops them, so a signal ends a national run
-	// promptly; the caller then reports why.
+	// promptly; the caller then reports why. Plans are matched on every
+	// core at once, so it may be asked from several goroutines together.
 	Stopped func() bool
-	// Progress, when set, is told how many plans have been matched.
+	// Progress, when set, is told how many plans have been matched (from
+	// one goroutine at a time).
 	Progress func(done, total int)
 }
 

@@ -1,8 +1,11 @@
 package evaluation
 
 import (
-	"container/heap"
+	"cmp"
+	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tau-da/tau/internal/period"
@@ -19,44 +22,53 @@ import (
 // relationship ids are kept, so ties break exactly as a full scan breaks
 // them.
 type matcher struct {
-	// occ are the pool keys' occurrences in time order.
-	occT []time.Time
+	// occ are the pool keys' occurrences in time order (as instants).
+	occT []int64
 	occK []int32
 	// keyCands are the pool entries under each key; rank is each pool
 	// entry's place in relationship-id order (ties in distance go to the
 	// lower id).
 	keyCands [][]int32
 	rank     []int32
+	// byRank lists the pool entries in id order and entryKey gives each
+	// entry's key, for walking a large ring in id order.
+	byRank, entryKey []int32
 	// planDay is each pool entry's plan day (dayNumber; 0: never
 	// planned); index the key indexes.
 	planDay []int32
 	index   map[string]int32
-	// cb and cr are each key's counts in the current windows; cells
-	// holds the keys of each (baseline, recent) cell with a baseline
-	// count, and pos each key's place in its cell.
+	// cb and cr are each key's counts in the current windows; cells[b][r]
+	// holds the keys with baseline count b > 0 and recent count r (a grid:
+	// counts are small, and a map's hashing was most of a national
+	// match), and pos each key's place in its cell.
 	cb, cr []int32
-	cells  map[cell][]int32
+	cells  [][][]int32
 	pos    []int32
 	// The windows' edges in occ: baseline [bLo, bHi), recent [rLo, rHi).
 	bLo, bHi, rLo, rHi int
 	maxB, maxR         int32
 }
 
-// cell is a (baseline count, recent count) pair.
-type cell struct{ b, r int32 }
+// instant is a time as a number that orders as the time does (Unix
+// nanoseconds, clamped outside the years 1678-2261 they can hold).
+func instant(t time.Time) int64 {
+	switch y := t.Year(); {
+	case y < 1678:
+		return math.MinInt64
+	case y > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
 
 // newMatcher indexes the pool's keys and their occurrences.
 func newMatcher(occ Occurrences, keys []string, pool []Candidate) *matcher {
-	m := &matcher{cells: map[cell][]int32{}, rank: make([]int32, len(pool))}
-	byID := make([]int32, len(pool))
-	for i := range byID {
-		byID[i] = int32(i)
+	m := &matcher{rank: poolRanks(pool), entryKey: make([]int32, len(pool))}
+	m.byRank = make([]int32, len(pool))
+	for i, r := range m.rank {
+		m.byRank[r] = int32(i)
 	}
-	sort.Slice(byID, func(a, b int) bool { return pool[byID[a]].RelationshipID < pool[byID[b]].RelationshipID })
-	for r, i := range byID {
-		m.rank[i] = int32(r)
-	}
-	index := map[string]int32{}
+	index := make(map[string]int32, len(keys))
 	m.planDay, m.index = make([]int32, len(keys)), index
 	for i, c := range pool {
 		if !c.PlanOpened.IsZero() {
@@ -71,25 +83,68 @@ func newMatcher(occ Occurrences, keys []string, pool []Candidate) *matcher {
 			m.keyCands = append(m.keyCands, nil)
 		}
 		m.keyCands[ki] = append(m.keyCands[ki], int32(i))
+		m.entryKey[i] = ki
 	}
 	type ev struct {
-		t time.Time
+		t int64
 		k int32
 	}
-	var evs []ev
-	for k, ki := range index {
-		for _, t := range occ[k] {
-			evs = append(evs, ev{t, ki})
+	// The occurrences are walked in the map's own order and each key
+	// looked up once: nationally 2 million keys, whose lookups in a
+	// random order were most of the index's time.
+	n := 0
+	for _, ts := range occ {
+		n += len(ts)
+	}
+	evs := make([]ev, 0, n)
+	for k, ts := range occ {
+		if ki, ok := index[k]; ok {
+			for _, t := range ts {
+				evs = append(evs, ev{instant(t), ki})
+			}
 		}
 	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].t.Before(evs[j].t) })
-	m.occT, m.occK = make([]time.Time, len(evs)), make([]int32, len(evs))
+	// Occurrences at the same instant enter and leave a window together,
+	// so their order among themselves does not matter.
+	slices.SortFunc(evs, func(a, b ev) int { return cmp.Compare(a.t, b.t) })
+	m.occT, m.occK = make([]int64, len(evs)), make([]int32, len(evs))
 	for i, e := range evs {
 		m.occT[i], m.occK[i] = e.t, e.k
 	}
-	n := len(m.keyCands)
-	m.cb, m.cr, m.pos = make([]int32, n), make([]int32, n), make([]int32, n)
+	nk := len(m.keyCands)
+	m.cb, m.cr, m.pos = make([]int32, nk), make([]int32, nk), make([]int32, nk)
 	return m
+}
+
+// poolRanks gives each pool entry its place in relationship-id order (the
+// warehouse lists the pool in that order, so usually rank i is entry i).
+func poolRanks(pool []Candidate) []int32 {
+	rank := make([]int32, len(pool))
+	sorted := true
+	for i := range pool {
+		rank[i] = int32(i)
+		if i > 0 && pool[i].RelationshipID < pool[i-1].RelationshipID {
+			sorted = false
+		}
+	}
+	if sorted {
+		return rank
+	}
+	byID := make([]int32, len(pool))
+	copy(byID, rank)
+	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(pool[a].RelationshipID, pool[b].RelationshipID) })
+	for r, i := range byID {
+		rank[i] = int32(r)
+	}
+	return rank
+}
+
+// cell is the keys with counts (b, r), nil if there are none.
+func (m *matcher) cell(b, r int32) []int32 {
+	if int(b) < len(m.cells) && int(r) < len(m.cells[b]) {
+		return m.cells[b][r]
+	}
+	return nil
 }
 
 // keyOf is a key's index (-1 for a key outside the pool).
@@ -106,26 +161,25 @@ func dayNumber(t time.Time) int32 { return int32(period.Day(t).Unix() / 86400) }
 
 // move changes a key's counts by db and dr, moving it between cells.
 func (m *matcher) move(k int32, db, dr int32) {
-	if m.cb[k] > 0 {
-		c := cell{m.cb[k], m.cr[k]}
-		ks := m.cells[c]
+	if b, r := m.cb[k], m.cr[k]; b > 0 {
+		ks := m.cells[b][r]
 		last := ks[len(ks)-1]
 		ks[m.pos[k]] = last
 		m.pos[last] = m.pos[k]
-		ks = ks[:len(ks)-1]
-		if len(ks) == 0 {
-			delete(m.cells, c)
-		} else {
-			m.cells[c] = ks
-		}
+		m.cells[b][r] = ks[:len(ks)-1]
 	}
 	m.cb[k] += db
 	m.cr[k] += dr
-	if m.cb[k] > 0 {
-		c := cell{m.cb[k], m.cr[k]}
-		m.pos[k] = int32(len(m.cells[c]))
-		m.cells[c] = append(m.cells[c], k)
-		m.maxB, m.maxR = max(m.maxB, m.cb[k]), max(m.maxR, m.cr[k])
+	if b, r := m.cb[k], m.cr[k]; b > 0 {
+		for int(b) >= len(m.cells) {
+			m.cells = append(m.cells, nil)
+		}
+		for int(r) >= len(m.cells[b]) {
+			m.cells[b] = append(m.cells[b], nil)
+		}
+		m.pos[k] = int32(len(m.cells[b][r]))
+		m.cells[b][r] = append(m.cells[b][r], k)
+		m.maxB, m.maxR = max(m.maxB, b), max(m.maxR, r)
 	}
 }
 
@@ -143,9 +197,22 @@ func (m *matcher) slide(base, recent Span) {
 // occurrence that enters by (db, dr) and each that leaves by minus that.
 func (m *matcher) edges(lo, hi int, s Span, db, dr int32) (int, int) {
 	at := func(t time.Time) int {
-		return sort.Search(len(m.occT), func(i int) bool { return !m.occT[i].Before(t) })
+		x := instant(t)
+		return sort.Search(len(m.occT), func(i int) bool { return m.occT[i] >= x })
 	}
 	newLo, newHi := at(s.From), at(s.To)
+	if newLo >= hi || newHi <= lo {
+		// The new window does not overlap the old (plans far apart, as in
+		// a dip sample): emptying one and filling the other moves fewer
+		// occurrences than sliding across the gap.
+		for i := lo; i < hi; i++ {
+			m.move(m.occK[i], -db, -dr)
+		}
+		for i := newLo; i < newHi; i++ {
+			m.move(m.occK[i], db, dr)
+		}
+		return newLo, newHi
+	}
 	// Widen to cover both windows first, then narrow to the new one: the
 	// window never turns inside out, whichever way its edges move.
 	for ; hi < newHi; hi++ {
@@ -166,15 +233,24 @@ func (m *matcher) edges(lo, hi int, s Span, db, dr int32) (int, int) {
 // nearest returns the n nearest eligible candidates to counts (b, r), in
 // order of distance then relationship id: whole rings of cells by
 // distance are taken while they fit, and from the ring that would
-// overflow only its lowest ids (a bounded heap on each candidate's rank in
-// id order, so no string is compared and no ring is sorted whole).
+// overflow only its lowest ids. A small ring is gathered and its lowest
+// ids kept (a bounded heap on each candidate's rank in id order, so no
+// string is compared and no ring is sorted whole); a large one (the cells
+// of one or two occurrences hold hundreds of thousands of relationships
+// nationally) is found by walking the pool in id order until enough of
+// the ring's candidates are met, about need x pool / ring steps.
 func (m *matcher) nearest(pool []Candidate, b, r int32, n int, opened, own int32) []Candidate {
 	var out []int32 // pool indexes, nearest first
 	var ring []int32
 	maxD := absInt32(m.maxB-b) + absInt32(m.maxR-r) + b + r
 	for d := int32(0); d <= maxD && len(out) < n; d++ {
+		need := n - len(out)
+		if size := m.ringSize(b, r, d); size > need && int64(need)*int64(len(pool)) < int64(size)*int64(size) {
+			out = m.walk(out, b, r, d, need, opened, own)
+			continue
+		}
 		ring = m.ring(ring[:0], b, r, d, opened, own)
-		if need := n - len(out); len(ring) > need {
+		if len(ring) > need {
 			ring = m.lowest(ring, need)
 		}
 		sort.Slice(ring, func(i, j int) bool { return m.rank[ring[i]] < m.rank[ring[j]] })
@@ -187,10 +263,40 @@ func (m *matcher) nearest(pool []Candidate, b, r int32, n int, opened, own int32
 	return cs
 }
 
-// ring appends the eligible candidates of the cells at distance d from
-// (b, r): not planned by the day the plan opened (risk-set matching) and
-// not under the plan's own key.
-func (m *matcher) ring(dst []int32, b, r, d int32, opened, own int32) []int32 {
+// ringSize counts the candidates in the cells at distance d from (b, r),
+// eligible or not.
+func (m *matcher) ringSize(b, r, d int32) int {
+	n := 0
+	m.eachCell(b, r, d, func(ks []int32) {
+		for _, k := range ks {
+			n += len(m.keyCands[k])
+		}
+	})
+	return n
+}
+
+// walk appends, in relationship-id order, the first need eligible
+// candidates whose key is at distance d from (b, r) (the ring's lowest
+// ids, as ring and lowest would find them).
+func (m *matcher) walk(dst []int32, b, r, d int32, need int, opened, own int32) []int32 {
+	for _, i := range m.byRank {
+		k := m.entryKey[i]
+		if k == own || m.cb[k] == 0 || absInt32(m.cb[k]-b)+absInt32(m.cr[k]-r) != d {
+			continue
+		}
+		if pd := m.planDay[i]; pd == 0 || pd > opened {
+			dst = append(dst, i)
+			if need--; need == 0 {
+				break
+			}
+		}
+	}
+	return dst
+}
+
+// eachCell calls fn with the keys of each cell at distance d from (b, r)
+// that has a baseline count.
+func (m *matcher) eachCell(b, r, d int32, fn func(keys []int32)) {
 	for dx := -d; dx <= d; dx++ {
 		x := b + dx
 		if x < 1 || x > m.maxB {
@@ -199,52 +305,41 @@ func (m *matcher) ring(dst []int32, b, r, d int32, opened, own int32) []int32 {
 		rest := d - absInt32(dx)
 		for _, y := range [2]int32{r - rest, r + rest} {
 			if y >= 0 && y <= m.maxR {
-				for _, k := range m.cells[cell{x, y}] {
-					if k == own {
-						continue
-					}
-					for _, i := range m.keyCands[k] {
-						if pd := m.planDay[i]; pd == 0 || pd > opened {
-							dst = append(dst, i)
-						}
-					}
-				}
+				fn(m.cell(x, y))
 			}
 			if rest == 0 {
 				break
 			}
 		}
 	}
+}
+
+// ring appends the eligible candidates of the cells at distance d from
+// (b, r): not planned by the day the plan opened (risk-set matching) and
+// not under the plan's own key.
+func (m *matcher) ring(dst []int32, b, r, d int32, opened, own int32) []int32 {
+	m.eachCell(b, r, d, func(ks []int32) {
+		for _, k := range ks {
+			if k == own {
+				continue
+			}
+			for _, i := range m.keyCands[k] {
+				if pd := m.planDay[i]; pd == 0 || pd > opened {
+					dst = append(dst, i)
+				}
+			}
+		}
+	})
 	return dst
 }
 
 // lowest keeps the need candidates of lowest rank (relationship id).
 func (m *matcher) lowest(cs []int32, need int) []int32 {
-	h := rankHeap{rank: m.rank, items: append([]int32(nil), cs[:need]...)}
-	heap.Init(&h)
-	for _, i := range cs[need:] {
-		if m.rank[i] < m.rank[h.items[0]] {
-			h.items[0] = i
-			heap.Fix(&h, 0)
-		}
+	h := bounded[int32]{less: func(a, b int32) bool { return m.rank[a] < m.rank[b] }}
+	for _, i := range cs {
+		h.offer(i, need)
 	}
 	return h.items
-}
-
-// rankHeap is a max-heap of pool indexes by rank.
-type rankHeap struct {
-	rank  []int32
-	items []int32
-}
-
-func (h rankHeap) Len() int           { return len(h.items) }
-func (h rankHeap) Less(i, j int) bool { return h.rank[h.items[i]] > h.rank[h.items[j]] }
-func (h rankHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *rankHeap) Push(x any)        { h.items = append(h.items, x.(int32)) }
-func (h *rankHeap) Pop() any {
-	x := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return x
 }
 
 func absInt32(x int32) int32 {
@@ -252,4 +347,14 @@ func absInt32(x int32) int32 {
 		return -x
 	}
 	return x
+}
+
+// fork returns a matcher over the same index with windows of its own,
+// empty, for matching another run of plans at once.
+func (m *matcher) fork() *matcher {
+	f := *m
+	n := len(m.keyCands)
+	f.cb, f.cr, f.pos, f.cells = make([]int32, n), make([]int32, n), make([]int32, n), nil
+	f.bLo, f.bHi, f.rLo, f.rHi, f.maxB, f.maxR = 0, 0, 0, 0, 0, 0
+	return &f
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/tau-da/tau/internal/period"
 )
 
-// TestShortlistIndexEqualsScan: the indexed matcher gives every plan
-// exactly the shortlist a scan of the whole pool gives (the same
+// TestShortlistIndexEqualsScan: the indexed matcher and the direct pass
+// each give every plan exactly the shortlist a scan of the whole pool gives (the same
 // candidates in the same order, ties to the lower id), on random forces:
 // plans on the same and on month-end days (whose six-month baselines
 // start out of order), candidates planned before, during and never,
@@ -25,23 +25,32 @@ func TestShortlistIndexEqualsScan(t *testing.T) {
 		both     bool
 		m        int
 		seed     uint64
+		plans    int
 	}{
-		{"12-month baseline, relationships", period.Months(12), false, 60, 1},
-		{"6-month baseline, month ends", period.Months(6), false, 20, 2},
-		{"3-month baseline, couples", period.Months(3), true, 10, 3},
-		{"shortlist longer than the pool", period.Months(12), false, 5000, 4},
+		{"12-month baseline, relationships", period.Months(12), false, 60, 1, 120},
+		{"6-month baseline, month ends", period.Months(6), false, 20, 2, 120},
+		{"3-month baseline, couples", period.Months(3), true, 10, 3, 120},
+		{"shortlist longer than the pool", period.Months(12), false, 5000, 4, 120},
+		// A dip sample: windows far apart, each filled afresh.
+		{"a few plans months apart", period.Months(1), false, 10, 5, 7},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d, occ, pool := randomMatching(t, tt.baseline, tt.both, tt.seed)
-			got, want := d.Shortlist(occ, pool, tt.m), d.shortlistScan(occ, pool, tt.m)
+			d, occ, pool := randomMatching(t, tt.baseline, tt.both, tt.seed, tt.plans)
+			want := d.shortlistScan(occ, pool, tt.m)
 			if len(want) == 0 {
 				t.Fatal("the scan found no shortlist at all: the test force is empty")
 			}
-			for _, w := range d.Plans {
-				if !reflect.DeepEqual(got[w.ID], want[w.ID]) {
-					t.Fatalf("plan %s (opened %s): index gives %d candidates, scan %d\nindex %v\nscan  %v",
-						w.ID, w.Opened.Format("2006-01-02"), len(got[w.ID]), len(want[w.ID]), ids(got[w.ID]), ids(want[w.ID]))
+			keys := d.poolKeys(pool)
+			for way, got := range map[string]map[string][]Candidate{
+				"index":  d.byPlan(d.shortlistIndexed(occ, pool, keys, tt.m)),
+				"direct": d.byPlan(d.shortlistDirect(occ, pool, keys, tt.m)),
+			} {
+				for _, w := range d.Plans {
+					if !reflect.DeepEqual(got[w.ID], want[w.ID]) {
+						t.Fatalf("plan %s (opened %s): the %s gives %d candidates, the scan %d\n%s %v\nscan  %v",
+							w.ID, w.Opened.Format("2006-01-02"), way, len(got[w.ID]), len(want[w.ID]), way, ids(got[w.ID]), ids(want[w.ID]))
+					}
 				}
 			}
 		})
@@ -57,9 +66,9 @@ func ids(cs []Candidate) []string {
 }
 
 // randomMatching is a random force: 800 relationships over three years
-// with Poisson-ish occurrence counts, 120 plans (some opened on the same
+// with Poisson-ish occurrence counts, n plans (some opened on the same
 // day, some on the 31st), a pool of every relationship with some planned.
-func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64) (*Design, Occurrences, []Candidate) {
+func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64, n int) (*Design, Occurrences, []Candidate) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 99))
 	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -81,7 +90,7 @@ func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64
 	}
 	occ.Sort()
 	var plans []PlanRecord
-	for i := 0; i < 120; i++ {
+	for i := 0; i < n; i++ {
 		c := pool[r.IntN(len(pool))]
 		opened := time.Date(2023, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
 		switch i % 5 {
@@ -98,8 +107,12 @@ func randomMatching(t *testing.T, baseline period.Length, both bool, seed uint64
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Plans) < 50 {
+	if len(d.Plans) < min(50, n-1) {
 		t.Fatalf("only %d plans in the design", len(d.Plans))
+	}
+	if seed%2 == 1 {
+		// The warehouse lists the pool by id; the matcher must not rely on it.
+		r.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 	}
 	return d, occ, pool
 }

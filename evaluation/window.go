@@ -1,6 +1,7 @@
 package evaluation
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -57,9 +58,12 @@ type Occurrences map[string][]time.Time
 func (o Occurrences) Add(key string, t time.Time) { o[key] = append(o[key], t) }
 
 // Sort orders every key's times; call it once after adding.
+// (The warehouse usually gives them in order, so most are only checked.)
 func (o Occurrences) Sort() {
 	for _, ts := range o {
-		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+		if !slices.IsSortedFunc(ts, time.Time.Compare) {
+			slices.SortFunc(ts, time.Time.Compare)
+		}
 	}
 }
 

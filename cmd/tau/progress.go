@@ -3,9 +3,11 @@ package main
 import (
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/duckdb"
 	"golang.org/x/term"
 )
 
@@ -49,7 +51,21 @@ func barDone(b *progressbar.ProgressBar) {
 
 // barProgress draws a step's progress on the bar as a percentage (nil when
 // there is no bar, so the step skips the call).
+// With TAU_TRACE set, each new step is also traced with the time since
+// the first, so a long run shows where its time went.
 func barProgress(b *progressbar.ProgressBar) analytics.Progress {
+	if duckdb.Tracing {
+		start, last := time.Now(), ""
+		return func(step string, done, total int) {
+			if step != last {
+				duckdb.Tracef(start, "step %s", step)
+				last = step
+			}
+			if total > 0 {
+				barSet(b, done*100/total, step)
+			}
+		}
+	}
 	if b == nil {
 		return nil
 	}

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/tau-da/tau/queries"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tau-da/tau/analytics"
+	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/internal/period"
 	"github.com/tau-da/tau/scoring/scoredb"
 
@@ -78,29 +80,11 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	if err != nil {
 		return nil, err
 	}
-	data := evaluation.Data{Occurrences: evaluation.Occurrences{}, Engagements: evaluation.Engagements{}}
-	if err := readOccurrences(ctx, db, design, data.Occurrences); err != nil {
-		return nil, fmt.Errorf("evaluate %s: read occurrences: %w", dir, err)
-	}
-	if have["engagement"] {
-		if err := readEngagement(ctx, conn, data.Engagements); err != nil {
-			return nil, fmt.Errorf("evaluate %s: read engagement: %w", dir, err)
-		}
-	}
-	if have["pmp_actions"] {
-		if data.Actions, err = readActions(ctx, conn); err != nil {
-			return nil, fmt.Errorf("evaluate %s: read actions: %w", dir, err)
-		}
-	}
-	if have["offences"] {
-		if data.Outcomes, err = readOutcomes(ctx, conn); err != nil {
-			return nil, fmt.Errorf("evaluate %s: read offence outcomes: %w", dir, err)
-		}
+	data, err := readData(ctx, db, design, have)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
 	}
 	if design.Params.Comparison {
-		if data.Pool, err = readPool(ctx, conn); err != nil {
-			return nil, fmt.Errorf("evaluate %s: read relationships: %w", dir, err)
-		}
 		design.Stopped = func() bool { return ctx.Err() != nil }
 		design.Progress = func(done, total int) { progress.Report("match comparisons", done, total) }
 		data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
@@ -137,7 +121,41 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	return run, nil
 }
 
-func readPlans(ctx context.Context, conn *sql.Conn) ([]evaluation.PlanRecord, error) {
+// readData reads what the design's estimates need, each table on its own
+// connection at once (nationally 7 million occurrences and 2 million
+// relationships: the reads take the time of the longest, not the sum).
+func readData(ctx context.Context, db *sql.DB, design *evaluation.Design, have map[string]bool) (evaluation.Data, error) {
+	data := evaluation.Data{Occurrences: evaluation.Occurrences{}, Engagements: evaluation.Engagements{}}
+	g, ctx := errgroup.WithContext(ctx)
+	read := func(what string, ok bool, f func() error) {
+		if ok {
+			g.Go(func() error {
+				defer duckdb.Trace("read " + what)()
+				if err := f(); err != nil {
+					return fmt.Errorf("read %s: %w", what, err)
+				}
+				return nil
+			})
+		}
+	}
+	read("occurrences", true, func() error { return readOccurrences(ctx, db, design, data.Occurrences) })
+	read("engagement", have["engagement"], func() error { return readEngagement(ctx, db, data.Engagements) })
+	var plans, perps []string
+	for _, w := range design.Plans {
+		plans, perps = append(plans, w.ID), append(perps, w.PerpetratorID)
+	}
+	read("actions", have["pmp_actions"], func() (err error) { data.Actions, err = readActions(ctx, db, plans); return err })
+	read("offence outcomes", have["offences"], func() (err error) { data.Outcomes, err = readOutcomes(ctx, db, perps); return err })
+	read("relationships", design.Params.Comparison, func() (err error) { data.Pool, err = readPool(ctx, db); return err })
+	return data, g.Wait()
+}
+
+// querier is a connection or a pool of them.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readPlans(ctx context.Context, conn querier) ([]evaluation.PlanRecord, error) {
 	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "plans"))
 	if err != nil {
 		return nil, err
@@ -157,25 +175,44 @@ func readPlans(ctx context.Context, conn *sql.Conn) ([]evaluation.PlanRecord, er
 }
 
 // readOccurrences indexes occurrences under the design's key; without a
-// comparison only the plans' own are kept.
+// comparison only the plans' own are kept. The warehouse keeps
+// occurrences in relationship order, so a key's occurrences mostly come
+// together: each run of them is added with one lookup and one copy of the
+// key (nationally 7 million occurrences under 2 million keys).
 func readOccurrences(ctx context.Context, db *sql.DB, d *evaluation.Design, occ evaluation.Occurrences) error {
 	keep := map[string]bool{}
 	for _, w := range d.Plans {
 		keep[w.Key] = true
 	}
-	err := scanOccurrences(ctx, db, func(rel, v, p string, at time.Time) {
-		k := d.Params.Key(rel, v, p)
-		if d.Params.Comparison || keep[k] {
-			occ.Add(k, at)
+	var key string
+	var times []time.Time
+	started, kept := false, false
+	err := scanOccurrences(ctx, db, d.Params.BothDirections, func(k string, at time.Time) {
+		if !started || k != key {
+			if kept {
+				occ[key] = times
+			}
+			key, started = strings.Clone(k), true
+			kept = d.Params.Comparison || keep[key]
+			times = occ[key]
+		}
+		if kept {
+			times = append(times, at)
 		}
 	})
+	if kept {
+		occ[key] = times
+	}
 	occ.Sort()
 	return err
 }
 
-// readActions lists every plan's actions by plan id.
-func readActions(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.Action, error) {
-	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "actions"))
+// idList joins ids for a query's list parameter (split on chr(31)).
+func idList(ids []string) string { return strings.Join(ids, "\x1f") }
+
+// readActions lists the plans' actions by plan id.
+func readActions(ctx context.Context, conn querier, plans []string) (map[string][]evaluation.Action, error) {
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "actions"), sql.Named("plans", idList(plans)))
 	if err != nil {
 		return nil, err
 	}
@@ -194,10 +231,10 @@ func readActions(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.A
 	return out, rows.Err()
 }
 
-// readOutcomes lists the offences with an outcome of perpetrators with a
-// plan, by perpetrator id.
-func readOutcomes(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.Outcome, error) {
-	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "outcomes"))
+// readOutcomes lists the offences with an outcome of the plans'
+// perpetrators, by perpetrator id.
+func readOutcomes(ctx context.Context, conn querier, perpetrators []string) (map[string][]evaluation.Outcome, error) {
+	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "outcomes"), sql.Named("perpetrators", idList(perpetrators)))
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +251,7 @@ func readOutcomes(ctx context.Context, conn *sql.Conn) (map[string][]evaluation.
 	return out, rows.Err()
 }
 
-func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engagements) error {
+func readEngagement(ctx context.Context, conn querier, eng evaluation.Engagements) error {
 	rows, err := conn.QueryContext(ctx, "SELECT person_id, agency, started_at, ended_at FROM engagement")
 	if err != nil {
 		return err
@@ -239,7 +276,7 @@ func readEngagement(ctx context.Context, conn *sql.Conn, eng evaluation.Engageme
 // readPool lists every relationship with the date its couple's first plan
 // opened (in either direction; zero if never): the comparison pool, from
 // which each plan takes those not yet planned at its opening.
-func readPool(ctx context.Context, conn *sql.Conn) ([]evaluation.Candidate, error) {
+func readPool(ctx context.Context, conn querier) ([]evaluation.Candidate, error) {
 	rows, err := conn.QueryContext(ctx, queries.Must("evaluation", "pool"))
 	if err != nil {
 		return nil, err

@@ -5,21 +5,37 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/internal/duckdb"
 )
 
-// occurrenceQuery lists every occurrence with its relationship and people.
-const occurrenceQuery = "SELECT relationship_id, victim_id, perpetrator_id, reported_at FROM occurrences"
+// occurrenceQuery lists every occurrence by its relationship;
+// coupleQuery by its victim and perpetrator. Both keep the warehouse's
+// order (by relationship).
+const (
+	occurrenceQuery = "SELECT relationship_id, reported_at FROM occurrences"
+	coupleQuery     = "SELECT victim_id, perpetrator_id, reported_at FROM occurrences"
+)
 
-// scanOccurrences calls fn for every row of occurrenceQuery.
-func scanOccurrences(ctx context.Context, db *sql.DB, fn func(rel, victim, perp string, at time.Time)) error {
-	rows, err := duckdb.Query(ctx, db, occurrenceQuery)
+// scanOccurrences calls fn for every occurrence with its key: the
+// relationship id, or with both set the couple's (evaluation.CoupleKey).
+// The key is valid only during the call.
+func scanOccurrences(ctx context.Context, db *sql.DB, both bool, fn func(key string, at time.Time)) error {
+	q := occurrenceQuery
+	if both {
+		q = coupleQuery
+	}
+	rows, err := duckdb.Query(ctx, db, q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		fn(rows.Keep(0), rows.Keep(1), rows.Keep(2), rows.Time(3))
+		if both {
+			fn(evaluation.CoupleKey(rows.Str(0), rows.Str(1)), rows.Time(2))
+		} else {
+			fn(rows.Str(0), rows.Time(1))
+		}
 	}
 	return rows.Err()
 }

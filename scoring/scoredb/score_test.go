@@ -559,9 +559,10 @@ F5,P2,034/01,2020-01-10,,,charge,2020-01-11
 }
 
 // TestSubsetScoresEqualFull: scoring a few relationships at several dates
-// through the narrowed tables (narrow: only their perpetrators' rows)
-// gives exactly the scores a full run gives them, and afterwards the
-// session's views read the whole warehouse again.
+// through the narrowed tables (narrow: only their perpetrators' rows), or
+// most of them through the warehouse's own, gives exactly the scores a
+// full run gives them, and afterwards the session's views read the whole
+// warehouse again.
 func TestSubsetScoresEqualFull(t *testing.T) {
 	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
@@ -584,31 +585,45 @@ func TestSubsetScoresEqualFull(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[time.Time][]string{}
-	for _, d := range dates {
-		ids := make([]string, 0, len(full[d]))
-		for id := range full[d] {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for i := 0; i < len(ids); i += 9 {
-			want[d] = append(want[d], ids[i])
-		}
-	}
 	var before int
 	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&before)
-	got := 0
-	if err := ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
-		got++
-		if !reflect.DeepEqual(*s, full[d][s.RelationshipID]) {
-			t.Errorf("%s as of %s: subset %+v\nfull %+v", s.RelationshipID, d.Format("2006-01-02"), *s, full[d][s.RelationshipID])
+	// Every ninth relationship is read from copies of their perpetrators'
+	// rows; every one of them from the warehouse itself (more than
+	// narrowShare of the perpetrators).
+	for _, tt := range []struct {
+		every    int
+		narrowed bool
+	}{{9, true}, {1, false}} {
+		want := map[time.Time][]string{}
+		for _, d := range dates {
+			ids := make([]string, 0, len(full[d]))
+			for id := range full[d] {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			for i := 0; i < len(ids); i += tt.every {
+				want[d] = append(want[d], ids[i])
+			}
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(want[dates[0]]) + len(want[dates[1]]); got != n || n < 100 {
-		t.Errorf("scored %d of the %d wanted", got, n)
+		got, copies := 0, 0
+		if err := ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
+			if got == 0 {
+				sess.DB.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tau_subset_occurrences'").Scan(&copies)
+			}
+			got++
+			if !reflect.DeepEqual(*s, full[d][s.RelationshipID]) {
+				t.Errorf("every %d: %s as of %s: subset %+v\nfull %+v", tt.every, s.RelationshipID, d.Format("2006-01-02"), *s, full[d][s.RelationshipID])
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(want[dates[0]]) + len(want[dates[1]]); got != n || n < 100 {
+			t.Errorf("every %d: scored %d of the %d wanted", tt.every, got, n)
+		}
+		if (copies == 1) != tt.narrowed {
+			t.Errorf("every %d: read from copies %v, want %v", tt.every, copies == 1, tt.narrowed)
+		}
 	}
 	var after int
 	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&after)
