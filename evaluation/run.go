@@ -50,6 +50,10 @@ type Data struct {
 	Occurrences Occurrences
 	Engagements Engagements
 	Pool        []Candidate
+	// PoolSize, when set, is the pool's size where it was matched without
+	// being read (a dip sample's DirectMatch over the warehouse; Pool is
+	// then nil and Shortlist given).
+	PoolSize int
 	// Shortlist is Design.Shortlist of the pool (computed when nil).
 	Shortlist map[string][]Candidate
 	Scores    map[time.Time]map[string]Scored
@@ -461,7 +465,11 @@ func (rep *Report) warn(d *Design) {
 // the difference in differences.
 func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	p := d.Params
-	if len(data.Pool) == 0 {
+	pool := len(data.Pool)
+	if data.PoolSize > 0 {
+		pool = data.PoolSize
+	}
+	if pool == 0 {
 		return nil, errors.New("no relationship without a plan to compare with")
 	}
 	shortlist := data.Shortlist
@@ -499,7 +507,7 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 			"count in the %d days before opening and score, all as at the end of the month before the plan opened (shortlist of %d nearest on the counts); "+
 			"risk-set matching on what was known at the opening (Li, Propert and Rosenbaum 2001): a comparison that gets a plan of its own later stays a comparison "+
 			"over the whole follow-up (intention to treat); difference in differences of pooled rates over the plan's own windows", p.ComparisonsPerPlan, recentDays, ShortlistSize),
-		Pool: len(data.Pool), PerPlan: p.ComparisonsPerPlan, Matched: len(treated) - len(unmatched), Unmatched: unmatched, DiD: did,
+		Pool: pool, PerPlan: p.ComparisonsPerPlan, Matched: len(treated) - len(unmatched), Unmatched: unmatched, DiD: did,
 		Balance: BalanceTable(treated, matches),
 	}
 	if c.Unmatched == nil {

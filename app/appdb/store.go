@@ -482,19 +482,23 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 	}
 	rel := &app.Relationship{Snapshot: sn, Row: rows[0], AsOf: sn.AsOf, ConfigHash: s.cfg.Hash}
 	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("rank", rel.Row.Rank)}
-	// The page's reads are independent but for the clusters (which need
-	// the items and the harm): run at once, each on its own connection,
-	// they take the time of the longest, not of the sum (nationally each
-	// is 5-40 ms, most of it DuckDB's planning and file opening).
+	// The page's reads are independent (the clusters' words, which need
+	// the items and the harm, are put together after): run at once, each
+	// on its own connection, they take the time of the longest, not of
+	// the sum (nationally each is 5-40 ms, most of it DuckDB's planning
+	// and file opening).
 	g, gctx := errgroup.WithContext(ctx)
+	var cr clusterRow
 	g.Go(func() (err error) {
-		if rel.Items, err = s.items(gctx, db, snap, indexed); err != nil {
-			return err
-		}
-		if rel.Harm, rel.HarmDays, err = s.offences(gctx, db, rel.Row.PerpetratorID, sn.AsOf); err != nil {
-			return err
-		}
-		rel.Clusters, err = s.clusters(gctx, db, snap, indexed, rel.Items, rel.Harm)
+		rel.Items, err = s.items(gctx, db, snap, indexed)
+		return err
+	})
+	g.Go(func() (err error) {
+		rel.Harm, rel.HarmDays, err = s.offences(gctx, db, rel.Row.PerpetratorID, sn.AsOf)
+		return err
+	})
+	g.Go(func() (err error) {
+		cr, err = s.clusterRow(gctx, db, snap, indexed)
 		return err
 	})
 	g.Go(func() error {
@@ -532,6 +536,7 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	rel.Clusters = s.clusters(cr, rel.Items, rel.Harm)
 	return rel, nil
 }
 
@@ -593,21 +598,21 @@ func (s *Store) offences(ctx context.Context, db *sql.DB, perp string, asOf time
 	return out, total, err
 }
 
-// clusters reads a relationship's active clusters in a snapshot and words
-// what met each, from its items and the facts the rules were given,
-// heaviest first.
-func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, indexed bool, items []app.Item, harm []app.Offence) ([]app.Cluster, error) {
-	holds := map[string]bool{}
-	byItem := map[string]app.Item{}
-	for _, it := range items {
-		holds[it.Item] = true
-		byItem[it.Item] = it
-	}
-	var active []string
+// clusterRow is what a snapshot says of a relationship's clusters: those
+// active, heaviest first as kept, the stage each counted at, and the facts
+// the rules were given.
+type clusterRow struct {
+	active  []string
+	counted map[string]int
+	facts   []string
+}
+
+// clusterRow reads a relationship's active clusters in a snapshot.
+func (s *Store) clusterRow(ctx context.Context, db *sql.DB, snap []any, indexed bool) (clusterRow, error) {
 	// A snapshot written before the clusters' stages were kept reads them
 	// as NULL (analytics' later columns): its clusters show their
 	// configured stages.
-	counted := map[string]int{}
+	cr := clusterRow{counted: map[string]int{}}
 	q, args := marked(`SELECT coalesce(clusters, []), coalesce(cluster_stages, []), coalesce(facts, []) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof
   AND "rank" = $rank -- only with $rank`, map[string]bool{"$rank": indexed}, snap)
 	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
@@ -617,33 +622,45 @@ func (s *Store) clusters(ctx context.Context, db *sql.DB, snap []any, indexed bo
 		}
 		for i, cl := range clusters {
 			id := fmt.Sprint(cl)
-			active = append(active, id)
+			cr.active = append(cr.active, id)
 			if i < len(stages) {
 				if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
-					counted[id] = n
+					cr.counted[id] = n
 				}
 			}
 		}
 		for _, f := range facts {
-			holds[fmt.Sprint(f)] = true
+			cr.facts = append(cr.facts, fmt.Sprint(f))
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	return cr, err
+}
+
+// clusters words what met each of a relationship's active clusters, from
+// its items and the facts the rules were given, heaviest first.
+func (s *Store) clusters(cr clusterRow, items []app.Item, harm []app.Offence) []app.Cluster {
+	holds := map[string]bool{}
+	byItem := map[string]app.Item{}
+	for _, it := range items {
+		holds[it.Item] = true
+		byItem[it.Item] = it
+	}
+	for _, f := range cr.facts {
+		holds[f] = true
 	}
 	src := sources{cfg: s.cfg, items: byItem, offences: harm}
 	var out []app.Cluster
-	for _, c := range s.cfg.Heaviest(active) {
+	for _, c := range s.cfg.Heaviest(cr.active) {
 		cl := app.Cluster{ID: c.ID, Name: c.Name, Weight: c.Weight, Stage: c.Stage, Configured: c.Stage,
 			Evidence: src.evidence(c, func(a string) bool { return holds[a] }, false), Responses: c.Responses}
-		if n, ok := counted[c.ID]; ok {
+		if n, ok := cr.counted[c.ID]; ok {
 			cl.Stage = n
 		}
 		cl.StageNote = s.cfg.StageNote(cl.Stage, cl.Configured)
 		out = append(out, cl)
 	}
-	return out, nil
+	return out
 }
 
 // plans reads plans with their actions and SARA stage: scanning (no action

@@ -44,6 +44,10 @@ type RunOptions struct {
 	// Progress, when set, is told of each step: reading, matching plan by
 	// plan, scoring comparisons date by date, estimating.
 	Progress analytics.Progress
+	// inMemory matches a dip sample as a large evaluation is matched
+	// (every occurrence and the pool read whole), for the test that the
+	// one-pass match gives the same evaluation.
+	inMemory bool
 }
 
 // Evaluate reads the warehouse's plans, occurrences and engagement, selects
@@ -80,14 +84,16 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	if err != nil {
 		return nil, err
 	}
-	data, err := readData(ctx, db, design, have)
+	design.Stopped = func() bool { return ctx.Err() != nil }
+	design.Progress = func(done, total int) { progress.Report("match comparisons", done, total) }
+	data, err := readData(ctx, db, design, have, design.Params.Comparison && design.FewPlans() && !design.Params.BothDirections && !opt.inMemory)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", dir, err)
 	}
 	if design.Params.Comparison {
-		design.Stopped = func() bool { return ctx.Err() != nil }
-		design.Progress = func(done, total int) { progress.Report("match comparisons", done, total) }
-		data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
+		if data.Shortlist == nil {
+			data.Shortlist = design.Shortlist(data.Occurrences, data.Pool, evaluation.ShortlistSize)
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("evaluate %s: stopped while matching: %w", dir, err)
 		}
@@ -124,9 +130,13 @@ func Evaluate(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 // readData reads what the design's estimates need, each table on its own
 // connection at once (nationally 7 million occurrences and 2 million
 // relationships: the reads take the time of the longest, not the sum).
-func readData(ctx context.Context, db *sql.DB, design *evaluation.Design, have map[string]bool) (evaluation.Data, error) {
+// With direct set (a dip sample), the plans are matched in one pass over
+// the occurrences instead of reading them and the pool whole (matchFew);
+// if the occurrences are not in relationship order they are read whole
+// after all.
+func readData(ctx context.Context, db *sql.DB, design *evaluation.Design, have map[string]bool, direct bool) (evaluation.Data, error) {
 	data := evaluation.Data{Occurrences: evaluation.Occurrences{}, Engagements: evaluation.Engagements{}}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	read := func(what string, ok bool, f func() error) {
 		if ok {
 			g.Go(func() error {
@@ -138,15 +148,34 @@ func readData(ctx context.Context, db *sql.DB, design *evaluation.Design, have m
 			})
 		}
 	}
-	read("occurrences", true, func() error { return readOccurrences(ctx, db, design, data.Occurrences) })
-	read("engagement", have["engagement"], func() error { return readEngagement(ctx, db, data.Engagements) })
+	outOfOrder := false
+	read("and match in one pass", direct, func() error {
+		f, err := matchFew(gctx, db, design, evaluation.ShortlistSize)
+		if errors.Is(err, errNotInOrder) {
+			outOfOrder = true
+			return nil
+		}
+		if err == nil {
+			data.Shortlist, data.Occurrences, data.PoolSize = f.shortlist, f.occ, f.pool
+		}
+		return err
+	})
+	read("engagement", have["engagement"], func() error { return readEngagement(gctx, db, data.Engagements) })
 	var plans, perps []string
 	for _, w := range design.Plans {
 		plans, perps = append(plans, w.ID), append(perps, w.PerpetratorID)
 	}
-	read("actions", have["pmp_actions"], func() (err error) { data.Actions, err = readActions(ctx, db, plans); return err })
-	read("offence outcomes", have["offences"], func() (err error) { data.Outcomes, err = readOutcomes(ctx, db, perps); return err })
-	read("relationships", design.Params.Comparison, func() (err error) { data.Pool, err = readPool(ctx, db); return err })
+	read("actions", have["pmp_actions"], func() (err error) { data.Actions, err = readActions(gctx, db, plans); return err })
+	read("offence outcomes", have["offences"], func() (err error) { data.Outcomes, err = readOutcomes(gctx, db, perps); return err })
+	read("occurrences", !direct, func() error { return readOccurrences(gctx, db, design, data.Occurrences) })
+	read("relationships", !direct && design.Params.Comparison, func() (err error) { data.Pool, err = readPool(gctx, db); return err })
+	if err := g.Wait(); err != nil || !outOfOrder {
+		return data, err
+	}
+	// The one pass found the occurrences out of order: read them whole.
+	g, gctx = errgroup.WithContext(ctx)
+	read("occurrences", true, func() error { return readOccurrences(gctx, db, design, data.Occurrences) })
+	read("relationships", true, func() (err error) { data.Pool, err = readPool(gctx, db); return err })
 	return data, g.Wait()
 }
 

@@ -77,7 +77,10 @@ func narrow(ctx context.Context, sess *analytics.Session, want map[time.Time][]s
 			fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s WHERE %s", copyName, duckdb.Ident(t.table), t.filter),
 			fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM %s", duckdb.Ident(t.table), copyName),
 		} {
-			if _, err := conn.ExecContext(ctx, q); err != nil {
+			done := duckdb.Trace("narrow: " + q)
+			_, err := conn.ExecContext(ctx, q)
+			done()
+			if err != nil {
 				return restore, fmt.Errorf("narrow %s: %w", t.table, err)
 			}
 		}
