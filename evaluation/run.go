@@ -283,6 +283,7 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 	if err := rep.uncertainty(d); err != nil {
 		return nil, err
 	}
+	prevented := rep.bootstrapPrevented(d)
 	rep.Reporting = Reporting{Rows: ReportingSensitivity(rep.PMPs, shares, reportingUplifts)}
 	for _, pl := range rep.PMPs {
 		if pl.Engaged {
@@ -304,6 +305,9 @@ func Evaluate(d *Design, data Data) (*Report, error) {
 				rep.Warnings = append(rep.Warnings, fmt.Sprintf("the comparison group is not comparable enough for level 3 (every plan matched and every standardised difference within %.2f); read its estimate with care", balancedSMD))
 			}
 		}
+	}
+	if err := prevented(); err != nil {
+		return nil, err
 	}
 	rep.Headline = headline(p, len(rep.PMPs), rep.Comparison)
 	switch {
@@ -392,7 +396,8 @@ func (rep *Report) project(d *Design, data Data, plans []Plan) error {
 	return nil
 }
 
-// uncertainty adds the exact rate ratio and the bootstrap intervals.
+// uncertainty adds the exact rate ratio and the robust one (the bootstrap
+// of what was prevented is bootstrapPrevented).
 func (rep *Report) uncertainty(d *Design) error {
 	s := &rep.Summary
 	var be, fe float64
@@ -416,13 +421,33 @@ func (rep *Report) uncertainty(d *Design) error {
 	if rr, err := RobustRatio(bs, fs, ebs, efs, d.Params.Level); err == nil {
 		s.RobustRateRatio = &rr
 	}
-	b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed, rep.refit)
-	if err != nil {
-		return fmt.Errorf("evaluate: %w", err)
-	}
-	s.PreventedInterval = b
-	s.HoursSavedInterval = Interval{Estimate: b.Estimate * s.HoursPerIncident, Lower: b.Lower * s.HoursPerIncident, Upper: b.Upper * s.HoursPerIncident, Level: b.Level}
 	return nil
+}
+
+// bootstrapPrevented starts the bootstrap of the incidents prevented
+// (nationally 2,000 draws of 84 thousand plans) beside what follows, which
+// does not change the plans; the function it returns waits for it and
+// sets the intervals of incidents prevented and hours saved.
+func (rep *Report) bootstrapPrevented(d *Design) func() error {
+	type result struct {
+		iv  Interval
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := BootstrapPrevented(rep.PMPs, d.Params.Replicates, d.Params.Level, d.Params.Seed, rep.refit)
+		done <- result{b, err}
+	}()
+	return func() error {
+		r := <-done
+		if r.err != nil {
+			return fmt.Errorf("evaluate: %w", r.err)
+		}
+		s, b := &rep.Summary, r.iv
+		s.PreventedInterval = b
+		s.HoursSavedInterval = Interval{Estimate: b.Estimate * s.HoursPerIncident, Lower: b.Lower * s.HoursPerIncident, Upper: b.Upper * s.HoursPerIncident, Level: b.Level}
+		return nil
+	}
 }
 
 // warn adds the warnings a reader must see.
@@ -686,12 +711,18 @@ func reuse(matches map[string][]Unit) Reuse {
 }
 
 // unit counts a relationship over a plan's windows.
+// (Nationally it makes 5 million units: each key and victim is looked up
+// once, and a victim with no engagement, most of them, costs nothing more.)
 func (d *Design) unit(data Data, w PlanWindows, id, victim, key string, sc Scored) Unit {
-	return Unit{ID: id, Key: key, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
-		Baseline: data.Occurrences.Count(key, w.Baseline), Recent: data.Occurrences.Count(key, w.Recent),
-		Followup: data.Occurrences.Count(key, w.Followup), Engaged: len(data.Engagements.During(victim, w.Followup)) > 0,
-		EngagedShare: data.Engagements.Share(victim, w.Followup),
+	ts := data.Occurrences[key]
+	u := Unit{ID: id, Key: key, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
+		Baseline: countIn(ts, w.Baseline), Recent: countIn(ts, w.Recent), Followup: countIn(ts, w.Followup),
 		BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
+	if eps := data.Engagements[victim]; len(eps) > 0 {
+		u.Engaged = len(data.Engagements.During(victim, w.Followup)) > 0
+		u.EngagedShare = data.Engagements.Share(victim, w.Followup)
+	}
+	return u
 }
 
 // ShortlistSize is how many candidates per plan are scored: the nearest on

@@ -333,13 +333,40 @@ func (m *matcher) ring(dst []int32, b, r, d int32, opened, own int32) []int32 {
 	return dst
 }
 
-// lowest keeps the need candidates of lowest rank (relationship id).
+// lowest keeps the need candidates of lowest rank (relationship id): a
+// max-heap on rank of the first need, each later one replacing the top
+// when lower (written out: it runs for most plans nationally, and an
+// interface or closure per comparison doubled its time).
 func (m *matcher) lowest(cs []int32, need int) []int32 {
-	h := bounded[int32]{less: func(a, b int32) bool { return m.rank[a] < m.rank[b] }}
-	for _, i := range cs {
-		h.offer(i, need)
+	h := append([]int32(nil), cs[:need]...)
+	for i := need/2 - 1; i >= 0; i-- {
+		m.siftDown(h, i)
 	}
-	return h.items
+	for _, c := range cs[need:] {
+		if m.rank[c] < m.rank[h[0]] {
+			h[0] = c
+			m.siftDown(h, 0)
+		}
+	}
+	return h
+}
+
+// siftDown restores the max-heap on rank below h[i].
+func (m *matcher) siftDown(h []int32, i int) {
+	for {
+		top, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && m.rank[h[l]] > m.rank[h[top]] {
+			top = l
+		}
+		if r < len(h) && m.rank[h[r]] > m.rank[h[top]] {
+			top = r
+		}
+		if top == i {
+			return
+		}
+		h[i], h[top] = h[top], h[i]
+		i = top
+	}
 }
 
 func absInt32(x int32) int32 {

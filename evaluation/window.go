@@ -68,8 +68,10 @@ func (o Occurrences) Sort() {
 }
 
 // Count returns the number of occurrences of key in the span.
-func (o Occurrences) Count(key string, s Span) int {
-	ts := o[key]
+func (o Occurrences) Count(key string, s Span) int { return countIn(o[key], s) }
+
+// countIn counts the sorted times in the span.
+func countIn(ts []time.Time, s Span) int {
 	lo := sort.Search(len(ts), func(i int) bool { return !ts[i].Before(s.From) })
 	hi := sort.Search(len(ts), func(i int) bool { return !ts[i].Before(s.To) })
 	return hi - lo
