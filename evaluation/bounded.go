@@ -14,7 +14,7 @@ func (h bounded[T]) Len() int           { return len(h.items) }
 func (h bounded[T]) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
 func (h bounded[T]) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
 
-// Push and Pop are container/heap's.
+// Push appends an item (container/heap's).
 func (h *bounded[T]) Push(x any) { h.items = append(h.items, x.(T)) }
 
 // Pop removes the last item (container/heap's).

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tau-da/tau/internal/param"
@@ -505,8 +504,10 @@ func compare(d *Design, data Data, plans []Plan) (*ComparisonResult, error) {
 	// (nationally 5 million comparison units) and gathered in plan order.
 	treated := make([]Unit, len(d.Plans))
 	pooled := make([][]Unit, len(d.Plans))
-	eachParallel(len(d.Plans), func(i int) {
-		treated[i], pooled[i] = d.planUnits(data, d.Plans[i], plans[i], shortlist[d.Plans[i].ID])
+	inParts(len(d.Plans), runtime.GOMAXPROCS(0), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			treated[i], pooled[i] = d.planUnits(data, d.Plans[i], plans[i], shortlist[d.Plans[i].ID])
+		}
 	})
 	pools := make(map[string][]Unit, len(d.Plans))
 	for i, w := range d.Plans {
@@ -710,19 +711,14 @@ func reuse(matches map[string][]Unit) Reuse {
 	return r
 }
 
-// unit counts a relationship over a plan's windows.
-// (Nationally it makes 5 million units: each key and victim is looked up
-// once, and a victim with no engagement, most of them, costs nothing more.)
+// unit counts a relationship over a plan's windows (nationally 5 million
+// units: the key is looked up once for its three counts).
 func (d *Design) unit(data Data, w PlanWindows, id, victim, key string, sc Scored) Unit {
 	ts := data.Occurrences[key]
-	u := Unit{ID: id, Key: key, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
+	return Unit{ID: id, Key: key, Band: sc.Band, Score: sc.Score, ScoreDate: ScoreDate(w.Opened),
 		Baseline: countIn(ts, w.Baseline), Recent: countIn(ts, w.Recent), Followup: countIn(ts, w.Followup),
+		Engaged: len(data.Engagements.During(victim, w.Followup)) > 0, EngagedShare: data.Engagements.Share(victim, w.Followup),
 		BaselineDays: w.Baseline.Days(), FollowupDays: w.Followup.Days()}
-	if eps := data.Engagements[victim]; len(eps) > 0 {
-		u.Engaged = len(data.Engagements.During(victim, w.Followup)) > 0
-		u.EngagedShare = data.Engagements.Share(victim, w.Followup)
-	}
-	return u
 }
 
 // ShortlistSize is how many candidates per plan are scored: the nearest on
@@ -741,7 +737,7 @@ const ShortlistSize = 60
 func (d *Design) Shortlist(occ Occurrences, pool []Candidate, size int) map[string][]Candidate {
 	keys := d.poolKeys(pool)
 	var found [][]Candidate
-	if len(d.Plans) <= directPlans {
+	if d.FewPlans() {
 		found = d.shortlistDirect(occ, pool, keys, size)
 	} else {
 		found = d.shortlistIndexed(occ, pool, keys, size)
@@ -781,38 +777,31 @@ func (d *Design) shortlistIndexed(occ Occurrences, pool []Candidate, keys []stri
 	}
 	sort.SliceStable(order, func(a, b int) bool { return d.Plans[order[a]].Opened.Before(d.Plans[order[b]].Opened) })
 	idx := newMatcher(occ, keys, pool)
-	found := make([][]Candidate, len(d.Plans))
-	parts := runtime.GOMAXPROCS(0)
-	done := 0
-	var mu sync.Mutex
-	var wg sync.WaitGroup
 	ms := []*matcher{idx}
-	for len(ms) < parts {
+	for len(ms) < runtime.GOMAXPROCS(0) {
 		ms = append(ms, idx.fork())
 	}
-	for w, m := range ms {
-		part := order[w*len(order)/parts : (w+1)*len(order)/parts]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, pi := range part {
-				if d.stopped() {
-					return
-				}
-				if d.Progress != nil {
-					mu.Lock() // (so the count reported never goes back)
-					d.Progress(done, len(d.Plans))
-					done++
-					mu.Unlock()
-				}
-				w := d.Plans[pi]
-				m.slide(w.Baseline, w.Recent)
-				b, r := int32(occ.Count(w.Key, w.Baseline)), int32(occ.Count(w.Key, w.Recent))
-				found[pi] = m.nearest(pool, b, r, size, dayNumber(w.Opened), m.keyOf(w.Key))
+	found := make([][]Candidate, len(d.Plans))
+	done := 0
+	var mu sync.Mutex
+	inParts(len(order), len(ms), func(part, lo, hi int) {
+		m := ms[part]
+		for _, pi := range order[lo:hi] {
+			if d.stopped() {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			if d.Progress != nil {
+				mu.Lock() // (so the count reported never goes back)
+				d.Progress(done, len(d.Plans))
+				done++
+				mu.Unlock()
+			}
+			w := d.Plans[pi]
+			m.slide(w.Baseline, w.Recent)
+			b, r := int32(occ.Count(w.Key, w.Baseline)), int32(occ.Count(w.Key, w.Recent))
+			found[pi] = m.nearest(pool, b, r, size, dayNumber(w.Opened), m.keyOf(w.Key))
+		}
+	})
 	return found
 }
 
@@ -860,17 +849,16 @@ func (d *Design) planUnits(data Data, w PlanWindows, pl Plan, shortlist []Candid
 	return t, pool
 }
 
-// eachParallel calls fn(i) for i in [0, n) on every core, each i once.
-func eachParallel(n int, fn func(i int)) {
-	var next atomic.Int64
+// inParts splits [0, n) into parts runs of about equal length and calls
+// fn with each run's number and bounds, all at once; it returns when every
+// run has.
+func inParts(n, parts int, fn func(part, lo, hi int)) {
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for p := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
+			fn(p, p*n/parts, (p+1)*n/parts)
 		}()
 	}
 	wg.Wait()

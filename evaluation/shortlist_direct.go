@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -136,25 +135,20 @@ func (m *DirectMatch) Shortlists() map[string][]Candidate { return m.d.byPlan(fo
 // shortlistDirect is the direct pass over a pool in memory, split across
 // the cores, each part with its own pass, merged at the end.
 func (d *Design) shortlistDirect(occ Occurrences, pool []Candidate, keys []string, size int) [][]Candidate {
-	parts := runtime.GOMAXPROCS(0)
-	ms := make([]*DirectMatch, parts)
-	var wg sync.WaitGroup
-	for w := range parts {
+	ms := make([]*DirectMatch, runtime.GOMAXPROCS(0))
+	for w := range ms {
 		ms[w] = d.NewDirectMatch(occ, size)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w * len(pool) / parts; i < (w+1)*len(pool)/parts; i++ {
-				if i%checkEvery == 0 && d.stopped() {
-					return
-				}
-				if times := occ[keys[i]]; len(times) > 0 {
-					ms[w].Offer(keys[i], pool[i].RelationshipID, times, func() Candidate { return pool[i] })
-				}
-			}
-		}()
 	}
-	wg.Wait()
+	inParts(len(pool), len(ms), func(part, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if i%checkEvery == 0 && d.stopped() {
+				return
+			}
+			if times := occ[keys[i]]; len(times) > 0 {
+				ms[part].Offer(keys[i], pool[i].RelationshipID, times, func() Candidate { return pool[i] })
+			}
+		}
+	})
 	return found(ms...)
 }
 

@@ -100,12 +100,12 @@ type Engagements map[string][]Engagement
 // engaged with any agency (episodes merged, an open episode running to the
 // span's end): the part of a follow-up to which a reporting uplift applies.
 func (e Engagements) Share(victim string, s Span) float64 {
-	days := s.Days()
-	if days <= 0 {
-		return 0
+	eps, days := e[victim], s.Days()
+	if len(eps) == 0 || days <= 0 {
+		return 0 // (most victims: nothing to merge or sort)
 	}
 	var cut []Span
-	for _, g := range e[victim] {
+	for _, g := range eps {
 		if !s.Overlaps(g.From, g.To) {
 			continue
 		}
@@ -135,9 +135,13 @@ func (e Engagements) Share(victim string, s Span) float64 {
 
 // During lists the agencies a victim was engaged with during the span.
 func (e Engagements) During(victim string, s Span) []string {
+	eps := e[victim]
+	if len(eps) == 0 {
+		return nil
+	}
 	var out []string
 	seen := map[string]bool{}
-	for _, g := range e[victim] {
+	for _, g := range eps {
 		if s.Overlaps(g.From, g.To) && !seen[g.Agency] {
 			seen[g.Agency] = true
 			out = append(out, g.Agency)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,14 +50,18 @@ func matchFew(ctx context.Context, db *sql.DB, design *evaluation.Design, size i
 	if err := offerPool(ctx, db, m, planned); err != nil {
 		return nil, err
 	}
-	f := &few{shortlist: m.Shortlists(), occ: evaluation.Occurrences{}}
+	// The plans' own occurrences are read already: the candidates' are
+	// added to them (a candidate of one plan may be another plan's own).
+	f := &few{shortlist: m.Shortlists(), occ: own}
 	if err := peopleOf(ctx, db, f.shortlist); err != nil {
 		return nil, err
 	}
-	ids := plans
+	var ids []string
 	for _, cs := range f.shortlist {
 		for _, c := range cs {
-			ids = append(ids, c.RelationshipID)
+			if _, read := own[c.RelationshipID]; !read && !slices.Contains(plans, c.RelationshipID) {
+				ids = append(ids, c.RelationshipID)
+			}
 		}
 	}
 	if err := readOccurrencesOf(ctx, db, ids, f.occ); err != nil {
