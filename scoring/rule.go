@@ -143,6 +143,40 @@ func (r *Rule) String() string {
 	return r.Op + "(" + strings.Join(parts, ", ") + ")"
 }
 
+// Holds reports whether the rule holds given the true atoms, as Eval does,
+// without gathering the atoms (most rules do not hold for most
+// relationships, so scoring asks this first).
+func (r *Rule) Holds(true_ func(string) bool) bool {
+	switch r.Op {
+	case "atom":
+		return true_(r.Atom)
+	case "all_of":
+		for _, a := range r.Args {
+			if !a.Holds(true_) {
+				return false
+			}
+		}
+		return true
+	default: // any_of, at_least
+		need := 1
+		if r.Op == "at_least" {
+			need = r.N
+		}
+		n := 0
+		for i, a := range r.Args {
+			if n+len(r.Args)-i < need {
+				return false
+			}
+			if a.Holds(true_) {
+				if n++; n >= need {
+					return true
+				}
+			}
+		}
+		return n >= need
+	}
+}
+
 // Eval reports whether the rule holds given the true atoms, and returns the
 // atoms that made it hold (for an any_of, every true argument is listed, so
 // an officer sees all the evidence).

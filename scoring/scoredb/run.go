@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tau-da/tau/analytics"
@@ -213,26 +215,29 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	if keep {
 		run.Evidence = map[string]*scoring.Evidence{}
 	}
-	score := func(ev *scoring.Evidence) error {
-		score := sc.s.Score(ev, asOf)
-		if run.Evidence != nil {
-			run.Evidence[ev.RelationshipID] = ev
-		}
+	// take counts a score and hands it to the sink, or keeps it.
+	take := func(score *scoring.Score) error {
 		run.Count++
 		run.Bands[score.Band]++
 		if sink != nil {
-			return sink(&score)
+			return sink(score)
 		}
-		run.Scores = append(run.Scores, score)
+		run.Scores = append(run.Scores, *score)
 		return nil
 	}
 	if sink != nil && !keep {
-		// Bulk: the evidence is gathered on this goroutine and scored and
-		// written on another, in order (two cores: nationally 1.6 million
+		// Bulk: the evidence is gathered on this goroutine, scored on
+		// others and handed to the sink in order (nationally 1.6 million
 		// relationships).
-		err = pipeline(sc, start, score)
+		err = pipeline(sc, start, take)
 	} else {
-		err = sc.stream(start, score)
+		err = sc.stream(start, func(ev *scoring.Evidence) error {
+			score := sc.s.Score(ev, asOf)
+			if run.Evidence != nil {
+				run.Evidence[ev.RelationshipID] = ev
+			}
+			return take(&score)
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -257,23 +262,55 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 	return run, nil
 }
 
-// pipelineBatch is how many relationships' evidence go to the scoring
+// pipelineBatch is how many relationships' evidence go to a scoring
 // goroutine at once (a channel send per relationship would cost more than
 // some of the scoring).
 const pipelineBatch = 512
 
-// pipeline streams the evidence and hands it in order, in batches, to a
-// goroutine that calls score on each; the first error stops both.
-func pipeline(sc *scorer, start time.Time, score func(*scoring.Evidence) error) error {
-	work := make(chan []*scoring.Evidence, 8)
-	done := make(chan error, 1)
+// pipelineQueued is how many batches may be gathered ahead of the sink:
+// enough to keep the scorers busy, few enough that little is held.
+const pipelineQueued = 16
+
+// batch is one run of relationships' evidence and, once scored, their
+// scores; done is closed when they are.
+type batch struct {
+	evs    []*scoring.Evidence
+	scores []scoring.Score
+	done   chan struct{}
+}
+
+// pipeline streams the evidence and scores it in batches on as many
+// goroutines as there are cores (scoring.Scorer may be used at once),
+// handing the scores to take in the order the evidence came, so a run
+// is the same however its batches were scored; the first error stops
+// every part.
+func pipeline(sc *scorer, start time.Time, take func(*scoring.Score) error) error {
+	jobs := make(chan *batch, pipelineQueued)
+	ordered := make(chan *batch, pipelineQueued)
 	failed := make(chan struct{})
+	var workers sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for b := range jobs {
+				b.scores = make([]scoring.Score, len(b.evs))
+				for i, ev := range b.evs {
+					b.scores[i] = sc.s.Score(ev, sc.asOf)
+				}
+				b.evs = nil
+				close(b.done)
+			}
+		}()
+	}
+	done := make(chan error, 1)
 	go func() {
 		var first error
-		for batch := range work {
-			for _, ev := range batch {
+		for b := range ordered {
+			<-b.done
+			for i := range b.scores {
 				if first == nil {
-					if first = score(ev); first != nil {
+					if first = take(&b.scores[i]); first != nil {
 						close(failed)
 					}
 				}
@@ -281,24 +318,30 @@ func pipeline(sc *scorer, start time.Time, score func(*scoring.Evidence) error) 
 		}
 		done <- first
 	}()
-	batch := make([]*scoring.Evidence, 0, pipelineBatch)
-	err := sc.stream(start, func(ev *scoring.Evidence) error {
-		batch = append(batch, ev)
-		if len(batch) < pipelineBatch {
-			return nil
-		}
+	send := func(b *batch) error {
 		select {
-		case work <- batch:
+		case ordered <- b:
 		case <-failed:
 			return errors.New("scoring stopped")
 		}
-		batch = make([]*scoring.Evidence, 0, pipelineBatch)
+		jobs <- b
 		return nil
-	})
-	if err == nil && len(batch) > 0 {
-		work <- batch
 	}
-	close(work)
+	b := &batch{done: make(chan struct{})}
+	err := sc.stream(start, func(ev *scoring.Evidence) error {
+		if b.evs = append(b.evs, ev); len(b.evs) < pipelineBatch {
+			return nil
+		}
+		next := b
+		b = &batch{done: make(chan struct{})}
+		return send(next)
+	})
+	if err == nil && len(b.evs) > 0 {
+		err = send(b)
+	}
+	close(jobs)
+	close(ordered)
+	workers.Wait()
 	if serr := <-done; serr != nil {
 		return serr
 	}

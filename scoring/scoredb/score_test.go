@@ -296,7 +296,9 @@ func TestScoreSnapshots(t *testing.T) {
 func TestSnapshotRanks(t *testing.T) {
 	t.Parallel()
 	ex := filepath.Join(t.TempDir(), "extract")
-	if _, err := synth.Write(ex, synth.Config{Relationships: 400, Seed: 11}); err != nil {
+	// Enough relationships that a written run's are scored in several
+	// batches, on more than one goroutine, and must still come out in order.
+	if _, err := synth.Write(ex, synth.Config{Relationships: 1600, Seed: 11}); err != nil {
 		t.Fatal(err)
 	}
 	wh := t.TempDir()
@@ -314,7 +316,7 @@ func TestSnapshotRanks(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps.Check(t, "write the snapshot")
-	if written.Scores != nil || written.Count != len(mem.Scores) || written.Count < 100 {
+	if written.Scores != nil || written.Count != len(mem.Scores) || written.Count < 2*pipelineBatch {
 		t.Fatalf("written run holds %d scores in memory and counts %d; the run in memory has %d", len(written.Scores), written.Count, len(mem.Scores))
 	}
 	i := 0

@@ -159,7 +159,9 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	if err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
+	t0 := time.Now()
 	run.order = scoring.RankOrder(w.keys)
+	duckdb.Tracef(t0, "snapshot: rank order")
 	for rank, i := range run.order {
 		ranks.Int(i + 1)
 		ranks.Int(rank + 1)
@@ -168,6 +170,7 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	if err := w.sink.Flush(); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
+	duckdb.Tracef(t0, "snapshot: rows taken in")
 	if err := copySnapshot(w.sink.Conn(), w.res.Dir(), snapshotConstants{
 		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation,
 		persons: w.w.TablePath(run.Generation, "persons")}); err != nil {
@@ -182,6 +185,7 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	if err := w.res.WriteTables([]analytics.ResultTable{clustersTable}, map[string][][]string{clustersTable.Name: rows}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
+	duckdb.Tracef(t0, "snapshot: tables written")
 	final, err := w.res.Publish("as_of="+run.AsOf.Format("2006-01-02"), "config="+run.ConfigHash)
 	if err != nil {
 		return fmt.Errorf("score: %w", err)

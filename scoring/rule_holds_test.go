@@ -1,0 +1,63 @@
+package scoring
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestHoldsAgreesWithEval: Holds, the shortcut scoring asks first, says
+// what Eval says for the default configuration's cluster and stage rules
+// and for hand-written edge cases, over random true atoms.
+func TestHoldsAgreesWithEval(t *testing.T) {
+	t.Parallel()
+	cfg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]*Rule{}
+	for i := range cfg.Clusters {
+		rules["cluster "+cfg.Clusters[i].ID] = cfg.Clusters[i].rule
+	}
+	for i := range cfg.StageRules {
+		rules["stage rule "+cfg.StageRules[i].Name] = cfg.StageRules[i].rule
+	}
+	for _, s := range []string{"Q1", "all_of(Q1, Q2)", "any_of(Q1, Q2, Q3)", "at_least(2, Q1, Q2, Q3)", "at_least(3, Q1, Q2, Q3)",
+		"all_of(Q6, any_of(Q15, Q4), at_least(2, Q1, Q2, Q3))"} {
+		r, err := ParseRule(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules[s] = r
+	}
+	if len(rules) < 10 {
+		t.Fatalf("only %d rules to check", len(rules))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for name, r := range rules {
+		t.Run(name, func(t *testing.T) {
+			held := 0
+			for trial := range 2000 {
+				p := float64(trial%10) / 10 // from no atom true to most
+				truth := map[string]bool{}
+				true_ := func(a string) bool {
+					v, ok := truth[a]
+					if !ok {
+						v = rng.Float64() < p
+						truth[a] = v
+					}
+					return v
+				}
+				want, _ := r.Eval(true_)
+				if got := r.Holds(true_); got != want {
+					t.Fatalf("%s with %v: Holds %v, Eval %v", r, truth, got, want)
+				}
+				if want {
+					held++
+				}
+			}
+			if held == 0 {
+				t.Errorf("%s never held in 2000 trials: the check saw only one side", r)
+			}
+		})
+	}
+}
