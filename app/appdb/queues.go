@@ -25,7 +25,7 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) (
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, total, err := s.rows(ctx, app.Filter{Offset: offset, Limit: limit}, sn.AsOf, "", 0, true)
+	rows, total, err := s.rows(ctx, app.Filter{Offset: offset, Limit: limit}, sn.AsOf, "", 0, true, nil)
 	if err != nil {
 		return nil, 0, err
 	}

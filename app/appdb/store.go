@@ -291,7 +291,10 @@ func (s *Store) args(f app.Filter, asOf time.Time, rel string, hidden bool) []an
 // rows reads a snapshot's list rows: filtered, one relationship's (rel),
 // or the hidden-threat queue.
 // rank, when not 0, is rel's rank in the snapshot (read from its index).
-func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, rank int, hidden bool) ([]app.ListRow, int, error) {
+// rows reads a page of the list (with rel, one relationship's row) and
+// how many rows match; cr, when not nil, is given the first row's
+// clusters with their stages and facts, which the relationship page words.
+func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, rank int, hidden bool, cr *clusterRow) ([]app.ListRow, int, error) {
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -309,12 +312,16 @@ func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel stri
 	total := 0
 	for rs.Next() {
 		var r app.ListRow
-		var clusters []any
+		var clusters, stages, facts []any
 		if err := rs.Scan(&r.Rank, &r.RelationshipID, &r.VictimID, &r.PerpetratorID, &r.Band, &r.Stage, &r.Total, &r.ClusterScore, &r.Harm,
-			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &r.OfficerGrade, &total); err != nil {
+			&r.RecencyFreq, &clusters, &r.Occurrences90d, &r.DaysSince, &r.PctLast90d, &r.Serial, &r.HasPlan, &r.Area, &r.OfficerGrade,
+			&stages, &facts, &total); err != nil {
 			return nil, 0, err
 		}
 		s.nameClusters(&r, clusters)
+		if cr != nil && len(out) == 0 {
+			*cr = newClusterRow(clusters, stages, facts)
+		}
 		out = append(out, r)
 	}
 	return out, total, rs.Err()
@@ -339,7 +346,7 @@ func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, total, err := s.rows(ctx, f, sn.AsOf, "", 0, false)
+	rows, total, err := s.rows(ctx, f, sn.AsOf, "", 0, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +480,10 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 			return nil, err
 		}
 	}
-	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, id, rank, false)
+	// The score row carries the clusters' stages and facts too, so the
+	// clusters are worded without reading it again.
+	var cr clusterRow
+	rows, _, err := s.rows(ctx, app.Filter{}, sn.AsOf, id, rank, false, &cr)
 	if err != nil {
 		return nil, err
 	}
@@ -482,23 +492,18 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 	}
 	rel := &app.Relationship{Snapshot: sn, Row: rows[0], AsOf: sn.AsOf, ConfigHash: s.cfg.Hash}
 	snap := []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("rank", rel.Row.Rank)}
-	// The page's reads are independent (the clusters' words, which need
-	// the items and the harm, are put together after): run at once, each
-	// on its own connection, they take the time of the longest, not of
-	// the sum (nationally each is 5-40 ms, most of it DuckDB's planning
-	// and file opening).
+	// The page's other reads are independent (the clusters' words, which
+	// need the items and the harm, are put together after): run at once,
+	// each on its own connection, they take the time of the longest, not
+	// of the sum (nationally each is 10-130 ms on two cores, much of it
+	// DuckDB's planning and file opening).
 	g, gctx := errgroup.WithContext(ctx)
-	var cr clusterRow
 	g.Go(func() (err error) {
 		rel.Items, err = s.items(gctx, db, snap, indexed)
 		return err
 	})
 	g.Go(func() (err error) {
 		rel.Harm, rel.HarmDays, err = s.offences(gctx, db, rel.Row.PerpetratorID, sn.AsOf)
-		return err
-	})
-	g.Go(func() (err error) {
-		cr, err = s.clusterRow(gctx, db, snap, indexed)
 		return err
 	})
 	g.Go(func() error {
@@ -607,34 +612,25 @@ type clusterRow struct {
 	facts   []string
 }
 
-// clusterRow reads a relationship's active clusters in a snapshot.
-func (s *Store) clusterRow(ctx context.Context, db *sql.DB, snap []any, indexed bool) (clusterRow, error) {
-	// A snapshot written before the clusters' stages were kept reads them
-	// as NULL (analytics' later columns): its clusters show their
-	// configured stages.
+// newClusterRow reads a score row's clusters, their stages and the facts
+// its rules were given. A snapshot written before the clusters' stages
+// were kept reads them as an empty list (analytics' later columns): its
+// clusters show their configured stages.
+func newClusterRow(clusters, stages, facts []any) clusterRow {
 	cr := clusterRow{counted: map[string]int{}}
-	q, args := marked(`SELECT coalesce(clusters, []), coalesce(cluster_stages, []), coalesce(facts, []) FROM scores_scores WHERE relationship_id = $rel AND config = $cfg AND as_of = $asof
-  AND "rank" = $rank -- only with $rank`, map[string]bool{"$rank": indexed}, snap)
-	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
-		var clusters, stages, facts []any
-		if err := rs.Scan(&clusters, &stages, &facts); err != nil {
-			return err
-		}
-		for i, cl := range clusters {
-			id := fmt.Sprint(cl)
-			cr.active = append(cr.active, id)
-			if i < len(stages) {
-				if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
-					cr.counted[id] = n
-				}
+	for i, cl := range clusters {
+		id := fmt.Sprint(cl)
+		cr.active = append(cr.active, id)
+		if i < len(stages) {
+			if n, err := strconv.Atoi(fmt.Sprint(stages[i])); err == nil {
+				cr.counted[id] = n
 			}
 		}
-		for _, f := range facts {
-			cr.facts = append(cr.facts, fmt.Sprint(f))
-		}
-		return nil
-	})
-	return cr, err
+	}
+	for _, f := range facts {
+		cr.facts = append(cr.facts, fmt.Sprint(f))
+	}
+	return cr
 }
 
 // clusters words what met each of a relationship's active clusters, from

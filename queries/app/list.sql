@@ -1,7 +1,7 @@
 -- name: list
 -- purpose: a page of the ranked list: one snapshot's rows of one configuration, filtered and sorted, with their plan flag and victim's area, and how many rows match
 -- inputs: scores_scores, pmps (and persons for a snapshot written before it kept the victim's area); $cfg configuration hash, $asof snapshot date, filters $band $stage $cluster $serial $noplan $area $rel (empty or zero: any), $hidden (only red or amber rows whose latest officer grade was standard or medium), $sort (rank, stage, occurrences_90d or days_since), $limit and $offset (the page), $rank (one relationship's rank, found from the snapshot's index, so its row is read from one row group)
--- outputs: rank, relationship_id, victim_id, perpetrator_id, band, stage, total_score, cluster_score, harm_score, recency_frequency_score, clusters, occurrences_90d, days_since_last_occurrence, pct_occurrences_last_90d, serial, has_plan, area, officer_grade ('' if none), total (rows matching the filter); in the page's order
+-- outputs: rank, relationship_id, victim_id, perpetrator_id, band, stage, total_score, cluster_score, harm_score, recency_frequency_score, clusters, occurrences_90d, days_since_last_occurrence, pct_occurrences_last_90d, serial, has_plan, area, officer_grade ('' if none), cluster_stages and facts (what the relationship page words its clusters from), total (rows matching the filter); in the page's order
 -- source: the unit's ranked list, highest score first (context.md); the hidden threat is the seed's point, a standard or medium DASH hiding a high threat; filters are bound parameters, never pasted in
 -- Nationally a snapshot is 2 million rows and a page 50: the filter and
 -- the sort read only the columns they need, the page's whole rows are read
@@ -36,7 +36,8 @@ SELECT r."rank", r.relationship_id, r.victim_id, r.perpetrator_id, r.band, r.sta
        pl.relationship_id IS NOT NULL AS has_plan,
        coalesce(r.area, '') AS area, -- only with $indexed
        coalesce(p.area, '') AS area, -- only without $indexed
-       coalesce(r.officer_grade, '') AS officer_grade, (SELECT count(*) FROM s) AS total
+       coalesce(r.officer_grade, '') AS officer_grade, coalesce(r.cluster_stages, []) AS cluster_stages, coalesce(r.facts, []) AS facts,
+       (SELECT count(*) FROM s) AS total
 FROM r LEFT JOIN pl USING (relationship_id)
   LEFT JOIN persons p ON p.person_id = r.victim_id -- only without $indexed
 ORDER BY r.sort_key, r."rank"
