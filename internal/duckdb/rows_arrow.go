@@ -26,20 +26,26 @@ type stringColumn interface {
 
 // arrowRows reads a query's Arrow record batches. The driver connection may
 // only be used inside sql.Conn.Raw, so a goroutine holds it there and hands
-// each batch over, waiting until the reader has finished with it (DuckDB
-// reuses a batch's buffers for the next).
+// each batch over, retained, reading ahead while the reader works (each
+// batch is converted from a DuckDB chunk into buffers of its own, which
+// stay until the reader releases it).
 type arrowRows struct {
 	batches chan arrow.RecordBatch
-	ack     chan struct{}
 	errc    chan error
 	cancel  context.CancelFunc
+	cur     arrow.RecordBatch
 	cols    []arrow.Array
 	units   []arrow.TimeUnit
 	row, n  int
-	held    bool
 	err     error
 	done    bool
 }
+
+// arrowReadAhead is how many record batches (DuckDB chunks of 2,048 rows)
+// the goroutine may convert before the reader asks for them: enough that
+// DuckDB and the reader work at once (nationally a pass over 7 million
+// occurrences took 3.3 s one after the other), little memory.
+const arrowReadAhead = 8
 
 // Query runs a query on a new connection of db and reads its rows as
 // Arrow record batches.
@@ -49,7 +55,7 @@ func Query(ctx context.Context, db *sql.DB, query string, args ...any) (Rows, er
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &arrowRows{batches: make(chan arrow.RecordBatch), ack: make(chan struct{}, 1), errc: make(chan error, 1), cancel: cancel}
+	r := &arrowRows{batches: make(chan arrow.RecordBatch, arrowReadAhead), errc: make(chan error, 1), cancel: cancel}
 	go func() {
 		err := conn.Raw(func(dc any) error {
 			ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
@@ -62,14 +68,12 @@ func Query(ctx context.Context, db *sql.DB, query string, args ...any) (Rows, er
 			}
 			defer rdr.Release()
 			for rdr.Next() {
+				rec := rdr.RecordBatch()
+				rec.Retain()
 				select {
-				case r.batches <- rdr.RecordBatch():
+				case r.batches <- rec:
 				case <-ctx.Done():
-					return ctx.Err()
-				}
-				select {
-				case <-r.ack:
-				case <-ctx.Done():
+					rec.Release()
 					return ctx.Err()
 				}
 			}
@@ -91,10 +95,7 @@ func (r *arrowRows) Next() bool {
 		return true
 	}
 	for {
-		if r.held {
-			r.held = false
-			r.ack <- struct{}{}
-		}
+		r.release()
 		rec, ok := <-r.batches
 		if !ok {
 			r.done = true
@@ -103,7 +104,7 @@ func (r *arrowRows) Next() bool {
 			}
 			return false
 		}
-		r.held = true
+		r.cur = rec
 		r.n, r.row = int(rec.NumRows()), 0
 		r.cols = rec.Columns()
 		r.units = make([]arrow.TimeUnit, len(r.cols))
@@ -122,16 +123,22 @@ func (r *arrowRows) Err() error { return r.err }
 
 func (r *arrowRows) Close() {
 	r.cancel()
-	if r.held {
-		r.held = false
-		r.ack <- struct{}{}
-	}
+	r.release()
 	if !r.done {
-		for range r.batches {
+		for rec := range r.batches {
 			// the goroutine stops at the cancelled context
+			rec.Release()
 		}
 		<-r.errc
 		r.done = true
+	}
+}
+
+// release lets go of the batch the reader was on.
+func (r *arrowRows) release() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur, r.cols = nil, nil
 	}
 }
 
