@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tau-da/tau/evaluation"
 	"github.com/tau-da/tau/internal/duckdb"
 	"github.com/tau-da/tau/queries"
@@ -38,12 +40,17 @@ func matchFew(ctx context.Context, db *sql.DB, design *evaluation.Design, size i
 	for _, w := range design.Plans {
 		plans = append(plans, w.RelationshipID)
 	}
+	// The plans' own occurrences and every couple's first plan are read
+	// at once, on connections of their own.
 	own := evaluation.Occurrences{}
-	if err := readOccurrencesOf(ctx, db, plans, own); err != nil {
-		return nil, err
-	}
-	planned, err := readFirstPlans(ctx, db)
-	if err != nil {
+	var planned map[string]time.Time
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return readOccurrencesOf(gctx, db, plans, own) })
+	g.Go(func() (err error) {
+		planned, err = readFirstPlans(gctx, db)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	m := design.NewDirectMatch(own, size)
@@ -67,7 +74,7 @@ func matchFew(ctx context.Context, db *sql.DB, design *evaluation.Design, size i
 	if err := readOccurrencesOf(ctx, db, ids, f.occ); err != nil {
 		return nil, err
 	}
-	err = db.QueryRowContext(ctx, "SELECT count(*) FROM relationships").Scan(&f.pool)
+	err := db.QueryRowContext(ctx, "SELECT count(*) FROM relationships").Scan(&f.pool)
 	return f, err
 }
 
