@@ -143,9 +143,8 @@ func (r *Rule) String() string {
 	return r.Op + "(" + strings.Join(parts, ", ") + ")"
 }
 
-// Holds reports whether the rule holds given the true atoms, as Eval does,
-// without gathering the atoms (most rules do not hold for most
-// relationships, so scoring asks this first).
+// Holds reports whether the rule holds given the true atoms, without
+// gathering the atoms (most rules do not hold for most relationships).
 func (r *Rule) Holds(true_ func(string) bool) bool {
 	switch r.Op {
 	case "atom":
@@ -179,42 +178,28 @@ func (r *Rule) Holds(true_ func(string) bool) bool {
 
 // Eval reports whether the rule holds given the true atoms, and returns the
 // atoms that made it hold (for an any_of, every true argument is listed, so
-// an officer sees all the evidence).
+// an officer sees all the evidence). The atoms are gathered only for a
+// rule that holds.
 func (r *Rule) Eval(true_ func(string) bool) (bool, []string) {
-	switch r.Op {
-	case "atom":
-		if true_(r.Atom) {
-			return true, []string{r.Atom}
-		}
-		return false, nil
-	case "all_of":
-		var ev []string
-		for _, a := range r.Args {
-			ok, e := a.Eval(true_)
-			if !ok {
-				return false, nil
-			}
-			ev = append(ev, e...)
-		}
-		return true, ev
-	default: // any_of, at_least
-		need := 1
-		if r.Op == "at_least" {
-			need = r.N
-		}
-		var ev []string
-		n := 0
-		for _, a := range r.Args {
-			if ok, e := a.Eval(true_); ok {
-				n++
-				ev = append(ev, e...)
-			}
-		}
-		if n >= need {
-			return true, ev
-		}
+	if !r.Holds(true_) {
 		return false, nil
 	}
+	return true, r.atoms(true_)
+}
+
+// atoms gathers the true atoms of a rule that holds: every argument's of
+// an all_of, each holding argument's of an any_of or at_least.
+func (r *Rule) atoms(true_ func(string) bool) []string {
+	if r.Op == "atom" {
+		return []string{r.Atom}
+	}
+	var ev []string
+	for _, a := range r.Args {
+		if r.Op == "all_of" || a.Holds(true_) {
+			ev = append(ev, a.atoms(true_)...)
+		}
+	}
+	return ev
 }
 
 // Legs returns, for an all_of rule, each leg's text and whether and by what

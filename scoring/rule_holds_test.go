@@ -2,12 +2,45 @@ package scoring
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
-// TestHoldsAgreesWithEval: Holds, the shortcut scoring asks first, says
-// what Eval says for the default configuration's cluster and stage rules
-// and for hand-written edge cases, over random true atoms.
+// evalPlain is the rules' meaning written plainly (every argument
+// evaluated, atoms gathered as it goes): what Holds and Eval, which
+// gather only for a rule that holds, must agree with.
+func evalPlain(r *Rule, true_ func(string) bool) (bool, []string) {
+	if r.Op == "atom" {
+		if true_(r.Atom) {
+			return true, []string{r.Atom}
+		}
+		return false, nil
+	}
+	need := 1
+	switch r.Op {
+	case "all_of":
+		need = len(r.Args)
+	case "at_least":
+		need = r.N
+	}
+	var ev []string
+	n := 0
+	for _, a := range r.Args {
+		if ok, e := evalPlain(a, true_); ok {
+			n++
+			ev = append(ev, e...)
+		}
+	}
+	if n >= need {
+		return true, ev
+	}
+	return false, nil
+}
+
+// TestHoldsAgreesWithEval: Holds and Eval say what the plain evaluation
+// says (whether the rule holds, and Eval's atoms) for the default
+// configuration's cluster and stage rules and for hand-written edge
+// cases, over random true atoms.
 func TestHoldsAgreesWithEval(t *testing.T) {
 	t.Parallel()
 	cfg, err := Default()
@@ -47,9 +80,12 @@ func TestHoldsAgreesWithEval(t *testing.T) {
 					}
 					return v
 				}
-				want, _ := r.Eval(true_)
+				want, atoms := evalPlain(r, true_)
 				if got := r.Holds(true_); got != want {
-					t.Fatalf("%s with %v: Holds %v, Eval %v", r, truth, got, want)
+					t.Fatalf("%s with %v: Holds %v, want %v", r, truth, got, want)
+				}
+				if got, gotAtoms := r.Eval(true_); got != want || !slices.Equal(gotAtoms, atoms) {
+					t.Fatalf("%s with %v: Eval %v %v, want %v %v", r, truth, got, gotAtoms, want, atoms)
 				}
 				if want {
 					held++

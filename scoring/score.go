@@ -334,10 +334,10 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	signs := 0 // escalation clusters (stage 5 and above) met by evidence of the time
 	for i := range c.Clusters {
 		cl := &c.Clusters[i]
-		if !cl.rule.Holds(truth) {
+		ok, atoms := cl.rule.Eval(truth)
+		if !ok {
 			continue
 		}
-		_, atoms := cl.rule.Eval(truth)
 		m := met{cl: cl, recent: cl.Stage > 3 && anyRecent(atoms, sc.ActiveItems, ev, recentSince)}
 		if m.recent && cl.Stage >= 5 {
 			signs++
@@ -381,10 +381,10 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	// of the time.
 	recentTruth := func(atom string) bool { return truth(atom) && atomRecent(atom, sc.ActiveItems, ev, recentSince) }
 	for _, sr := range c.StageRules {
-		if !sr.rule.Holds(recentTruth) {
+		ok, atoms := sr.rule.Eval(recentTruth)
+		if !ok {
 			continue
 		}
-		_, atoms := sr.rule.Eval(recentTruth)
 		sc.Stage = max(sc.Stage, sr.Stage)
 		if s.Terse {
 			continue

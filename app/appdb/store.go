@@ -289,11 +289,10 @@ func (s *Store) args(f app.Filter, asOf time.Time, rel string, hidden bool) []an
 }
 
 // rows reads a snapshot's list rows: filtered, one relationship's (rel),
-// or the hidden-threat queue.
-// rank, when not 0, is rel's rank in the snapshot (read from its index).
-// rows reads a page of the list (with rel, one relationship's row) and
-// how many rows match; cr, when not nil, is given the first row's
-// clusters with their stages and facts, which the relationship page words.
+// or the hidden-threat queue, and how many rows match. rank, when not 0,
+// is rel's rank in the snapshot (read from its index); cr, when not nil,
+// is given the first row's clusters with their stages and facts, which the
+// relationship page words.
 func (s *Store) rows(ctx context.Context, f app.Filter, asOf time.Time, rel string, rank int, hidden bool, cr *clusterRow) ([]app.ListRow, int, error) {
 	db, err := s.conn(ctx)
 	if err != nil {
