@@ -44,6 +44,21 @@ func TestRowsAndSink(t *testing.T) {
 	if err := sink.Conn().QueryRowContext(context.Background(), "SELECT count(*) FROM t").Scan(&count); err != nil || count != n {
 		t.Fatalf("sink holds %d rows (%v), want %d", count, err, n)
 	}
+	// A table made after a flush takes rows, handed over by the next.
+	later, err := sink.Table(Table{Name: "later", Cols: Columns("n:int")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		later.Int(i)
+		later.End()
+	}
+	if err := sink.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Conn().QueryRowContext(context.Background(), "SELECT count(*) FROM later").Scan(&count); err != nil || count != n {
+		t.Fatalf("%s: a table made after a flush holds %d rows (%v), want %d", BulkPath, count, err, n)
+	}
 	// Query reads through a database handle; copy the table to a file one
 	// can open.
 	path := t.TempDir() + "/t.parquet"

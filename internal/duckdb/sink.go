@@ -28,7 +28,8 @@ type Sink interface {
 	// Err reports a failure while rows were taken.
 	Err() error
 	// Flush hands every row taken so far to DuckDB; after it the tables can
-	// be queried on Conn.
+	// be queried on Conn, and tables made after it take rows to be handed
+	// over by the next Flush (rows for a table made before it are refused).
 	Flush() error
 	// Conn is the sink's connection.
 	Conn() *sql.Conn

@@ -51,10 +51,18 @@ func NewSink(o Options) (Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &arrowSink{db: db, conn: conn, tables: map[string]*arrowTable{}, queue: make(chan queuedBatch, arrowBatchesQueued), done: make(chan error, 1)}
+	s := &arrowSink{db: db, conn: conn, tables: map[string]*arrowTable{}}
+	s.start()
+	return s, nil
+}
+
+// start starts the goroutine that inserts the queued batches.
+func (s *arrowSink) start() {
+	queue, done := make(chan queuedBatch, arrowBatchesQueued), make(chan error, 1)
+	s.queue, s.done = queue, done
 	go func() {
 		var first error
-		for b := range s.queue {
+		for b := range queue {
 			if first == nil {
 				if err := s.insert(b.table, b.schema, b.rec); err != nil {
 					first = fmt.Errorf("%s: %w", b.table, err)
@@ -62,9 +70,8 @@ func NewSink(o Options) (Sink, error) {
 			}
 			b.rec.Release()
 		}
-		s.done <- first
+		done <- first
 	}()
-	return s, nil
 }
 
 // drain waits for the queued batches to be inserted.
@@ -137,11 +144,16 @@ func (s *arrowSink) Err() error { return s.failed }
 
 func (s *arrowSink) Conn() *sql.Conn { return s.conn }
 
+// Flush waits for every batch to be inserted; the sink then takes rows
+// again (a fresh inserter), so it may be flushed more than once.
 func (s *arrowSink) Flush() error {
 	for _, r := range s.tables {
 		r.flush()
 	}
 	s.drain()
+	if s.failed == nil {
+		s.start()
+	}
 	return s.failed
 }
 

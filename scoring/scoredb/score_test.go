@@ -340,6 +340,7 @@ func TestSnapshotRanks(t *testing.T) {
 			t.Errorf("band %s: %d written, %d in memory", b, written.Bands[b], n)
 		}
 	}
+	checkSnapshotFiles(t, written.Snapshot, mem.Scores)
 	// Bulk runs hand item histories over by index, explaining runs as a
 	// map: the scores agree.
 	ex2, err := evidenceRun(ctx, testwh.Session(t, wh), cfg, asOf, "")
@@ -355,6 +356,63 @@ func TestSnapshotRanks(t *testing.T) {
 			t.Fatalf("rank %d: explaining %s %v %v %v, bulk %s %v %v %v", i+1, s.RelationshipID, s.Total, s.Items, s.Clusters, b.RelationshipID, b.Total, b.Items, b.Clusters)
 		}
 	}
+}
+
+// checkSnapshotFiles holds a written snapshot's files to the scores in
+// memory: the items in rank then item order, each with its score's
+// relationship and rank, as many as the scores' items, with as many held
+// against a later answer and from another relationship; the index in id
+// order with each score's rank, band and stage.
+func checkSnapshotFiles(t *testing.T, dir string, scores []scoring.Score) {
+	t.Helper()
+	var items, sticky, other int
+	for _, s := range scores {
+		items += len(s.Items)
+		for _, a := range s.ActiveItems {
+			sticky += btoi(a.HeldAgainst != nil)
+			other += btoi(a.FromOtherRelationship)
+		}
+	}
+	db, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	file := func(name string) string {
+		return "read_parquet(" + duckdb.Quote(filepath.Join(dir, name+".parquet")) + ", file_row_number = true)"
+	}
+	for _, c := range []struct {
+		what  string
+		query string
+		want  int
+	}{
+		{"items", "SELECT count(*) FROM " + file("items"), items},
+		{"items held against a later answer", "SELECT count(*) FROM " + file("items") + " WHERE sticky AND held_against_assessment_id IS NOT NULL", sticky},
+		{"items from another relationship", "SELECT count(*) FROM " + file("items") + " WHERE from_other_relationship AND source_relationship_id IS NOT NULL", other},
+		{"items out of rank and item order", `SELECT count(*) FROM (SELECT "rank", item, lag("rank") OVER w AS r0, lag(item) OVER w AS i0 FROM ` + file("items") +
+			` WINDOW w AS (ORDER BY file_row_number)) WHERE "rank" < r0 OR ("rank" = r0 AND item <= i0)`, 0},
+		{"items unlike their score", "SELECT count(*) FROM " + file("items") + " i LEFT JOIN " + file("scores") + ` s USING (relationship_id) WHERE s."rank" IS DISTINCT FROM i."rank"`, 0},
+		{"scores out of rank order", `SELECT count(*) FROM ` + file("scores") + ` WHERE "rank" <> file_row_number + 1`, 0},
+		{"index entries", "SELECT count(*) FROM " + file(IDsTable), len(scores)},
+		{"index out of id order", `SELECT count(*) FROM (SELECT relationship_id, lag(relationship_id) OVER (ORDER BY file_row_number) AS r0 FROM ` + file(IDsTable) + `) WHERE relationship_id <= r0`, 0},
+		{"index entries unlike their score", "SELECT count(*) FROM " + file(IDsTable) + " x LEFT JOIN " + file("scores") +
+			` s USING (relationship_id) WHERE s."rank" IS DISTINCT FROM x."rank" OR s.band IS DISTINCT FROM x.band OR s.stage IS DISTINCT FROM x.stage`, 0},
+	} {
+		var n int
+		if err := db.QueryRow(c.query).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if n != c.want {
+			t.Errorf("snapshot files: %s: %d, want %d", c.what, n, c.want)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestLegacySnapshotOpens: a warehouse whose score snapshots were written

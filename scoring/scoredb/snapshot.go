@@ -155,13 +155,21 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 // finish ranks the scores (scoring.RankOrder over the keys kept as they
 // were added) and writes the tables as Parquet.
 func (w *snapshotWriter) finish(run *ScoreRun) error {
+	t0 := time.Now()
+	// The scores are ranked while the sink takes in the rows still queued
+	// (nationally each about a second).
+	ranked := make(chan []int, 1)
+	go func() { ranked <- scoring.RankOrder(w.keys) }()
+	flushed := w.sink.Flush()
+	run.order = <-ranked
+	if flushed != nil {
+		return fmt.Errorf("score: write snapshot: %w", flushed)
+	}
+	duckdb.Tracef(t0, "snapshot: ranked, rows taken in")
 	ranks, err := w.sink.Table(ranksTable)
 	if err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
-	t0 := time.Now()
-	run.order = scoring.RankOrder(w.keys)
-	duckdb.Tracef(t0, "snapshot: rank order")
 	for rank, i := range run.order {
 		ranks.Int(i + 1)
 		ranks.Int(rank + 1)
@@ -170,7 +178,7 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	if err := w.sink.Flush(); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
-	duckdb.Tracef(t0, "snapshot: rows taken in")
+	duckdb.Tracef(t0, "snapshot: ranks taken in")
 	if err := copySnapshot(w.sink.Conn(), w.res.Dir(), snapshotConstants{
 		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation,
 		persons: w.w.TablePath(run.Generation, "persons")}); err != nil {
