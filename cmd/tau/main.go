@@ -11,11 +11,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -98,10 +96,10 @@ func main() {
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withSignals()
 	defer stop()
 	root := newRootCmd()
-	if err := root.ExecuteContext(ctx); err != nil {
+	if err := stopped(ctx, root, os.Args[1:], root.ExecuteContext(ctx)); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "tau: "+oneLine(err))
 		os.Exit(exitStatus(err))
