@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -71,8 +69,6 @@ beside it and the app follows the new generation.`,
 				return fmt.Errorf("serve: audit log: %w", err)
 			}
 			defer audit.Close()
-			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
 			scheme := "http"
 			if o.tlsCert != "" {
 				scheme = "https"
@@ -80,7 +76,9 @@ beside it and the app follows the new generation.`,
 			fmt.Fprintf(c.OutOrStdout(), "tau serve: %s://%s (%d users; audit log %s/audit/audit.log); Ctrl-C to stop\n", scheme, o.addr, len(users), o.warehouse)
 			srv := app.NewServer(store, users, audit, o.tlsCert != "")
 			srv.WatchUsers(o.users)
-			return app.Serve(ctx, o.addr, o.tlsCert, o.tlsKey, srv)
+			// The command's context ends on Ctrl-C or SIGTERM (withSignals):
+			// the server then shuts down gracefully.
+			return app.Serve(c.Context(), o.addr, o.tlsCert, o.tlsKey, srv)
 		},
 	}
 	warehouseFlag(c, &o.warehouse)

@@ -29,7 +29,8 @@ type Sink interface {
 	Err() error
 	// Flush hands every row taken so far to DuckDB; after it the tables can
 	// be queried on Conn, and tables made after it take rows to be handed
-	// over by the next Flush (rows for a table made before it are refused).
+	// over by the next Flush (give no more rows to a table made before it:
+	// the appender build refuses them).
 	Flush() error
 	// Conn is the sink's connection.
 	Conn() *sql.Conn
