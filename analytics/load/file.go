@@ -119,7 +119,7 @@ func (fl *fileLoad) pass() error {
 		}
 		copyQ = answersNormalised(fl.reader(s))
 		if fl.raw {
-			copyQ = "SELECT assessment_id, item, answer FROM " + fl.reader(s)
+			copyQ = answersAsRead(fl.reader(s))
 		}
 	}
 	n, err := fl.execCount(fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", copyQ, duckdb.Quote(fl.table)))
@@ -162,7 +162,7 @@ func (fl *fileLoad) findRejects() error {
 		// are checked once per assessment.
 		canonical := false
 		if fl.raw {
-			odd, err := fl.normaliseAnswers(fl.table)
+			odd, err := fl.normaliseAnswers(fl.table, fl.reader(s))
 			if err != nil {
 				return fmt.Errorf("normalise answers: %w", err)
 			}

@@ -26,7 +26,8 @@ func TestLoadGolden(t *testing.T) { eachAnswerPath(t, testLoadGolden) }
 
 // eachAnswerPath runs a test twice: as a load would (the golden extract's
 // first answers are not canonical, so they are normalised as read), and with
-// the answers written as read and normalised afterwards from the table.
+// the answers written as read and, when the check afterwards finds rows
+// that are not canonical, written again from the file, normalised.
 func eachAnswerPath(t *testing.T, test func(*testing.T, LoadOptions)) {
 	t.Helper()
 	t.Parallel()

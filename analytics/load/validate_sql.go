@@ -223,6 +223,7 @@ func macros(key []byte, dateFormat string) []string {
 		// Same definition as extract.RelationshipID.
 		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + duckdb.Quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",
 	}
+	ms = append(ms, answerTypes...)
 	if key != nil {
 		ipad, opad := hmacPads(key)
 		// HMAC-SHA256 (RFC 2104) written with DuckDB's sha256: the same value
