@@ -206,9 +206,10 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		return nil, err
 	}
 
-	// Hash the files while DuckDB reads them.
-	hashes := make(chan map[string]fileHash, 1)
-	go func() { hashes <- hashFiles(srcs) }()
+	// Hash the files (and look for control characters) while DuckDB reads
+	// them; each file's result comes before its load starts.
+	hashes := hashFiles(srcs)
+	hs := map[string]fileHash{}
 
 	db, err = duckdb.Open(duckdb.Options{MemoryLimit: opt.MemoryLimit, Threads: opt.Threads, TempDir: build.TempDir()})
 	if err != nil {
@@ -246,6 +247,11 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		if opt.Progress != nil {
 			opt.Progress("load "+s.spec.Name, i, steps)
 		}
+		h, err := awaitHash(ctx, hashes[s.spec.Name])
+		if err != nil {
+			return nil, err
+		}
+		hs[s.spec.Name], s.plain = h, h.plain
 		rep, err := l.loadFile(s)
 		if err != nil {
 			return nil, err
@@ -266,7 +272,6 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 	if err := l.fixRejectLines(srcs); err != nil {
 		return nil, err
 	}
-	hs := <-hashes
 	for i := range man.Files {
 		h := hs[man.Files[i].Name]
 		if h.err != nil {
@@ -383,37 +388,69 @@ func (e *FutureExtractError) Error() string {
 		e.Date.Format("2006-01-02"), e.Now.Format("2006-01-02"))
 }
 
+// fileHash is what reading a file once gave: its SHA-256 and size, and
+// whether no value in it can hold a control character (controlScan; CSV
+// files whose ids are checked only).
 type fileHash struct {
-	sum  string
-	size int64
-	err  error
+	sum   string
+	size  int64
+	plain bool
+	err   error
 }
 
-func hashFiles(srcs []*source) map[string]fileHash {
-	out := map[string]fileHash{}
-	done := map[string]fileHash{}
+// hashFiles reads each source's file once, in load order, and sends each
+// one's fileHash on its own channel (by file name) as soon as it is read.
+func hashFiles(srcs []*source) map[string]chan fileHash {
+	out := map[string]chan fileHash{}
 	for _, s := range srcs {
-		if s.path == "" {
-			continue
-		}
-		if h, ok := done[s.path]; ok {
-			out[s.spec.Name] = h
-			continue
-		}
-		var h fileHash
-		f, err := os.Open(s.path)
-		if err != nil {
-			h.err = err
-		} else {
-			d := sha256.New()
-			h.size, h.err = io.Copy(d, f)
-			h.sum = hex.EncodeToString(d.Sum(nil))
-			f.Close()
-		}
-		done[s.path] = h
-		out[s.spec.Name] = h
+		out[s.spec.Name] = make(chan fileHash, 1)
 	}
+	go func() {
+		done := map[string]fileHash{}
+		for _, s := range srcs {
+			scan := s.format == "csv" && checksIDs(s.spec)
+			h, ok := done[s.path]
+			if !ok && s.path != "" {
+				h = hashFile(s.path, scan)
+				done[s.path] = h
+			}
+			h.plain = h.plain && scan
+			out[s.spec.Name] <- h
+		}
+	}()
 	return out
+}
+
+// hashFile hashes one file and, when scan is set, looks for control
+// characters in it as it goes.
+func hashFile(path string, scan bool) fileHash {
+	var h fileHash
+	f, err := os.Open(path)
+	if err != nil {
+		h.err = err
+		return h
+	}
+	defer f.Close()
+	d := sha256.New()
+	var w io.Writer = d
+	var c controlScan
+	if scan {
+		w = io.MultiWriter(d, &c)
+	}
+	h.size, h.err = io.Copy(w, f)
+	h.sum = hex.EncodeToString(d.Sum(nil))
+	h.plain = scan && h.err == nil && c.plain()
+	return h
+}
+
+// awaitHash waits for a file's hash, or for the load to be stopped.
+func awaitHash(ctx context.Context, ch chan fileHash) (fileHash, error) {
+	select {
+	case h := <-ch:
+		return h, nil
+	case <-ctx.Done():
+		return fileHash{}, context.Cause(ctx)
+	}
 }
 
 func absPath(p string) string {

@@ -111,6 +111,16 @@ func checksID(f extract.File, c extract.Column) bool {
 	return c.Kind == extract.KindID && f.Name != "answers"
 }
 
+// checksIDs says a file has ids checksID checks.
+func checksIDs(f extract.File) bool {
+	for _, c := range f.Columns {
+		if checksID(f, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // keyCols returns the columns that identify a file's row: its key, or
 // every column for a file without one.
 func keyCols(f extract.File) []string {
@@ -138,7 +148,11 @@ func (l *loader) staging(s *source, numbered bool) string {
 			if s.present[c.Name] {
 				raw = stagedText("src." + duckdb.Ident(c.Name))
 			}
-			sel = append(sel, "tau_id_problem("+raw+") AS "+duckdb.Ident(c.Name+idSuffix))
+			check := "tau_id_problem"
+			if s.plain {
+				check = "tau_id_long"
+			}
+			sel = append(sel, check+"("+raw+") AS "+duckdb.Ident(c.Name+idSuffix))
 		}
 		if c.Kind == extract.KindDate {
 			outer = append(outer, "tau_ts("+duckdb.Ident(c.Name)+") AS "+duckdb.Ident(c.Name+tsSuffix))

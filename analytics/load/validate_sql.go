@@ -219,6 +219,8 @@ func macros(key []byte, dateFormat string) []string {
 		dateMacro(dateFormat),
 		"CREATE OR REPLACE TEMP MACRO tau_answer(x) AS " + ans.String(),
 		"CREATE OR REPLACE TEMP MACRO tau_id_problem(x) AS CASE WHEN length(x) > " + fmt.Sprint(maxIDLength) + " THEN 1 WHEN regexp_matches(x, '[[:cntrl:]]') THEN 2 ELSE 0 END",
+		// tau_id_problem for a file with no control character in it.
+		"CREATE OR REPLACE TEMP MACRO tau_id_long(x) AS CASE WHEN length(x) > " + fmt.Sprint(maxIDLength) + " THEN 1 ELSE 0 END",
 		"CREATE OR REPLACE TEMP MACRO tau_bool(x) AS CASE WHEN lower(x) IN ('yes','y','true','t','1') THEN true WHEN lower(x) IN ('no','n','false','f','0') THEN false END",
 		// Same definition as extract.RelationshipID.
 		"CREATE OR REPLACE TEMP MACRO tau_relationship_id(v, p) AS " + duckdb.Quote(extract.RelationshipIDPrefix) + " || left(md5(v || chr(31) || p), 16)",
