@@ -22,10 +22,11 @@ type source struct {
 	wide    bool     // answers taken from q1..q27 columns of assessments
 	items   []string // the wide item columns, as named in the header
 	present map[string]bool
-	// plain: no value in the file can hold a control character (found by
-	// reading its bytes, controlScan), so its ids' check needs no regular
-	// expression.
-	plain bool
+	// plain: no value in the file can hold a control character, so its
+	// ids' check needs no regular expression; trimmed: no value would
+	// change if trimmed, so none is (both found by reading its bytes,
+	// byteScan).
+	plain, trimmed bool
 }
 
 // discover finds each contract file in dir, reads its header and checks the

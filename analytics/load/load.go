@@ -251,7 +251,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		hs[s.spec.Name], s.plain = h, h.plain
+		hs[s.spec.Name], s.plain, s.trimmed = h, h.plain, h.trimmed
 		rep, err := l.loadFile(s)
 		if err != nil {
 			return nil, err
@@ -389,13 +389,13 @@ func (e *FutureExtractError) Error() string {
 }
 
 // fileHash is what reading a file once gave: its SHA-256 and size, and
-// whether no value in it can hold a control character (controlScan; CSV
-// files whose ids are checked only).
+// whether no value in it can hold a control character or would change if
+// trimmed (byteScan; CSV files whose ids are checked only).
 type fileHash struct {
-	sum   string
-	size  int64
-	plain bool
-	err   error
+	sum            string
+	size           int64
+	plain, trimmed bool
+	err            error
 }
 
 // hashFiles reads each source's file once, in load order, and sends each
@@ -414,15 +414,15 @@ func hashFiles(srcs []*source) map[string]chan fileHash {
 				h = hashFile(s.path, scan)
 				done[s.path] = h
 			}
-			h.plain = h.plain && scan
+			h.plain, h.trimmed = h.plain && scan, h.trimmed && scan
 			out[s.spec.Name] <- h
 		}
 	}()
 	return out
 }
 
-// hashFile hashes one file and, when scan is set, looks for control
-// characters in it as it goes.
+// hashFile hashes one file and, when scan is set, scans its bytes
+// (byteScan) as it goes.
 func hashFile(path string, scan bool) fileHash {
 	var h fileHash
 	f, err := os.Open(path)
@@ -433,13 +433,14 @@ func hashFile(path string, scan bool) fileHash {
 	defer f.Close()
 	d := sha256.New()
 	var w io.Writer = d
-	var c controlScan
+	var c byteScan
 	if scan {
 		w = io.MultiWriter(d, &c)
 	}
 	h.size, h.err = io.Copy(w, f)
 	h.sum = hex.EncodeToString(d.Sum(nil))
 	h.plain = scan && h.err == nil && c.plain()
+	h.trimmed = scan && h.err == nil && c.trimmed()
 	return h
 }
 

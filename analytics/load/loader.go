@@ -93,9 +93,18 @@ func staged(s *source, c extract.Column) string {
 	x := "src." + duckdb.Ident(c.Name)
 	switch {
 	case c.Kind == extract.KindID:
-		return "tau_pseud(" + stagedText(x) + ")"
+		return "tau_pseud(" + s.text(x) + ")"
 	case s.spec.Name == "answers" && c.Name == "item":
 		return stagedItem(x)
+	}
+	return s.text(x)
+}
+
+// text is stagedText of a value of the source, or the value itself when no
+// value of the source would change.
+func (s *source) text(x string) string {
+	if s.trimmed {
+		return x
 	}
 	return stagedText(x)
 }
@@ -146,7 +155,7 @@ func (l *loader) staging(s *source, numbered bool) string {
 			// The raw id's problem, judged before any hashing.
 			raw := "NULL::VARCHAR"
 			if s.present[c.Name] {
-				raw = stagedText("src." + duckdb.Ident(c.Name))
+				raw = s.text("src." + duckdb.Ident(c.Name))
 			}
 			check := "tau_id_problem"
 			if s.plain {
