@@ -27,6 +27,9 @@ type source struct {
 	// change if trimmed, so none is (both found by reading its bytes,
 	// byteScan).
 	plain, trimmed bool
+	// uniqueKeys: no two records share a key (keyScan), so there are no
+	// duplicates to look for.
+	uniqueKeys bool
 }
 
 // discover finds each contract file in dir, reads its header and checks the

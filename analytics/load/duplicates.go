@@ -7,13 +7,17 @@ import (
 	"github.com/tau-da/tau/internal/duckdb"
 )
 
-// duplicates finds repeated keys in a written table. If there are any it
+// duplicates finds repeated keys in a written table (none, without looking,
+// when reading the file showed every key distinct). If there are any it
 // reads the file again with record numbers, records each extra identical
 // copy as a duplicate and every copy of a conflicting key as a reject, and
 // rewrites the table without them. It returns the name of a table of
 // conflicting keys (empty if none or if the key has several columns).
 func (l *loader) duplicates(s *source, table string) (string, error) {
 	f := s.spec
+	if s.uniqueKeys {
+		return "", nil
+	}
 	keys := keyCols(f)
 	kq := make([]string, len(keys))
 	for i, k := range keys {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -251,7 +252,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		hs[s.spec.Name], s.plain, s.trimmed = h, h.plain, h.trimmed
+		hs[s.spec.Name], s.plain, s.trimmed, s.uniqueKeys = h, h.plain, h.trimmed, h.unique
 		rep, err := l.loadFile(s)
 		if err != nil {
 			return nil, err
@@ -390,12 +391,13 @@ func (e *FutureExtractError) Error() string {
 
 // fileHash is what reading a file once gave: its SHA-256 and size, and
 // whether no value in it can hold a control character or would change if
-// trimmed (byteScan; CSV files whose ids are checked only).
+// trimmed (byteScan; CSV files whose ids are checked only) and whether no
+// two records share a key (keyScan; files keyed by one id).
 type fileHash struct {
-	sum            string
-	size           int64
-	plain, trimmed bool
-	err            error
+	sum                    string
+	size                   int64
+	plain, trimmed, unique bool
+	err                    error
 }
 
 // hashFiles reads each source's file once, in load order, and sends each
@@ -409,21 +411,39 @@ func hashFiles(srcs []*source) map[string]chan fileHash {
 		done := map[string]fileHash{}
 		for _, s := range srcs {
 			scan := s.format == "csv" && checksIDs(s.spec)
+			key := keyColumn(s)
 			h, ok := done[s.path]
 			if !ok && s.path != "" {
-				h = hashFile(s.path, scan)
+				h = hashFile(s.path, scan, key)
 				done[s.path] = h
 			}
 			h.plain, h.trimmed = h.plain && scan, h.trimmed && scan
+			// Keys compared as in the file are the keys stored only when
+			// no value is trimmed.
+			h.unique = h.unique && key >= 0 && h.trimmed
 			out[s.spec.Name] <- h
 		}
 	}()
 	return out
 }
 
+// keyColumn returns the place in a CSV source's header of its key, when
+// the key is one id (keyScan), else -1.
+func keyColumn(s *source) int {
+	f := s.spec
+	if s.format != "csv" || s.wide || len(f.Key) != 1 {
+		return -1
+	}
+	if c, ok := f.Column(f.Key[0]); !ok || c.Kind != extract.KindID {
+		return -1
+	}
+	return slices.Index(s.header, f.Key[0])
+}
+
 // hashFile hashes one file and, when scan is set, scans its bytes
-// (byteScan) as it goes.
-func hashFile(path string, scan bool) fileHash {
+// (byteScan) as it goes; when key is a column's place, it also looks for
+// records that share that column's value (keyScan).
+func hashFile(path string, scan bool, key int) fileHash {
 	var h fileHash
 	f, err := os.Open(path)
 	if err != nil {
@@ -435,12 +455,18 @@ func hashFile(path string, scan bool) fileHash {
 	var w io.Writer = d
 	var c byteScan
 	if scan {
-		w = io.MultiWriter(d, &c)
+		w = io.MultiWriter(w, &c)
+	}
+	var k *keyScan
+	if key >= 0 {
+		k = newKeyScan(key)
+		w = io.MultiWriter(w, k)
 	}
 	h.size, h.err = io.Copy(w, f)
 	h.sum = hex.EncodeToString(d.Sum(nil))
 	h.plain = scan && h.err == nil && c.plain()
 	h.trimmed = scan && h.err == nil && c.trimmed()
+	h.unique = k != nil && h.err == nil && k.unique()
 	return h
 }
 
