@@ -13,9 +13,10 @@ import (
 // offences, 2.9 s over a national extract's four largest files). Distinct
 // hashes prove distinct keys; equal ones prove nothing (two keys may share
 // a hash), and the load looks in the table as before. So does a file the
-// scan cannot follow line by line: one with a quote anywhere (a quoted
-// value may hold a comma or a line break), a carriage return other than
-// at a line's end, or a line without the column.
+// scan cannot follow line by line: one with a line without the column, or
+// (found by the byteScan beside it, so each line need not be searched
+// again) a quote anywhere (a quoted value may hold a comma or a line
+// break) or a carriage return other than at a line's end.
 //
 // The key is compared as it is in the file, which is how it is stored
 // when the byte scan finds no value to trim (source.trimmed; a
@@ -60,10 +61,6 @@ func (k *keyScan) line(b []byte) {
 		return
 	}
 	b = bytes.TrimSuffix(b, []byte("\r"))
-	if bytes.IndexByte(b, '"') >= 0 || bytes.IndexByte(b, '\r') >= 0 {
-		k.off = true
-		return
-	}
 	for j := 0; j < k.col; j++ {
 		i := bytes.IndexByte(b, ',')
 		if i < 0 {

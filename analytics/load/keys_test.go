@@ -1,16 +1,21 @@
 package load
 
 import (
+	"bytes"
+	"encoding/csv"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
-// TestKeyScan checks the file-level test that no two records share a key:
-// it must say so only when that is so, and give no answer (false) when it
-// cannot follow the file line by line.
+// TestKeyScan checks the file-level test that no two records share a key
+// (as a load reads a file, beside the byte scan): it must say so only when
+// that is so, and give no answer (false) when it cannot follow the file
+// line by line.
 func TestKeyScan(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -32,16 +37,13 @@ func TestKeyScan(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, n := range []int{len(c.in), 1, 3} {
-				k := newKeyScan(c.col)
-				b := []byte(c.in)
-				for len(b) > 0 {
-					m := min(n, len(b))
-					k.Write(b[:m])
-					b = b[m:]
-				}
-				if got := k.unique(); got != c.unique {
-					t.Errorf("writes of %d: unique = %v, want %v for %q", n, got, c.unique, c.in)
+			for name, r := range map[string]io.Reader{
+				"whole":        strings.NewReader(c.in),
+				"byte by byte": iotest.OneByteReader(strings.NewReader(c.in)),
+				"in halves":    iotest.HalfReader(strings.NewReader(c.in)),
+			} {
+				if got := readFile(r, true, c.col).unique; got != c.unique {
+					t.Errorf("%s: unique = %v, want %v for %q", name, got, c.unique, c.in)
 				}
 			}
 		})
@@ -61,9 +63,7 @@ func TestKeyScanLarge(t *testing.T) {
 	}
 	distinct := b.String()
 	for name, in := range map[string]string{"distinct": distinct, "one repeat": distinct + "K17,y\n"} {
-		k := newKeyScan(0)
-		k.Write([]byte(in))
-		if got, want := k.unique(), name == "distinct"; got != want {
+		if got, want := readFile(strings.NewReader(in), true, 0).unique, name == "distinct"; got != want {
 			t.Errorf("%s: unique = %v, want %v", name, got, want)
 		}
 	}
@@ -120,6 +120,35 @@ func BenchmarkHashSet(b *testing.B) {
 	b.Run("slices.Sort", func(b *testing.B) {
 		for b.Loop() {
 			slices.Sort(slices.Clone(src))
+		}
+	})
+}
+
+// FuzzKeyScan checks that a file called unique has, read by Go's CSV
+// reader, no two records after the header with the same first value.
+func FuzzKeyScan(f *testing.F) {
+	for _, s := range []string{"id,v\nA1,x\nA1,y\n", "id\n\"A1\"\nA1\n", "id\nA1\rA1\n", "id,v\nA1,x\r\nA2,y\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !readFile(bytes.NewReader(in), true, 0).unique {
+			return
+		}
+		r := csv.NewReader(bytes.NewReader(in))
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("called unique, but the CSV reader cannot read %q: %v", in, err)
+		}
+		seen := map[string]bool{}
+		for i, rec := range recs {
+			if i == 0 || rec[0] == "" {
+				continue
+			}
+			if seen[rec[0]] {
+				t.Fatalf("called unique, but %q repeats in %q", rec[0], in)
+			}
+			seen[rec[0]] = true
 		}
 	})
 }

@@ -444,17 +444,25 @@ func keyColumn(s *source) int {
 // (byteScan) as it goes; when key is a column's place, it also looks for
 // records that share that column's value (keyScan).
 func hashFile(path string, scan bool, key int) fileHash {
-	var h fileHash
 	f, err := os.Open(path)
 	if err != nil {
-		h.err = err
-		return h
+		return fileHash{err: err}
 	}
 	defer f.Close()
+	return readFile(f, scan, key)
+}
+
+// hashBuffer is the size of each read of a file being hashed: a megabyte,
+// a thirty-second of the calls io.Copy's 32 KB make.
+const hashBuffer = 1 << 20
+
+// readFile is hashFile of what r reads.
+func readFile(r io.Reader, scan bool, key int) fileHash {
+	var h fileHash
 	d := sha256.New()
 	var w io.Writer = d
 	var c byteScan
-	if scan {
+	if scan || key >= 0 {
 		w = io.MultiWriter(w, &c)
 	}
 	var k *keyScan
@@ -462,11 +470,15 @@ func hashFile(path string, scan bool, key int) fileHash {
 		k = newKeyScan(key)
 		w = io.MultiWriter(w, k)
 	}
-	h.size, h.err = io.Copy(w, f)
+	// Hide any WriteTo of r, so the copy uses the buffer.
+	h.size, h.err = io.CopyBuffer(w, struct{ io.Reader }{r}, make([]byte, hashBuffer))
 	h.sum = hex.EncodeToString(d.Sum(nil))
-	h.plain = scan && h.err == nil && c.plain()
-	h.trimmed = scan && h.err == nil && c.trimmed()
-	h.unique = k != nil && h.err == nil && k.unique()
+	ok := h.err == nil
+	h.plain = scan && ok && c.plain()
+	h.trimmed = scan && ok && c.trimmed()
+	// The key scan follows lines, not quotes: its answer holds only for a
+	// file with no quote and no stray carriage return.
+	h.unique = k != nil && ok && c.plain() && !c.quoted && k.unique()
 	return h
 }
 
