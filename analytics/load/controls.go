@@ -37,8 +37,8 @@ type byteScan struct {
 	// cannot follow; untrimmed: a value trimming would change; quoted: a
 	// quote was met.
 	odd, untrimmed, quoted bool
-	last           byte // the last byte of the previous Write (a line feed at first)
-	started        bool // last holds a byte
+	last                   byte // the last byte of the previous Write (a line feed at first)
+	started                bool // last holds a byte
 }
 
 const (
