@@ -28,6 +28,9 @@ type keyScan struct {
 	partial []byte // a line begun in an earlier write
 	header  bool   // the header line has gone by
 	off     bool   // the file cannot be followed line by line
+	// stop, when set, tells the scan after each write that its answer is
+	// no longer wanted (the file turned out quoted).
+	stop func() bool
 }
 
 // newKeyScan returns a keyScan of column col.
@@ -50,6 +53,10 @@ func (k *keyScan) Write(p []byte) (int, error) {
 		k.line(line)
 		k.partial = k.partial[:0]
 		p = p[i+1:]
+	}
+	if k.stop != nil && k.stop() {
+		k.off, k.partial = true, nil
+		k.hashes = hashSet{}
 	}
 	return n, nil
 }

@@ -2,14 +2,20 @@ package load
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/tau-da/tau/extract"
 )
 
 // TestKeyScan checks the file-level test that no two records share a key
@@ -151,4 +157,25 @@ func FuzzKeyScan(f *testing.F) {
 			seen[rec[0]] = true
 		}
 	})
+}
+
+// TestHashFilesStops checks that files not yet read when the load is
+// stopped are sent the reason, not read.
+func TestHashFilesStops(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "persons.csv")
+	if err := os.WriteFile(p, []byte("person_id\nV1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srcs := []*source{{spec: extract.Files[0], path: p, format: "csv", header: []string{"person_id"}}}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stopped := errors.New("stopped")
+	cancel(stopped)
+	if h := <-hashFiles(ctx, srcs)[extract.Files[0].Name]; !errors.Is(h.err, stopped) || h.sum != "" {
+		t.Errorf("hash after the stop = %+v, want the stop's cause and no hash", h)
+	}
+	if h := <-hashFiles(context.Background(), srcs)[extract.Files[0].Name]; h.err != nil || h.sum == "" || !h.unique {
+		t.Errorf("hash = %+v, want a hash and the one key unique", h)
+	}
 }

@@ -209,7 +209,7 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 
 	// Hash the files (and look for control characters) while DuckDB reads
 	// them; each file's result comes before its load starts.
-	hashes := hashFiles(srcs)
+	hashes := hashFiles(ctx, srcs)
 	hs := map[string]fileHash{}
 
 	db, err = duckdb.Open(duckdb.Options{MemoryLimit: opt.MemoryLimit, Threads: opt.Threads, TempDir: build.TempDir()})
@@ -401,8 +401,9 @@ type fileHash struct {
 }
 
 // hashFiles reads each source's file once, in load order, and sends each
-// one's fileHash on its own channel (by file name) as soon as it is read.
-func hashFiles(srcs []*source) map[string]chan fileHash {
+// one's fileHash on its own channel (by file name) as soon as it is read;
+// once ctx is done, the files not yet read are sent ctx's cause instead.
+func hashFiles(ctx context.Context, srcs []*source) map[string]chan fileHash {
 	out := map[string]chan fileHash{}
 	for _, s := range srcs {
 		out[s.spec.Name] = make(chan fileHash, 1)
@@ -413,7 +414,11 @@ func hashFiles(srcs []*source) map[string]chan fileHash {
 			scan := s.format == "csv" && checksIDs(s.spec)
 			key := keyColumn(s)
 			h, ok := done[s.path]
-			if !ok && s.path != "" {
+			switch {
+			case ok || s.path == "":
+			case ctx.Err() != nil:
+				h.err = context.Cause(ctx)
+			default:
 				h = hashFile(s.path, scan, key)
 				done[s.path] = h
 			}
@@ -468,6 +473,9 @@ func readFile(r io.Reader, scan bool, key int) fileHash {
 	var k *keyScan
 	if key >= 0 {
 		k = newKeyScan(key)
+		// Once the byte scan has met a quote or a stray control byte, the
+		// key scan's answer cannot be used: it stops keeping hashes.
+		k.stop = func() bool { return c.quoted || c.odd }
 		w = io.MultiWriter(w, k)
 	}
 	// Hide any WriteTo of r, so the copy uses the buffer.
