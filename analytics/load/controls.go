@@ -39,7 +39,16 @@ type byteScan struct {
 	odd, untrimmed, quoted bool
 	last                   byte // the last byte of the previous Write (a line feed at first)
 	started                bool // last holds a byte
+	// bom counts the bytes of a byte order mark the file opens with (as
+	// DuckDB does, the scan skips one; the header then starts after it, as
+	// at a line's start); inBOM: it may still be reading them.
+	bom   int
+	inBOM bool
 }
+
+// utf8BOM is the byte order mark spreadsheet programs put before a CSV
+// file's header.
+const utf8BOM = "\xef\xbb\xbf"
 
 const (
 	ones  = 0x0101010101010101 // 0x01 in every byte of a word
@@ -99,12 +108,25 @@ func special(w uint64) bool {
 // Write scans p; it never fails.
 func (c *byteScan) Write(p []byte) (int, error) {
 	if !c.started {
-		c.last, c.started = '\n', true
+		c.last, c.started, c.inBOM = '\n', true, true
 	}
-	i := 0
-	for i < len(p) && !c.odd {
+	start := 0 // where p's text starts, after any byte order mark
+	for c.inBOM && start < len(p) {
+		if p[start] != utf8BOM[c.bom] {
+			// Not a byte order mark: what matched of it is text above 0x7F.
+			c.inBOM = false
+			if c.bom > 0 {
+				c.untrimmed, c.last = true, utf8BOM[c.bom-1]
+			}
+			break
+		}
+		c.bom++
+		start++
+		c.inBOM = c.bom < len(utf8BOM)
+	}
+	for i := start; i < len(p) && !c.odd; {
 		prev := c.last
-		if i > 0 {
+		if i > start {
 			prev = p[i-1]
 		}
 		switch {
@@ -125,7 +147,7 @@ func (c *byteScan) Write(p []byte) (int, error) {
 		c.step(prev, p[i])
 		i++
 	}
-	if len(p) > 0 {
+	if len(p) > start {
 		c.last = p[len(p)-1]
 	}
 	return len(p), nil
@@ -188,7 +210,10 @@ func (c *byteScan) plain() bool { return !c.odd && !c.cr && !c.inQuote }
 
 // trimmed reports, once every byte is written, that no value would change
 // if trimmed.
-func (c *byteScan) trimmed() bool { return c.plain() && !c.untrimmed && !c.space }
+func (c *byteScan) trimmed() bool {
+	partBOM := c.inBOM && c.bom > 0 // the file ends in part of a mark
+	return c.plain() && !c.untrimmed && !c.space && !partBOM
+}
 
 // isControl reports whether b is an ASCII control character.
 func isControl(b byte) bool { return b < 0x20 || b == 0x7f }
