@@ -96,13 +96,9 @@ func (c *byteScan) plainWord(w uint64, prev byte) bool {
 }
 
 // special reports whether a word of eight bytes holds a byte below 0x20,
-// DEL, a double quote, a space or a byte above 0x7F. (x - n*ones) & ^x &
-// highs is nonzero exactly when some byte of x is below n, for n up to
-// 0x80 (the "hasless" test of Sean Anderson's Bit Twiddling Hacks); a byte
-// equal to b is one below 1 after an XOR with b in every byte.
+// DEL, a double quote, a space or a byte above 0x7F.
 func special(w uint64) bool {
-	less := func(x, n uint64) bool { return (x-n*ones)&^x&highs != 0 }
-	return w&highs != 0 || less(w, 0x21) || less(w^(0x7f*ones), 1) || less(w^('"'*ones), 1)
+	return w&highs|below(w, 0x21)|equal(w, 0x7f)|equal(w, '"') != 0
 }
 
 // Write scans p; it never fails.

@@ -207,8 +207,8 @@ func Load(ctx context.Context, opt LoadOptions) (*analytics.Manifest, error) {
 		return nil, err
 	}
 
-	// Hash the files (and look for control characters) while DuckDB reads
-	// them; each file's result comes before its load starts.
+	// Hash the files (and scan their bytes) while DuckDB reads them; each
+	// file's result comes before its load starts.
 	hashes := hashFiles(ctx, srcs)
 	hs := map[string]fileHash{}
 
@@ -422,10 +422,9 @@ func hashFiles(ctx context.Context, srcs []*source) map[string]chan fileHash {
 				h = hashFile(s.path, scan, key)
 				done[s.path] = h
 			}
-			h.plain, h.trimmed = h.plain && scan, h.trimmed && scan
-			// Keys compared as in the file are the keys stored only when
-			// no value is trimmed.
-			h.unique = h.unique && key >= 0 && h.trimmed
+			// A file read for another source (answers in assessments'
+			// columns) answers only what this one asks.
+			h.plain, h.trimmed, h.unique = h.plain && scan, h.trimmed && scan, h.unique && key >= 0
 			out[s.spec.Name] <- h
 		}
 	}()
@@ -446,7 +445,7 @@ func keyColumn(s *source) int {
 }
 
 // hashFile hashes one file and, when scan is set, scans its bytes
-// (byteScan) as it goes; when key is a column's place, it also looks for
+// (byteScan) as it goes and, when key is a column's place, looks for
 // records that share that column's value (keyScan).
 func hashFile(path string, scan bool, key int) fileHash {
 	f, err := os.Open(path)
@@ -467,15 +466,16 @@ func readFile(r io.Reader, scan bool, key int) fileHash {
 	d := sha256.New()
 	var w io.Writer = d
 	var c byteScan
-	if scan || key >= 0 {
+	if scan {
 		w = io.MultiWriter(w, &c)
 	}
 	var k *keyScan
-	if key >= 0 {
+	if scan && key >= 0 {
 		k = newKeyScan(key)
-		// Once the byte scan has met a quote or a stray control byte, the
-		// key scan's answer cannot be used: it stops keeping hashes.
-		k.stop = func() bool { return c.quoted || c.odd }
+		// Once the byte scan has met a quote, a stray control byte or a
+		// value to trim, the key scan's answer cannot be used: it stops
+		// keeping hashes.
+		k.stop = func() bool { return c.quoted || c.odd || c.untrimmed }
 		w = io.MultiWriter(w, k)
 	}
 	// Hide any WriteTo of r, so the copy uses the buffer.
@@ -484,9 +484,10 @@ func readFile(r io.Reader, scan bool, key int) fileHash {
 	ok := h.err == nil
 	h.plain = scan && ok && c.plain()
 	h.trimmed = scan && ok && c.trimmed()
-	// The key scan follows lines, not quotes: its answer holds only for a
-	// file with no quote and no stray carriage return.
-	h.unique = k != nil && ok && c.plain() && !c.quoted && k.unique()
+	// The key scan follows lines, not quotes, and compares keys as they
+	// are in the file: its answer holds only for a file with no quote and
+	// no value that trimming would change (so none is trimmed in the load).
+	h.unique = k != nil && h.trimmed && !c.quoted && k.unique()
 	return h
 }
 
