@@ -104,6 +104,10 @@ type Evidence struct {
 	RelationshipID string
 	VictimID       string
 	PerpetratorID  string
+	// Area is the victim's area as the persons file records it ("" when
+	// it records none), carried to the score for reports by area; it is
+	// never a score input.
+	Area string
 	// Items are the relationship's own item histories. Bulk scoring may
 	// give them instead as Indexed: one entry per canonical item, in the
 	// order of Config.CanonicalItemIDs, nil where there is none.

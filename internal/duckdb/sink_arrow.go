@@ -86,31 +86,11 @@ func (s *arrowSink) drain() {
 	s.queue = nil
 }
 
-func arrowType(t ColType) arrow.DataType {
-	switch t {
-	case Timestamp:
-		return &arrow.TimestampType{Unit: arrow.Microsecond}
-	case Int:
-		return arrow.PrimitiveTypes.Int32
-	case Float:
-		return arrow.PrimitiveTypes.Float64
-	case Bool:
-		return arrow.FixedWidthTypes.Boolean
-	case List:
-		return arrow.ListOf(arrow.BinaryTypes.String)
-	}
-	return arrow.BinaryTypes.String
-}
-
 func (s *arrowSink) Table(t Table) (RowSink, error) {
 	if _, err := s.conn.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", Ident(t.Name), t.DDL())); err != nil {
 		return nil, err
 	}
-	fields := make([]arrow.Field, len(t.Cols))
-	for i, c := range t.Cols {
-		fields[i] = arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true}
-	}
-	schema := arrow.NewSchema(fields, nil)
+	schema := arrowSchema(t.Cols)
 	r := &arrowTable{sink: s, name: t.Name, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
 	s.tables[t.Name] = r
 	return r, nil

@@ -1,7 +1,7 @@
 -- name: relationship_base
 -- purpose: per relationship in scope: its occurrence counts in the lookback and the perpetrator's other victims (only scope's relationships and perpetrators are counted, so scoring a few relationships at a date, as evaluation does, aggregates only theirs)
--- inputs: scope, occurrences; $1 = as-of date, $2 = start of the lookback
--- outputs: sorted by perpetrator, then relationship: perpetrator_id, relationship_id, victim_id, occurrences (in the lookback), occurrences_90d, occurrences_365d, last_occurrence_at, occurrences_last_180d, occurrences_prior_180d, other_victims
+-- inputs: scope, occurrences, persons; $1 = as-of date, $2 = start of the lookback
+-- outputs: sorted by perpetrator, then relationship: perpetrator_id, relationship_id, victim_id, occurrences (in the lookback), occurrences_90d, occurrences_365d, last_occurrence_at, occurrences_last_180d, occurrences_prior_180d, other_victims, area (the victim's, as the persons file records it, carried to the score snapshot for reports by area; never scored)
 -- source: recency and frequency (Turner et al. 2022: days since the last incident is the strongest predictor); serial = 2+ victims in the lookback (MATAC)
 WITH o AS (
   -- every relationship with an occurrence in the lookback is in scope
@@ -24,6 +24,7 @@ v AS (
 SELECT s.perpetrator_id, s.relationship_id, s.victim_id, coalesce(o.occurrences, 0), coalesce(o.occurrences_90d, 0), coalesce(o.occurrences_365d, 0),
   o.last_occurrence_at, coalesce(o.occurrences_last_180d, 0), coalesce(o.occurrences_prior_180d, 0),
   -- his victims in the lookback, less this one if she is among them (she is when the pair has an occurrence)
-  coalesce(v.victims, 0) - CAST(o.occurrences IS NOT NULL AS INTEGER) AS other_victims
-FROM scope s LEFT JOIN o USING (relationship_id) LEFT JOIN v USING (perpetrator_id)
+  coalesce(v.victims, 0) - CAST(o.occurrences IS NOT NULL AS INTEGER) AS other_victims,
+  p.area
+FROM scope s LEFT JOIN o USING (relationship_id) LEFT JOIN v USING (perpetrator_id) LEFT JOIN persons p ON p.person_id = s.victim_id
 ORDER BY s.perpetrator_id, s.relationship_id

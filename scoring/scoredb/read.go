@@ -39,19 +39,23 @@ func (r *ScoreRun) each(ctx context.Context, limit int, fn func(*scoring.Score) 
 		return err
 	}
 	defer db.Close()
-	// A snapshot written before cluster stages were kept lacks the column.
-	stages := "cluster_stages"
-	var has bool
-	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM parquet_schema("+file+") WHERE name = 'cluster_stages'").Scan(&has); err != nil {
+	// A snapshot written before cluster stages, or the victim's area, were
+	// kept lacks the column.
+	stages, area := "cluster_stages", "area"
+	var hasStages, hasArea bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FILTER (WHERE name = 'cluster_stages') > 0, count(*) FILTER (WHERE name = 'area') > 0 FROM parquet_schema("+file+")").Scan(&hasStages, &hasArea); err != nil {
 		return fmt.Errorf("read scores %s: %w", r.Snapshot, err)
 	}
-	if !has {
+	if !hasStages {
 		stages = "NULL::VARCHAR[]"
+	}
+	if !hasArea {
+		area = "NULL::VARCHAR"
 	}
 	q := fmt.Sprintf(`SELECT relationship_id, victim_id, perpetrator_id, total_score, "rank", band, stage, cluster_score,
   harm_score, recency_frequency_score, clusters, items, facts, occurrences_90d, occurrences_365d, occurrences_lookback, pct_occurrences_last_90d,
-  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition, %s
-FROM read_parquet(%s) ORDER BY "rank"`, stages, file)
+  days_since_last_occurrence, harm_cchi_days, unscored_offence_codes, serial, officer_grade, config_hash, harm_edition, %s, %s
+FROM read_parquet(%s) ORDER BY "rank"`, stages, area, file)
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -67,7 +71,7 @@ FROM read_parquet(%s) ORDER BY "rank"`, stages, file)
 			RecencyFrequencyScore: rows.Float(9), Clusters: rows.Strs(10), Items: rows.Strs(11), Facts: rows.Strs(12), Occurrences90d: int(rows.Int(13)),
 			Occurrences365d: int(rows.Int(14)), OccurrencesLookback: int(rows.Int(15)), PctOccurrencesLast90d: rows.Float(16),
 			DaysSinceLast: int(rows.Int(17)), HarmCCHIDays: rows.Float(18), Unscored: rows.Strs(19), Serial: rows.Bool(20),
-			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23), ClusterStages: stageInts(rows.Strs(24))}
+			OfficerGrade: rows.Keep(21), ConfigHash: rows.Keep(22), HarmEdition: rows.Keep(23), ClusterStages: stageInts(rows.Strs(24)), Area: rows.Keep(25)}
 		if err := fn(&s); err != nil {
 			return err
 		}

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tau-da/tau/analytics"
 
@@ -29,38 +32,35 @@ occurrences_90d:int occurrences_365d:int occurrences_lookback:int pct_occurrence
 unscored_offence_codes:list serial:bool officer_grade:text config_hash:text harm_edition:text generation:text area:text`)}
 	itemsTable = duckdb.Table{Name: "items", Cols: duckdb.Columns(`relationship_id:text item:text source_assessment_id:text source_date:time source_relationship_id:text
 sticky:bool held_against_assessment_id:text held_against_date:time held_against_answer:text from_other_relationship:bool rank:int`)}
-	// While scoring, the items go in two tables that copySnapshot joins
-	// into itemsTable: every item with its source, by the order its score
-	// was added (seq), and the few that came from another relationship or
-	// are held against a later answer. (DuckDB takes in a column of
-	// NULLs at about the cost of a full one: nationally 6.5 million items.)
-	itemSourcesTable = duckdb.Table{Name: "item_sources", Cols: duckdb.Columns(`seq:int item:text source_assessment_id:text source_date:time`)}
-	itemNotesTable   = duckdb.Table{Name: "item_notes", Cols: duckdb.Columns(`seq:int item:text source_relationship_id:text held_against_assessment_id:text
-held_against_date:time held_against_answer:text`)}
-	// scoreRowsTable is what is taken in of each score while scoring: the
-	// scores table without the columns every row shares (as_of,
-	// config_hash, harm_edition, generation), added when it is written.
-	// The victim's area is joined from the persons table when written.
-	scoreRowsTable = duckdb.Table{Name: "score_rows", Cols: duckdb.Without(scoresTable.Cols, "as_of", "config_hash", "harm_edition", "generation", "area")}
-	// ranksTable pairs each score, by the order it was added (seq), with
-	// its rank; the scores are joined to it when written.
-	ranksTable = duckdb.Table{Name: "ranks", Cols: duckdb.Columns(`seq:int rank:int`)}
+	// While scoring, the scores and items are held in Go (duckdb.Held)
+	// as they come, without what is known only when every score is in
+	// (the ranks) or is the same in every row (added when written): the
+	// rows are handed to DuckDB once, in rank order, as the files are
+	// written, so nothing is sorted but the index.
+	heldScoresTable = duckdb.Table{Name: "scores", Cols: duckdb.Without(scoresTable.Cols, "as_of", "rank", "config_hash", "harm_edition", "generation")}
+	heldItemsTable  = duckdb.Table{Name: "items", Cols: duckdb.Without(itemsTable.Cols, "sticky", "from_other_relationship", "rank")}
+	// heldIDsTable is the index's share of each score, held apart so that
+	// the index is written without reading the scores' rows again.
+	heldIDsTable = duckdb.Table{Name: "ids", Cols: duckdb.Columns(`relationship_id:text band:text stage:int`)}
 )
 
-// snapshotWriter writes a score run's snapshot as it is scored: each
-// relationship's score and active items as they come, ranked at the end,
-// then Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing
-// an earlier run of the same date and configuration atomically.
+// snapshotWriter writes a score run's snapshot: each relationship's score
+// and active items are held as they come, ranked at the end, then written
+// as Parquet under DIR/results/scores/as_of=DATE/config=HASH/, replacing an
+// earlier run of the same date and configuration atomically.
 type snapshotWriter struct {
-	w                    *analytics.Warehouse
-	res                  *analytics.Results
-	harmEdition          string
-	clusters             []scoring.Cluster
-	sink                 duckdb.Sink
-	scores, items, notes duckdb.RowSink
-	// keys holds what ranks each score added, in order (nationally 1.6
-	// million small records: the scores themselves are not kept).
-	keys []scoring.RankKey
+	w                  *analytics.Warehouse
+	res                *analytics.Results
+	harmEdition        string
+	clusters           []scoring.Cluster
+	scores, items, ids *duckdb.Held
+	// keys holds what ranks each score added, in order, and firstItem the
+	// held row of each score's first item (nationally 1.6 million small
+	// records: the scores themselves are not kept).
+	keys      []scoring.RankKey
+	firstItem []int32
+	// byItem is add's scratch: a score's active items in item order.
+	byItem []int
 }
 
 func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config) (*snapshotWriter, error) {
@@ -68,39 +68,28 @@ func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config) (*snapshotWr
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	sw := &snapshotWriter{w: w, res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters}
-	if sw.sink, err = newSnapshotSink(w); err != nil {
-		res.Abort()
-		return nil, fmt.Errorf("score: %w", err)
-	}
-	if sw.scores, err = sw.sink.Table(scoreRowsTable); err == nil {
-		if sw.items, err = sw.sink.Table(itemSourcesTable); err == nil {
-			sw.notes, err = sw.sink.Table(itemNotesTable)
-		}
-	}
-	if err != nil {
-		sw.abort()
-		return nil, fmt.Errorf("score: %w", err)
-	}
-	return sw, nil
+	return &snapshotWriter{w: w, res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters,
+		scores: duckdb.NewHeld(heldScoresTable), items: duckdb.NewHeld(heldItemsTable), ids: duckdb.NewHeld(heldIDsTable)}, nil
 }
 
-// abort removes what an unfinished snapshot wrote.
+// abort removes what an unfinished snapshot wrote and frees what it held.
 func (w *snapshotWriter) abort() {
-	w.sink.Close()
+	w.scores.Release()
+	w.items.Release()
+	w.ids.Release()
 	w.res.Abort()
 }
 
-// add writes one relationship's score (ranked when the snapshot is
-// finished) and its active items.
+// add holds one relationship's score (ranked when the snapshot is
+// finished) and its active items, in item order.
 func (w *snapshotWriter) add(s *scoring.Score) error {
 	w.keys = append(w.keys, s.RankKey())
+	w.firstItem = append(w.firstItem, int32(w.items.Len()))
 	sc := w.scores
 	sc.Text(s.RelationshipID)
 	sc.Text(s.VictimID)
 	sc.Text(s.PerpetratorID)
 	sc.Float(s.Total)
-	sc.Int(len(w.keys)) // seq until ranked
 	sc.Text(s.Band)
 	sc.Int(s.Stage)
 	sc.Float(s.ClusterScore)
@@ -119,69 +108,66 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.List(s.Unscored)
 	sc.Bool(s.Serial)
 	sc.Text(s.OfficerGrade)
-	sc.End()
-	seq := len(w.keys)
-	for _, a := range s.ActiveItems {
-		w.items.Int(seq)
-		w.items.Text(a.Item)
-		w.items.Text(a.Source.AssessmentID)
-		w.items.Time(a.Source.Date)
-		w.items.End()
-		if !a.FromOtherRelationship && a.HeldAgainst == nil {
-			continue
-		}
-		n := w.notes
-		n.Int(seq)
-		n.Text(a.Item)
-		if a.FromOtherRelationship {
-			n.Text(a.Source.RelationshipID)
-		} else {
-			n.Null()
-		}
-		if h := a.HeldAgainst; h != nil {
-			n.Text(h.AssessmentID)
-			n.Time(h.Date)
-			n.Text(h.Answer)
-		} else {
-			n.Null()
-			n.Null()
-			n.Null()
-		}
-		n.End()
+	if s.Area == "" {
+		sc.Null()
+	} else {
+		sc.Text(s.Area)
 	}
-	return w.sink.Err()
+	sc.End()
+	w.ids.Text(s.RelationshipID)
+	w.ids.Text(s.Band)
+	w.ids.Int(s.Stage)
+	w.ids.End()
+	w.byItem = w.byItem[:0]
+	for i := range s.ActiveItems {
+		w.byItem = append(w.byItem, i)
+	}
+	slices.SortStableFunc(w.byItem, func(i, j int) int { return strings.Compare(s.ActiveItems[i].Item, s.ActiveItems[j].Item) })
+	for _, i := range w.byItem {
+		w.addItem(s.RelationshipID, &s.ActiveItems[i])
+	}
+	return nil
+}
+
+// addItem holds one active item with its source and, for a sticky yes,
+// the later answer it is held against.
+func (w *snapshotWriter) addItem(relationshipID string, a *scoring.ActiveItem) {
+	it := w.items
+	it.Text(relationshipID)
+	it.Text(a.Item)
+	it.Text(a.Source.AssessmentID)
+	it.Time(a.Source.Date)
+	if a.FromOtherRelationship {
+		it.Text(a.Source.RelationshipID)
+	} else {
+		it.Null()
+	}
+	if h := a.HeldAgainst; h != nil {
+		it.Text(h.AssessmentID)
+		it.Time(h.Date)
+		it.Text(h.Answer)
+	} else {
+		it.Null()
+		it.Null()
+		it.Null()
+	}
+	it.End()
 }
 
 // finish ranks the scores (scoring.RankOrder over the keys kept as they
 // were added) and writes the tables as Parquet.
 func (w *snapshotWriter) finish(run *ScoreRun) error {
 	t0 := time.Now()
-	// The scores are ranked while the sink takes in the rows still queued
-	// (nationally each about a second).
-	ranked := make(chan []int, 1)
-	go func() { ranked <- scoring.RankOrder(w.keys) }()
-	flushed := w.sink.Flush()
-	run.order = <-ranked
-	if flushed != nil {
-		return fmt.Errorf("score: write snapshot: %w", flushed)
-	}
-	duckdb.Tracef(t0, "snapshot: ranked, rows taken in")
-	ranks, err := w.sink.Table(ranksTable)
+	run.order = scoring.RankOrder(w.keys)
+	w.firstItem = append(w.firstItem, int32(w.items.Len()))
+	duckdb.Tracef(t0, "snapshot: ranked")
+	db, err := openSnapshotDB(w.w)
 	if err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
-	for rank, i := range run.order {
-		ranks.Int(i + 1)
-		ranks.Int(rank + 1)
-		ranks.End()
-	}
-	if err := w.sink.Flush(); err != nil {
-		return fmt.Errorf("score: write snapshot: %w", err)
-	}
-	duckdb.Tracef(t0, "snapshot: ranks taken in")
-	if err := copySnapshot(w.sink.Conn(), w.res.Dir(), snapshotConstants{
-		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation,
-		persons: w.w.TablePath(run.Generation, "persons")}); err != nil {
+	defer db.Close()
+	if err := writeSnapshot(db, w.res.Dir(), w.orders(run.order), snapshotConstants{
+		asOf: run.AsOf, configHash: run.ConfigHash, harmEdition: w.harmEdition, generation: run.Generation}); err != nil {
 		return fmt.Errorf("score: write snapshot: %w", err)
 	}
 	// The configuration's clusters by name, so reports say names before
@@ -202,6 +188,35 @@ func (w *snapshotWriter) finish(run *ScoreRun) error {
 	return nil
 }
 
+// snapshotOrders says in what order the held scores and items are written,
+// with their ranks.
+type snapshotOrders struct {
+	scores, items, ids *duckdb.Held
+	// byRank gives the scores in rank order with their ranks; itemsByRank
+	// the items of each score in that order (each score's already in item
+	// order) with their score's rank.
+	byRank, itemsByRank duckdb.Order
+}
+
+// orders lays the held rows out in rank order: order[r] is the score
+// added at rank r+1.
+func (w *snapshotWriter) orders(order []int) snapshotOrders {
+	o := snapshotOrders{scores: w.scores, items: w.items, ids: w.ids}
+	n, m := len(order), w.items.Len()
+	scoreRows, ranks := make([]int32, n), make([]int32, n)
+	itemRows, itemRanks := make([]int32, 0, m), make([]int32, 0, m)
+	for r, i := range order {
+		scoreRows[r], ranks[r] = int32(i), int32(r+1)
+		for k := w.firstItem[i]; k < w.firstItem[i+1]; k++ {
+			itemRows = append(itemRows, k)
+			itemRanks = append(itemRanks, int32(r+1))
+		}
+	}
+	o.byRank = duckdb.Order{Rows: scoreRows, Extra: []duckdb.IntColumn{{Name: "rank", Values: ranks}}}
+	o.itemsByRank = duckdb.Order{Rows: itemRows, Extra: []duckdb.IntColumn{{Name: "rank", Values: itemRanks}}}
+	return o
+}
+
 // IDsTable is each snapshot's index by relationship (ids.parquet, the
 // scores_ids view): relationship_id, rank, band and stage, in id order.
 // A snapshot written before it was kept has none.
@@ -211,68 +226,78 @@ const IDsTable = "ids"
 // weight and the homicide-timeline stage they carry.
 var clustersTable = analytics.ResultTable{Name: "clusters", Columns: `cluster VARCHAR, name VARCHAR, weight DOUBLE, stage INTEGER`}
 
-// snapshotMemoryLimit bounds the DuckDB that holds a snapshot's rows while
-// scoring goes on (nationally about 1 GB); beyond it they spill into the
-// warehouse's spill folder.
+// snapshotMemoryLimit bounds the DuckDB that writes a snapshot's files
+// (it reads the held rows as it writes; only the index by relationship is
+// sorted); beyond it, it spills into the warehouse's spill folder.
 const snapshotMemoryLimit = "2GB"
 
-// newSnapshotSink opens the DuckDB that takes a snapshot's rows.
-func newSnapshotSink(w *analytics.Warehouse) (duckdb.Sink, error) {
+// openSnapshotDB opens the DuckDB that writes a snapshot's files.
+func openSnapshotDB(w *analytics.Warehouse) (*sql.DB, error) {
 	spill, err := w.SpillDir("snapshot")
 	if err != nil {
 		return nil, err
 	}
-	return duckdb.NewSink(duckdb.Options{MemoryLimit: snapshotMemoryLimit, TempDir: spill})
+	return duckdb.Open(duckdb.Options{MemoryLimit: snapshotMemoryLimit, TempDir: spill})
 }
 
 // snapshotConstants are the values every score of a snapshot shares.
 type snapshotConstants struct {
 	asOf                                time.Time
 	configHash, harmEdition, generation string
-	// persons is the scored generation's persons table, whose areas the
-	// scores carry.
-	persons string
 }
 
-// copySnapshot writes the snapshot's tables from the sink's DuckDB as
-// Parquet in folder tmp: the scores with their ranks (held until then in
-// the rank column as the order they were added), shared values and the
+// writeSnapshot writes the snapshot's tables as Parquet in folder tmp from
+// the held rows: the scores with their ranks, shared values and the
 // victim's area, and the items with their sources, notes and their
-// score's rank, both in rank order so that a page of the list, or a
-// relationship's items found by its rank, reads a few of the file's row
-// groups (nationally 2 million scores and 13 million items); and the index
-// by relationship (IDsTable), in id order.
-func copySnapshot(conn *sql.Conn, tmp string, k snapshotConstants) error {
+// score's rank, both in rank order (the rows are handed over in that
+// order, and a COPY of one table keeps it), so that a page of the list, or
+// a relationship's items found by its rank, reads a few of the file's row
+// groups (nationally 1.6 million scores and 6.4 million items); and the
+// index by relationship (IDsTable), sorted by id.
+func writeSnapshot(db *sql.DB, tmp string, o snapshotOrders, k snapshotConstants) error {
 	shared := map[string]string{"as_of": "CAST(" + duckdb.Quote(k.asOf.Format("2006-01-02 15:04:05")) + " AS TIMESTAMP)",
-		"config_hash": duckdb.Quote(k.configHash), "harm_edition": duckdb.Quote(k.harmEdition), "generation": duckdb.Quote(k.generation), "rank": `r."rank"`, "area": "p.area"}
+		"config_hash": duckdb.Quote(k.configHash), "harm_edition": duckdb.Quote(k.harmEdition), "generation": duckdb.Quote(k.generation)}
 	sel := make([]string, len(scoresTable.Cols))
 	for i, c := range scoresTable.Cols {
+		sel[i] = duckdb.Ident(c.Name)
 		if v, ok := shared[c.Name]; ok {
-			sel[i] = v + " AS " + duckdb.Ident(c.Name)
-		} else {
-			sel[i] = "s." + duckdb.Ident(c.Name)
+			sel[i] = v + " AS " + sel[i]
 		}
 	}
-	for name, q := range map[string]string{
-		scoresTable.Name: `SELECT ` + strings.Join(sel, ", ") + ` FROM score_rows s JOIN ranks r ON r.seq = s."rank"
-  LEFT JOIN read_parquet(` + duckdb.Quote(k.persons) + `) p ON p.person_id = s.victim_id ORDER BY r."rank"`,
-		itemsTable.Name: `SELECT s.relationship_id, i.item, i.source_assessment_id, i.source_date, n.source_relationship_id,
-  n.held_against_assessment_id IS NOT NULL AS sticky, n.held_against_assessment_id, n.held_against_date, n.held_against_answer,
-  n.source_relationship_id IS NOT NULL AS from_other_relationship, r."rank"
-FROM item_sources i JOIN score_rows s ON s."rank" = i.seq JOIN ranks r ON r.seq = i.seq LEFT JOIN item_notes n ON n.seq = i.seq AND n.item = i.item
-ORDER BY r."rank", i.item`,
+	// The files are written at once, each on a connection of its own:
+	// DuckDB encodes one while Go decodes the held rows of another.
+	var g errgroup.Group
+	for _, f := range []struct {
+		name  string
+		held  *duckdb.Held
+		order duckdb.Order
+		query string
+	}{
+		{scoresTable.Name, o.scores, o.byRank, `SELECT ` + strings.Join(sel, ", ") + ` FROM scores`},
+		{itemsTable.Name, o.items, o.itemsByRank, `SELECT relationship_id, item, source_assessment_id, source_date, source_relationship_id,
+  held_against_assessment_id IS NOT NULL AS sticky, held_against_assessment_id, held_against_date, held_against_answer,
+  source_relationship_id IS NOT NULL AS from_other_relationship, "rank" FROM items`},
 		// The index finds a relationship's rank, band and stage by its id
 		// in a row group or two (the scores are in rank order).
-		IDsTable: `SELECT s.relationship_id, r."rank", s.band, s.stage FROM score_rows s JOIN ranks r ON r.seq = s."rank" ORDER BY s.relationship_id`,
+		{IDsTable, o.ids, o.byRank, `SELECT relationship_id, "rank", band, stage FROM ids ORDER BY relationship_id`},
 	} {
-		done := duckdb.Trace("write snapshot " + name)
-		_, err := conn.ExecContext(context.Background(), fmt.Sprintf("COPY (%s) TO %s (%s)", q, duckdb.Quote(filepath.Join(tmp, name+".parquet")), snapshotParquet))
-		done()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
+		g.Go(func() error {
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			done := duckdb.Trace("write snapshot " + f.name)
+			err = duckdb.ExecHeld(ctx, conn, f.held, f.order, fmt.Sprintf("COPY (%s) TO %s (%s)", f.query, duckdb.Quote(filepath.Join(tmp, f.name+".parquet")), snapshotParquet))
+			done()
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // snapshotParquet is how a snapshot's files are written: zstd at its

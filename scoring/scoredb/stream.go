@@ -109,6 +109,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		}
 		cur[n] = c
 	}
+	areas := interned{}
 	base, asm, harm, facts, other := cur["relationship_base"], cur["assessment_answers"], cur["perpetrator_harm"], cur["perpetrator_facts"], cur["other_answers"]
 
 	for base.ok {
@@ -118,7 +119,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 			r := base.rows
 			counts := scoring.OccurrenceCounts{Lookback: int(r.Int(3)), Last90d: int(r.Int(4)), Last365d: int(r.Int(5)), LastAt: r.Time(6),
 				Last180d: int(r.Int(7)), Prior180d: int(r.Int(8))}
-			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Counts: &counts, OtherVictims: int(r.Int(9)),
+			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Area: areas.of(r.Str(10)), Counts: &counts, OtherVictims: int(r.Int(9)),
 				PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
 			group = append(group, ev)
 			if err := base.next(); err != nil {
@@ -191,4 +192,18 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		}
 	}
 	return nil
+}
+
+// interned keeps one copy of each text of a column with few values (the
+// victims' areas), instead of a copy per row.
+type interned map[string]string
+
+// of returns the kept copy of s.
+func (in interned) of(s string) string {
+	k, ok := in[s]
+	if !ok {
+		k = strings.Clone(s)
+		in[k] = k
+	}
+	return k
 }
