@@ -148,6 +148,17 @@ func (h *Held) End() {
 // Release frees the rows.
 func (h *Held) Release() { h.chunks, h.refs = nil, nil }
 
+// rowBytes is held row i's bytes alone.
+func (h *Held) rowBytes(i int) []byte {
+	ref := h.refs[i]
+	c := h.chunks[ref>>32]
+	end := len(c)
+	if i+1 < len(h.refs) && h.refs[i+1]>>32 == ref>>32 {
+		end = int(uint32(h.refs[i+1]))
+	}
+	return c[uint32(ref):end]
+}
+
 // rowAt is held row i's bytes (and those after it).
 func (h *Held) rowAt(i int) []byte {
 	ref := h.refs[i]
@@ -197,6 +208,8 @@ type ordered struct {
 	stop   chan struct{}
 	rec    arrow.RecordBatch
 	refs   int64
+	// touched keeps touch's loads from being optimised away.
+	touched byte
 }
 
 // newOrdered checks an order against the held table and starts decoding.
@@ -257,17 +270,46 @@ func (r *ordered) batch(lo, hi int) arrow.RecordBatch {
 		f.Reserve(hi - lo)
 		dst = append(dst, f)
 	}
-	for i := lo; i < hi; i++ {
-		src := i
-		if r.o.Rows != nil {
-			src = int(r.o.Rows[i])
+	for g := lo; g < hi; g += touchRows {
+		end := min(g+touchRows, hi)
+		r.touch(g, end)
+		for i := g; i < end; i++ {
+			r.decodeRow(r.h.rowAt(r.source(i)), dst)
 		}
-		r.decodeRow(r.h.rowAt(src), dst)
 	}
 	for k, e := range r.o.Extra {
 		b.Field(len(dst)+k).(*array.Int32Builder).AppendValues(e.Values[lo:hi], nil)
 	}
 	return b.NewRecordBatch()
+}
+
+// touchRows is how many rows are touched ahead of their decoding: enough
+// loads in flight to hide memory's latency, few enough rows (a few tens of
+// kilobytes) to stay in cache until decoded.
+const touchRows = 64
+
+// source is the held row given at position i.
+func (r *ordered) source(i int) int {
+	if r.o.Rows != nil {
+		return int(r.o.Rows[i])
+	}
+	return i
+}
+
+// touch reads a byte of each cache line of the rows given at positions lo
+// to hi. Rows given out of order are each a cache miss; read one after
+// another by the decoder, every miss waits alone, while these loads do not
+// depend on each other and go to memory at once (measured on a million
+// rows in random order: BenchmarkHeldReorder).
+func (r *ordered) touch(lo, hi int) {
+	var sum byte
+	for i := lo; i < hi; i++ {
+		row := r.h.rowBytes(r.source(i))
+		for off := 0; off < len(row); off += 64 {
+			sum += row[off]
+		}
+	}
+	r.touched += sum
 }
 
 // decodeRow appends one held row's given values to their builders.
