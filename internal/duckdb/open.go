@@ -41,12 +41,15 @@ func (o Options) dsn() string {
 	if o.Threads > 0 {
 		q.Set("threads", fmt.Sprint(o.Threads))
 	}
+	for k, v := range bulkSettings {
+		q.Set(k, v)
+	}
 	if len(q) == 0 {
 		return o.Path
 	}
 	// duckdb-go reads the options unescaped after the '?'.
 	var parts []string
-	for _, k := range []string{"access_mode", "memory_limit", "temp_directory", "threads"} {
+	for _, k := range []string{"access_mode", "memory_limit", "temp_directory", "threads", "produce_arrow_string_view"} {
 		if v := q.Get(k); v != "" {
 			parts = append(parts, k+"="+v)
 		}

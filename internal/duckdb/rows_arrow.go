@@ -18,6 +18,12 @@ import (
 // bulkPath names the path bulk reads take in this build.
 const bulkPath = "arrow"
 
+// bulkSettings are the DuckDB settings every database is opened with for
+// this build's bulk reads: text comes over as Arrow string views, which
+// DuckDB hands out without copying each value into one buffer (measured
+// nationally: a score run 0.5-1 s quicker, 1-2 s less CPU).
+var bulkSettings = map[string]string{"produce_arrow_string_view": "true"}
+
 // stringColumn is any Arrow string array (plain, large or view).
 type stringColumn interface {
 	Value(int) string

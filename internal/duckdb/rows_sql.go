@@ -11,6 +11,9 @@ import (
 // bulkPath names the path bulk reads take in this build.
 const bulkPath = "database/sql"
 
+// bulkSettings are the DuckDB settings this build's bulk reads need: none.
+var bulkSettings = map[string]string{}
+
 // sqlRows reads rows through database/sql on a connection of its own.
 type sqlRows struct {
 	conn *sql.Conn

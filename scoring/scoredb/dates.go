@@ -40,7 +40,7 @@ func ScoreDates(ctx context.Context, sess *analytics.Session, cfg *scoring.Confi
 				return err
 			}
 		}
-		err := sc.stream(start, func(ev *scoring.Evidence) error {
+		err := sc.each(start, func(ev *scoring.Evidence) error {
 			s := sc.s.Score(ev, sc.asOf)
 			return fn(d, &s)
 		})

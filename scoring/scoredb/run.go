@@ -231,7 +231,7 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 		// relationships).
 		err = pipeline(sc, start, take)
 	} else {
-		err = sc.stream(start, func(ev *scoring.Evidence) error {
+		err = sc.each(start, func(ev *scoring.Evidence) error {
 			score := sc.s.Score(ev, asOf)
 			if run.Evidence != nil {
 				run.Evidence[ev.RelationshipID] = ev
@@ -271,16 +271,17 @@ const pipelineBatch = 512
 // enough to keep the scorers busy, few enough that little is held.
 const pipelineQueued = 16
 
-// batch is one run of relationships' evidence and, once scored, their
-// scores; done is closed when they are.
+// batch is one run of perpetrators' evidence (n relationships) and, once
+// folded and scored, their scores; done is closed when they are.
 type batch struct {
-	evs    []*scoring.Evidence
+	perps  []*perpetrator
+	n      int
 	scores []scoring.Score
 	done   chan struct{}
 }
 
-// pipeline streams the evidence and scores it in batches on as many
-// goroutines as there are cores (scoring.Scorer may be used at once),
+// pipeline streams the evidence and folds and scores it in batches on as
+// many goroutines as there are cores (scoring.Scorer may be used at once),
 // handing the scores to take in the order the evidence came, so a run
 // is the same however its batches were scored; the first error stops
 // every part.
@@ -293,12 +294,18 @@ func pipeline(sc *scorer, start time.Time, take func(*scoring.Score) error) erro
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
+			// Each goroutine folds with a folder of its own (a folder
+			// serves one goroutine).
+			folder := scoring.NewFolder(sc.s.Config())
 			for b := range jobs {
-				b.scores = make([]scoring.Score, len(b.evs))
-				for i, ev := range b.evs {
-					b.scores[i] = sc.s.Score(ev, sc.asOf)
+				b.scores = make([]scoring.Score, 0, b.n)
+				for _, p := range b.perps {
+					p.fold(folder, sc.indexed)
+					for _, ev := range p.group {
+						b.scores = append(b.scores, sc.s.Score(ev, sc.asOf))
+					}
 				}
-				b.evs = nil
+				b.perps = nil
 				close(b.done)
 			}
 		}()
@@ -328,15 +335,16 @@ func pipeline(sc *scorer, start time.Time, take func(*scoring.Score) error) erro
 		return nil
 	}
 	b := &batch{done: make(chan struct{})}
-	err := sc.stream(start, func(ev *scoring.Evidence) error {
-		if b.evs = append(b.evs, ev); len(b.evs) < pipelineBatch {
+	err := sc.stream(start, func(p *perpetrator) error {
+		b.perps, b.n = append(b.perps, p), b.n+len(p.group)
+		if b.n < pipelineBatch {
 			return nil
 		}
 		next := b
 		b = &batch{done: make(chan struct{})}
 		return send(next)
 	})
-	if err == nil && len(b.evs) > 0 {
+	if err == nil && len(b.perps) > 0 {
 		err = send(b)
 	}
 	close(jobs)

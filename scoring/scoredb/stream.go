@@ -84,10 +84,57 @@ func (c *cursor) close() {
 	}
 }
 
-// stream merges the evidence queries, all sorted by perpetrator, and calls
-// emit with each relationship's evidence, one perpetrator at a time.
-func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) error {
+// perpetrator is one perpetrator's evidence as read: his relationships in
+// scope, still without their item histories, and every assessment of his
+// relationships, in scope or not (his items roll up from all of them), to
+// be folded into them. The folding is left to whoever scores them: in a
+// bulk run, the scoring goroutines, so the one goroutine that reads the
+// queries does no more than read.
+type perpetrator struct {
+	group []*scoring.Evidence
+	sets  []scoring.AnswerSet
+	folds []foldRange
+}
+
+// foldRange is one relationship's assessments among a perpetrator's sets.
+type foldRange struct {
+	relationshipID string
+	from, to       int
+}
+
+// fold folds the perpetrator's assessments, relationship by relationship,
+// into item histories and gives them, and his rolled-up items, to his
+// relationships in scope (scoring.Folder.Attach).
+func (p *perpetrator) fold(folder *scoring.Folder, indexed bool) {
+	folds := make([]*scoring.Fold, len(p.folds))
+	for i, fr := range p.folds {
+		folds[i] = folder.NewFold(fr.relationshipID)
+		for j := fr.from; j < fr.to; j++ {
+			folder.Add(folds[i], &p.sets[j])
+		}
+	}
+	folder.Attach(p.group, folds, indexed)
+	p.sets, p.folds = nil, nil
+}
+
+// each streams the evidence and hands each relationship's to fn, folded
+// on this goroutine.
+func (sc *scorer) each(start time.Time, fn func(*scoring.Evidence) error) error {
 	folder := scoring.NewFolder(sc.s.Config())
+	return sc.stream(start, func(p *perpetrator) error {
+		p.fold(folder, sc.indexed)
+		for _, ev := range p.group {
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// stream merges the evidence queries, all sorted by perpetrator, and calls
+// emit with each perpetrator's evidence, still to be folded.
+func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 	var hasOthers bool
 	if err := sc.conn.QueryRowContext(sc.ctx, "SELECT count(*) > 0 FROM answer_sets WHERE other > 0").Scan(&hasOthers); err != nil {
 		return fmt.Errorf("read answer sets: %w", err)
@@ -109,7 +156,7 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		}
 		cur[n] = c
 	}
-	areas := interned{}
+	areas, texts := interned{}, interned{}
 	base, asm, harm, facts, other := cur["relationship_base"], cur["assessment_answers"], cur["perpetrator_harm"], cur["perpetrator_facts"], cur["other_answers"]
 
 	for base.ok {
@@ -142,24 +189,23 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		// scope or not: his items roll up from all of them. The row's
 		// columns: perpetrator, relationship, assessment, completed_at,
 		// instrument, officer_grade, answered, yes, no, not_known, other.
-		var folds []*scoring.Fold
-		var set scoring.AnswerSet
+		pp := &perpetrator{group: group}
 		err := asm.each(p, func(r duckdb.Rows) error {
-			if n := len(folds); n == 0 || folds[n-1].RelationshipID != r.Str(1) {
-				folds = append(folds, folder.NewFold(r.Keep(1)))
+			if n := len(pp.folds); n == 0 || pp.folds[n-1].relationshipID != r.Str(1) {
+				pp.folds = append(pp.folds, foldRange{relationshipID: r.Keep(1), from: len(pp.sets)})
 			}
-			set = scoring.AnswerSet{AssessmentID: r.Keep(2), Date: r.Time(3), Instrument: r.Str(4), Grade: r.Str(5),
+			set := scoring.AnswerSet{AssessmentID: r.Keep(2), Date: r.Time(3), Instrument: texts.of(r.Str(4)), Grade: texts.of(r.Str(5)),
 				Answered: r.Uint(6), Yes: r.Uint(7), No: r.Uint(8), NotKnown: r.Uint(9)}
 			if r.Int(10) > 0 {
 				set.Others = others[set.AssessmentID]
 			}
-			folder.Add(folds[len(folds)-1], &set)
+			pp.sets = append(pp.sets, set)
+			pp.folds[len(pp.folds)-1].to = len(pp.sets)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		folder.Attach(group, folds, sc.indexed)
 		err = harm.each(p, func(r duckdb.Rows) error {
 			days, n, codes := r.Float(1), int(r.Int(2)), r.Strs(3)
 			for _, ev := range group {
@@ -185,17 +231,15 @@ func (sc *scorer) stream(start time.Time, emit func(*scoring.Evidence) error) er
 		if err != nil {
 			return err
 		}
-		for _, ev := range group {
-			if err := emit(ev); err != nil {
-				return err
-			}
+		if err := emit(pp); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // interned keeps one copy of each text of a column with few values (the
-// victims' areas), instead of a copy per row.
+// victims' areas, instruments, grades), instead of a copy per row.
 type interned map[string]string
 
 // of returns the kept copy of s.
