@@ -40,7 +40,7 @@ func (s *Store) Hidden(ctx context.Context, asOf time.Time, offset, limit int) (
 	items := map[string]map[string]app.Item{}
 	facts := map[string]map[string]bool{}
 	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("asof", sn.AsOf), sql.Named("lo", offset+1), sql.Named("hi", hi)}
-	q, args := marked(queries.Must("app", "hidden_items"), map[string]bool{"$indexed": s.isIndexed(sn.AsOf)}, args)
+	q, args := queries.Marked(queries.Must("app", "hidden_items"), map[string]bool{"$indexed": s.isIndexed(sn.AsOf)}, args)
 	err = each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var rel string
 		var it app.Item
@@ -133,7 +133,7 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) (*app.Changes, 
 	}
 	args := []any{sql.Named("cfg", s.cfg.Hash), sql.Named("from", a.AsOf), sql.Named("to", b.AsOf)}
 	ch := &app.Changes{From: a.AsOf, To: b.AsOf}
-	q, args := marked(queries.Must("app", "changes"), map[string]bool{"$indexed": s.isIndexed(a.AsOf) && s.isIndexed(b.AsOf)}, args)
+	q, args := queries.Marked(queries.Must("app", "changes"), map[string]bool{"$indexed": s.isIndexed(a.AsOf) && s.isIndexed(b.AsOf)}, args)
 	err = each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var c app.Change
 		var clusters, added []any

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -352,42 +351,10 @@ func (s *Store) List(ctx context.Context, f app.Filter) (*app.List, error) {
 	return &app.List{Snapshot: sn, AsOf: sn.AsOf, ConfigHash: s.cfg.Hash, Total: total, Rows: rows}, nil
 }
 
-// marked picks a query's optional lines: a line ending "-- only with
-// $x" is kept (without the mark) when holds["$x"], one ending "-- only
-// without $x" when it does not; the named arguments the kept text no
-// longer uses are dropped.
-func marked(q string, holds map[string]bool, args []any) (string, []any) {
-	var lines []string
-	for _, l := range strings.Split(q, "\n") {
-		keep := true
-		for _, m := range []struct {
-			mark string
-			when bool
-		}{{"-- only with ", true}, {"-- only without ", false}} {
-			if i := strings.Index(l, m.mark); i >= 0 {
-				keep = holds[strings.TrimSpace(l[i+len(m.mark):])] == m.when
-				l = strings.TrimRight(l[:i], " ")
-			}
-		}
-		if keep {
-			lines = append(lines, l)
-		}
-	}
-	q = strings.Join(lines, "\n")
-	var kept []any
-	for _, a := range args {
-		if n, ok := a.(sql.NamedArg); ok && !strings.Contains(q, "$"+n.Name) {
-			continue
-		}
-		kept = append(kept, a)
-	}
-	return q, kept
-}
-
 // listQuery is list.sql with the lines of f's filters, of one rank (0:
 // none) and of an indexed snapshot or not.
 func listQuery(f app.Filter, rank int, indexed bool, args []any) (string, []any) {
-	return marked(listSQL, map[string]bool{"$noplan": f.NoPlan, "$rank": rank > 0, "$indexed": indexed,
+	return queries.Marked(listSQL, map[string]bool{"$noplan": f.NoPlan, "$rank": rank > 0, "$indexed": indexed,
 		"$area_indexed": f.Area != "" && indexed, "$area_legacy": f.Area != "" && !indexed}, append(args, sql.Named("rank", rank)))
 }
 
@@ -506,7 +473,7 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 		return err
 	})
 	g.Go(func() error {
-		events, args := marked(queries.Must("app", "events"), map[string]bool{"$indexed": s.allIndexed()}, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)})
+		events, args := queries.Marked(queries.Must("app", "events"), map[string]bool{"$indexed": s.allIndexed()}, []any{sql.Named("rel", id), sql.Named("cfg", s.cfg.Hash)})
 		return each(gctx, db, events, args, func(rs *sql.Rows) error {
 			var e app.Event
 			if err := rs.Scan(&e.At, &e.Lane, &e.Detail, &e.Tone); err != nil {
@@ -548,7 +515,7 @@ func (s *Store) Relationship(ctx context.Context, id string, asOf time.Time) (*a
 // sources, labels and reasons in words, in the officers' numeric order.
 func (s *Store) items(ctx context.Context, db *sql.DB, snap []any, indexed bool) ([]app.Item, error) {
 	var out []app.Item
-	q, args := marked(queries.Must("app", "items"), map[string]bool{"$rank": indexed}, snap)
+	q, args := queries.Marked(queries.Must("app", "items"), map[string]bool{"$rank": indexed}, snap)
 	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var it app.Item
 		var held sql.NullTime
@@ -664,7 +631,7 @@ func (s *Store) clusters(cr clusterRow, items []app.Item, harm []app.Offence) []
 func (s *Store) plans(ctx context.Context, db *sql.DB, rel string, openOnly bool) ([]app.Plan, error) {
 	var out []app.Plan
 	idx := map[string]int{}
-	q, args := marked(queries.Must("app", "plans"), map[string]bool{"$rel": rel != ""}, []any{sql.Named("rel", rel), sql.Named("open", openOnly)})
+	q, args := queries.Marked(queries.Must("app", "plans"), map[string]bool{"$rel": rel != ""}, []any{sql.Named("rel", rel), sql.Named("open", openOnly)})
 	err := each(ctx, db, q, args, func(rs *sql.Rows) error {
 		var p app.Plan
 		var fin, raised, due, done sql.NullTime

@@ -35,6 +35,7 @@ func ScoreDates(ctx context.Context, sess *analytics.Session, cfg *scoring.Confi
 		if err := sc.run("scope", "CREATE OR REPLACE TABLE scope AS ", sc.asOf, start); err != nil {
 			return err
 		}
+		sc.whole = want == nil
 		if want != nil {
 			if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id NOT IN (SELECT unnest(string_split(?, ',')))", strings.Join(want[d], ",")); err != nil {
 				return err

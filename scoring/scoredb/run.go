@@ -56,6 +56,9 @@ type scorer struct {
 	// indexed hands item histories over as Evidence.Indexed (bulk runs)
 	// instead of a map per relationship.
 	indexed bool
+	// whole says the scope holds every relationship with an occurrence or
+	// assessment in the lookback, none taken out ($whole in the queries).
+	whole bool
 }
 
 // Score scores every relationship with an occurrence or assessment in the
@@ -201,6 +204,7 @@ func scoreRun(ctx context.Context, sess *analytics.Session, cfg *scoring.Config,
 		return nil, err
 	}
 	step("scope")
+	sc.whole = only == ""
 	if only != "" {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM scope WHERE relationship_id <> ?", only); err != nil {
 			return nil, err

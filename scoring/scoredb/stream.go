@@ -29,11 +29,12 @@ func (sc *scorer) open(name string, start time.Time) (*cursor, error) {
 	if err != nil {
 		return nil, err
 	}
+	text, _ := queries.Marked(q.SQL, map[string]bool{"$whole": sc.whole}, nil)
 	args := []any{ts(sc.asOf)}
-	if strings.Contains(q.SQL, "$2") {
+	if strings.Contains(text, "$2") {
 		args = append(args, ts(start))
 	}
-	rows, err := duckdb.Query(sc.ctx, sc.db, q.SQL, args...)
+	rows, err := duckdb.Query(sc.ctx, sc.db, text, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", q.Path, err)
 	}
