@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -526,23 +528,81 @@ func (s *Score) RankKey() RankKey {
 
 // RankOrder returns the indexes of keys in rank order: element r is the
 // index of the key ranked r+1. The keys are sorted with their indexes
-// beside them, not through the indexes: nationally (1.6 million keys)
-// reaching each key through its index was a cache miss per comparison.
-func RankOrder(keys []RankKey) []int {
-	type indexed struct {
-		RankKey
-		i int
-	}
-	all := make([]indexed, len(keys))
+// beside them, not through the indexes (reaching each key through its
+// index was a cache miss per comparison), in as many parts as there are
+// cores, merged after (nationally 1.6 million keys: 0.9 s to 0.4 s on two
+// cores). The order is total (relationship ids are unique), so it is the
+// same however the keys were split.
+func RankOrder(keys []RankKey) []int { return rankOrder(keys, runtime.GOMAXPROCS(0)) }
+
+// rankOrder is RankOrder in at most n parts.
+func rankOrder(keys []RankKey, n int) []int {
+	all := make([]rankedKey, len(keys))
 	for i, k := range keys {
-		all[i] = indexed{k, i}
+		all[i] = rankedKey{k, i}
 	}
-	slices.SortFunc(all, func(x, y indexed) int { return compareRank(&x.RankKey, &y.RankKey) })
-	order := make([]int, len(keys))
-	for r, k := range all {
-		order[r] = k.i
+	parts := rankParts(all, n)
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slices.SortFunc(p, compareRanked)
+		}()
+	}
+	wg.Wait()
+	for len(parts) > 1 {
+		var merged [][]rankedKey
+		for i := 0; i < len(parts); i += 2 {
+			if i+1 == len(parts) {
+				merged = append(merged, parts[i])
+				continue
+			}
+			merged = append(merged, mergeRanked(parts[i], parts[i+1]))
+		}
+		parts = merged
+	}
+	order := make([]int, 0, len(keys))
+	for _, p := range parts {
+		for _, k := range p {
+			order = append(order, k.i)
+		}
 	}
 	return order
+}
+
+// rankedKey is a rank key with the index it came at.
+type rankedKey struct {
+	RankKey
+	i int
+}
+
+func compareRanked(x, y rankedKey) int { return compareRank(&x.RankKey, &y.RankKey) }
+
+// rankMinPart is the fewest keys worth sorting on a goroutine of their own.
+const rankMinPart = 1 << 15
+
+// rankParts splits keys into at most n parts of at least rankMinPart keys.
+func rankParts(keys []rankedKey, n int) [][]rankedKey {
+	n = max(1, min(n, len(keys)/rankMinPart))
+	var parts [][]rankedKey
+	for i := range n {
+		parts = append(parts, keys[i*len(keys)/n:(i+1)*len(keys)/n])
+	}
+	return parts
+}
+
+// mergeRanked merges two sorted runs of keys into a new one.
+func mergeRanked(a, b []rankedKey) []rankedKey {
+	out := make([]rankedKey, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if compareRank(&b[0].RankKey, &a[0].RankKey) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // compareRank orders two rank keys: the higher total first, then the

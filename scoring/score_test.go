@@ -231,6 +231,33 @@ func TestRankDeterministic(t *testing.T) {
 	}
 }
 
+// TestRankOrderInParts: keys enough to be sorted in parts on several
+// goroutines and merged, with many ties on every score, come out in the
+// order one plain sort of them gives.
+func TestRankOrderInParts(t *testing.T) {
+	t.Parallel()
+	const n = 5*rankMinPart + 17
+	keys := make([]RankKey, n)
+	for i := range keys {
+		// Few distinct totals, cluster and harm scores: ties fall to the
+		// later comparisons and to the id.
+		keys[i] = RankKey{Total: float64(i * 7 % 13), Cluster: float64(i * 3 % 5), Harm: float64(i % 2), RelationshipID: fmt.Sprintf("r%07d", i*7919%n)}
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	slices.SortFunc(want, func(a, b int) int { return compareRank(&keys[a], &keys[b]) })
+	for _, procs := range []int{1, 2, 3, 8} {
+		if parts := rankParts(make([]rankedKey, n), procs); len(parts) != min(procs, n/rankMinPart) {
+			t.Errorf("%d cores: %d parts", procs, len(parts))
+		}
+		if got := rankOrder(keys, procs); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d cores: rank order in parts differs from one sort (first place %d, want %d)", procs, got[0], want[0])
+		}
+	}
+}
+
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	c := mustDefault(t)
