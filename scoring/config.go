@@ -176,6 +176,8 @@ type Config struct {
 	// canonical items by id; crosswalk (instrument, item) -> canonical id.
 	canonical map[string]Item
 	crosswalk map[[2]string]string
+	// atoms gives each atom of the clusters' rules its bit in an atomSet.
+	atoms map[string]int
 }
 
 // Built-in facts computed from occurrences rather than offence codes.
@@ -275,6 +277,7 @@ func (c *Config) prepare(name string) error {
 		}
 	}
 	seen := map[string]bool{}
+	c.atoms = map[string]int{}
 	for i := range c.Clusters {
 		cl := &c.Clusters[i]
 		if seen[cl.ID] {
@@ -292,6 +295,7 @@ func (c *Config) prepare(name string) error {
 			return fail("%v", err)
 		}
 		cl.rule = r
+		r.index(c.atoms)
 	}
 	for i := range c.StageRules {
 		sr := &c.StageRules[i]

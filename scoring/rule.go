@@ -17,6 +17,9 @@ type Rule struct {
 	Atom string
 	N    int
 	Args []*Rule
+	// bit is an atom's place in its configuration's atom set (atomSet),
+	// set when the configuration indexes its rules.
+	bit int
 }
 
 // ParseRule parses a rule expression.
@@ -167,6 +170,77 @@ func (r *Rule) Holds(true_ func(string) bool) bool {
 				return false
 			}
 			if a.Holds(true_) {
+				if n++; n >= need {
+					return true
+				}
+			}
+		}
+		return n >= need
+	}
+}
+
+// index gives each atom of the rule its place in atoms, adding those not
+// yet there.
+func (r *Rule) index(atoms map[string]int) {
+	if r.Op == "atom" {
+		b, ok := atoms[r.Atom]
+		if !ok {
+			b = len(atoms)
+			atoms[r.Atom] = b
+		}
+		r.bit = b
+	}
+	for _, a := range r.Args {
+		a.index(atoms)
+	}
+}
+
+// atomSet holds which of a configuration's atoms are true, a bit each
+// (Config.atoms gives each atom its bit).
+type atomSet []uint64
+
+func (s atomSet) set(b int)      { s[b/64] |= 1 << (b % 64) }
+func (s atomSet) has(b int) bool { return s[b/64]&(1<<(b%64)) != 0 }
+
+// atomSet is the set of the configuration's atoms among the true items
+// and facts.
+func (c *Config) atomSet(items, facts []string) atomSet {
+	s := make(atomSet, (len(c.atoms)+63)/64)
+	for _, list := range [][]string{items, facts} {
+		for _, a := range list {
+			if b, ok := c.atoms[a]; ok {
+				s.set(b)
+			}
+		}
+	}
+	return s
+}
+
+// holdsIn is Holds with the true atoms as a set: what bulk scoring asks
+// of every cluster of every relationship (a bit test per atom instead of
+// a map lookup; the rule must have been indexed).
+func (r *Rule) holdsIn(s atomSet) bool {
+	switch r.Op {
+	case "atom":
+		return s.has(r.bit)
+	case "all_of":
+		for _, a := range r.Args {
+			if !a.holdsIn(s) {
+				return false
+			}
+		}
+		return true
+	default: // any_of, at_least
+		need := 1
+		if r.Op == "at_least" {
+			need = r.N
+		}
+		n := 0
+		for i, a := range r.Args {
+			if n+len(r.Args)-i < need {
+				return false
+			}
+			if a.holdsIn(s) {
 				if n++; n >= need {
 					return true
 				}

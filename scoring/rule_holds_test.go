@@ -40,7 +40,8 @@ func evalPlain(r *Rule, true_ func(string) bool) (bool, []string) {
 // TestHoldsAgreesWithEval: Holds and Eval say what the plain evaluation
 // says (whether the rule holds, and Eval's atoms) for the default
 // configuration's cluster and stage rules and for hand-written edge
-// cases, over random true atoms.
+// cases, over random true atoms; so does holdsIn, given the same atoms as
+// a set, for every rule indexed (the clusters', by the configuration).
 func TestHoldsAgreesWithEval(t *testing.T) {
 	t.Parallel()
 	cfg, err := Default()
@@ -48,8 +49,12 @@ func TestHoldsAgreesWithEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := map[string]*Rule{}
+	// Each rule's atom bits: the configuration's for its clusters, a map
+	// of the test's own for the rest.
+	bits := map[*Rule]map[string]int{}
 	for i := range cfg.Clusters {
 		rules["cluster "+cfg.Clusters[i].ID] = cfg.Clusters[i].rule
+		bits[cfg.Clusters[i].rule] = cfg.atoms
 	}
 	for i := range cfg.StageRules {
 		rules["stage rule "+cfg.StageRules[i].Name] = cfg.StageRules[i].rule
@@ -61,6 +66,8 @@ func TestHoldsAgreesWithEval(t *testing.T) {
 			t.Fatal(err)
 		}
 		rules[s] = r
+		bits[r] = map[string]int{}
+		r.index(bits[r])
 	}
 	if len(rules) < 10 {
 		t.Fatalf("only %d rules to check", len(rules))
@@ -86,6 +93,17 @@ func TestHoldsAgreesWithEval(t *testing.T) {
 				}
 				if got, gotAtoms := r.Eval(true_); got != want || !slices.Equal(gotAtoms, atoms) {
 					t.Fatalf("%s with %v: Eval %v %v, want %v %v", r, truth, got, gotAtoms, want, atoms)
+				}
+				if atoms, ok := bits[r]; ok {
+					set := make(atomSet, (len(atoms)+63)/64)
+					for a, v := range truth {
+						if v {
+							set.set(atoms[a])
+						}
+					}
+					if got := r.holdsIn(set); got != want {
+						t.Fatalf("%s with %v: holdsIn %v, want %v", r, truth, got, want)
+					}
 				}
 				if want {
 					held++
