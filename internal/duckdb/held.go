@@ -82,6 +82,24 @@ func arrowType(t ColType) arrow.DataType {
 	return arrow.BinaryTypes.String
 }
 
+// viewSchema is arrowSchema with text as Arrow string views, the layout of
+// DuckDB's own strings (a short one inline, a long one by reference),
+// which DuckDB takes without copying each value again.
+func viewSchema(cols []Column) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		t := arrowType(c.Type)
+		switch c.Type {
+		case Text:
+			t = arrow.BinaryTypes.StringView
+		case List:
+			t = arrow.ListOf(arrow.BinaryTypes.StringView)
+		}
+		fields[i] = arrow.Field{Name: c.Name, Type: t, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
 // Len is the number of rows taken.
 func (h *Held) Len() int { return len(h.refs) }
 
@@ -239,7 +257,7 @@ func newOrdered(h *Held, o Order) (*ordered, error) {
 		}
 		r.table.Cols = append(r.table.Cols, Column{Name: e.Name, Type: Int})
 	}
-	r.schema = arrowSchema(r.table.Cols)
+	r.schema = viewSchema(r.table.Cols)
 	r.ahead, r.stop = make(chan arrow.RecordBatch, orderedAhead), make(chan struct{})
 	go r.decode(n)
 	return r, nil
@@ -333,7 +351,7 @@ func (r *ordered) decodeRow(row []byte, dst []array.Builder) {
 		case Text:
 			n, w := binary.Uvarint(row)
 			if d != nil {
-				d.(*array.StringBuilder).BinaryBuilder.Append(row[w : w+int(n)])
+				d.(*array.StringViewBuilder).BinaryViewBuilder.Append(row[w : w+int(n)])
 			}
 			row = row[w+int(n):]
 		case Timestamp:
@@ -360,11 +378,11 @@ func (r *ordered) decodeRow(row []byte, dst []array.Builder) {
 		case List:
 			n, w := binary.Uvarint(row)
 			row = row[w:]
-			var vb *array.BinaryBuilder
+			var vb *array.BinaryViewBuilder
 			if d != nil {
 				lb := d.(*array.ListBuilder)
 				lb.Append(true)
-				vb = lb.ValueBuilder().(*array.StringBuilder).BinaryBuilder
+				vb = lb.ValueBuilder().(*array.StringViewBuilder).BinaryViewBuilder
 			}
 			for range n {
 				m, w := binary.Uvarint(row)

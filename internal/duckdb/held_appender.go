@@ -56,6 +56,9 @@ func appendBatch(a *duckdb.Appender, rec arrow.RecordBatch) error {
 	return nil
 }
 
+// stringValues is an Arrow array of text, plain or views.
+type stringValues interface{ Value(int) string }
+
 // arrowValue is row j of an Arrow column as the appender takes it.
 func arrowValue(col arrow.Array, j int) driver.Value {
 	if col.IsNull(j) {
@@ -63,6 +66,8 @@ func arrowValue(col arrow.Array, j int) driver.Value {
 	}
 	switch a := col.(type) {
 	case *array.String:
+		return a.Value(j)
+	case *array.StringView:
 		return a.Value(j)
 	case *array.Int32:
 		return a.Value(j)
@@ -73,7 +78,7 @@ func arrowValue(col arrow.Array, j int) driver.Value {
 	case *array.Timestamp:
 		return time.UnixMicro(int64(a.Value(j))).UTC()
 	case *array.List:
-		vals := a.ListValues().(*array.String)
+		vals := a.ListValues().(stringValues)
 		from, to := a.ValueOffsets(j)
 		out := make([]any, 0, to-from)
 		for k := from; k < to; k++ {
