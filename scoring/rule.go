@@ -250,6 +250,20 @@ func (r *Rule) holdsIn(s atomSet) bool {
 	}
 }
 
+// atomsIn is atoms with the true atoms as a set (holdsIn).
+func (r *Rule) atomsIn(s atomSet) []string {
+	if r.Op == "atom" {
+		return []string{r.Atom}
+	}
+	var ev []string
+	for _, a := range r.Args {
+		if r.Op == "all_of" || a.holdsIn(s) {
+			ev = append(ev, a.atomsIn(s)...)
+		}
+	}
+	return ev
+}
+
 // Eval reports whether the rule holds given the true atoms, and returns the
 // atoms that made it hold (for an any_of, every true argument is listed, so
 // an officer sees all the evidence). The atoms are gathered only for a

@@ -41,7 +41,8 @@ func evalPlain(r *Rule, true_ func(string) bool) (bool, []string) {
 // says (whether the rule holds, and Eval's atoms) for the default
 // configuration's cluster and stage rules and for hand-written edge
 // cases, over random true atoms; so does holdsIn, given the same atoms as
-// a set, for every rule indexed (the clusters', by the configuration).
+// a set, and atomsIn its atoms, for every rule indexed (the clusters', by
+// the configuration).
 func TestHoldsAgreesWithEval(t *testing.T) {
 	t.Parallel()
 	cfg, err := Default()
@@ -94,15 +95,18 @@ func TestHoldsAgreesWithEval(t *testing.T) {
 				if got, gotAtoms := r.Eval(true_); got != want || !slices.Equal(gotAtoms, atoms) {
 					t.Fatalf("%s with %v: Eval %v %v, want %v %v", r, truth, got, gotAtoms, want, atoms)
 				}
-				if atoms, ok := bits[r]; ok {
-					set := make(atomSet, (len(atoms)+63)/64)
+				if bitOf, ok := bits[r]; ok {
+					set := make(atomSet, (len(bitOf)+63)/64)
 					for a, v := range truth {
 						if v {
-							set.set(atoms[a])
+							set.set(bitOf[a])
 						}
 					}
 					if got := r.holdsIn(set); got != want {
 						t.Fatalf("%s with %v: holdsIn %v, want %v", r, truth, got, want)
+					}
+					if want && !slices.Equal(r.atomsIn(set), atoms) {
+						t.Fatalf("%s with %v: atomsIn %v, want %v", r, truth, r.atomsIn(set), atoms)
 					}
 				}
 				if want {

@@ -345,8 +345,9 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		if !cl.rule.holdsIn(holds) {
 			continue
 		}
-		atoms := cl.rule.atoms(truth)
-		m := met{cl: cl, recent: cl.Stage > 3 && anyRecent(atoms, sc.ActiveItems, ev, recentSince)}
+		// Only a cluster of stage 4 and above asks whether its evidence is
+		// of the time, so only its atoms are gathered.
+		m := met{cl: cl, recent: cl.Stage > 3 && anyRecent(cl.rule.atomsIn(holds), sc.ActiveItems, ev, recentSince)}
 		if m.recent && cl.Stage >= 5 {
 			signs++
 		}

@@ -202,9 +202,11 @@ type IntColumn struct {
 // ExecHeld runs stmt on conn with the held rows, in the order given, as a
 // table named like the held one. stmt must read that table alone (COPY
 // (SELECT ... FROM it) keeps the rows' order: DuckDB preserves insertion
-// order for a single table's scan, projections and COPY). Built with
-// duckdb_arrow the rows go over as an Arrow view, read once; otherwise
-// through a table the appender fills.
+// order for a single table's scan, projections and COPY), and every column
+// given (give only those it reads, with Order.Cols: over an Arrow stream,
+// DuckDB has been seen to read a subset of its columns wrongly). Built
+// with duckdb_arrow the rows go over as an Arrow view, read once;
+// otherwise through a table the appender fills.
 func ExecHeld(ctx context.Context, conn *sql.Conn, h *Held, o Order, stmt string) error {
 	rdr, err := newOrdered(h, o)
 	if err != nil {
