@@ -149,12 +149,17 @@ func (r *Rule) String() string {
 // Holds reports whether the rule holds given the true atoms, without
 // gathering the atoms (most rules do not hold for most relationships).
 func (r *Rule) Holds(true_ func(string) bool) bool {
+	return r.holds(func(a *Rule) bool { return true_(a.Atom) })
+}
+
+// holds is Holds with each atom asked of atom (by its text or its bit).
+func (r *Rule) holds(atom func(*Rule) bool) bool {
 	switch r.Op {
 	case "atom":
-		return true_(r.Atom)
+		return atom(r)
 	case "all_of":
 		for _, a := range r.Args {
-			if !a.Holds(true_) {
+			if !a.holds(atom) {
 				return false
 			}
 		}
@@ -169,7 +174,7 @@ func (r *Rule) Holds(true_ func(string) bool) bool {
 			if n+len(r.Args)-i < need {
 				return false
 			}
-			if a.Holds(true_) {
+			if a.holds(atom) {
 				if n++; n >= need {
 					return true
 				}
@@ -219,50 +224,13 @@ func (c *Config) atomSet(items, facts []string) atomSet {
 // holdsIn is Holds with the true atoms as a set: what bulk scoring asks
 // of every cluster of every relationship (a bit test per atom instead of
 // a map lookup; the rule must have been indexed).
-func (r *Rule) holdsIn(s atomSet) bool {
-	switch r.Op {
-	case "atom":
-		return s.has(r.bit)
-	case "all_of":
-		for _, a := range r.Args {
-			if !a.holdsIn(s) {
-				return false
-			}
-		}
-		return true
-	default: // any_of, at_least
-		need := 1
-		if r.Op == "at_least" {
-			need = r.N
-		}
-		n := 0
-		for i, a := range r.Args {
-			if n+len(r.Args)-i < need {
-				return false
-			}
-			if a.holdsIn(s) {
-				if n++; n >= need {
-					return true
-				}
-			}
-		}
-		return n >= need
-	}
-}
+func (r *Rule) holdsIn(s atomSet) bool { return r.holds(s.hasAtom) }
+
+// hasAtom says whether an indexed atom's bit is in the set.
+func (s atomSet) hasAtom(a *Rule) bool { return s.has(a.bit) }
 
 // atomsIn is atoms with the true atoms as a set (holdsIn).
-func (r *Rule) atomsIn(s atomSet) []string {
-	if r.Op == "atom" {
-		return []string{r.Atom}
-	}
-	var ev []string
-	for _, a := range r.Args {
-		if r.Op == "all_of" || a.holdsIn(s) {
-			ev = append(ev, a.atomsIn(s)...)
-		}
-	}
-	return ev
-}
+func (r *Rule) atomsIn(s atomSet) []string { return r.gather(s.hasAtom) }
 
 // Eval reports whether the rule holds given the true atoms, and returns the
 // atoms that made it hold (for an any_of, every true argument is listed, so
@@ -278,13 +246,18 @@ func (r *Rule) Eval(true_ func(string) bool) (bool, []string) {
 // atoms gathers the true atoms of a rule that holds: every argument's of
 // an all_of, each holding argument's of an any_of or at_least.
 func (r *Rule) atoms(true_ func(string) bool) []string {
+	return r.gather(func(a *Rule) bool { return true_(a.Atom) })
+}
+
+// gather is atoms with each atom asked of atom.
+func (r *Rule) gather(atom func(*Rule) bool) []string {
 	if r.Op == "atom" {
 		return []string{r.Atom}
 	}
 	var ev []string
 	for _, a := range r.Args {
-		if r.Op == "all_of" || a.Holds(true_) {
-			ev = append(ev, a.atoms(true_)...)
+		if r.Op == "all_of" || a.holds(atom) {
+			ev = append(ev, a.gather(atom)...)
 		}
 	}
 	return ev

@@ -43,7 +43,6 @@ type Held struct {
 	// refs is each row's chunk (high 32 bits) and offset in it.
 	refs []uint64
 	row  []byte
-	col  int
 }
 
 // Value kinds in a held row: every value starts with one.
@@ -160,7 +159,7 @@ func (h *Held) End() {
 	c := h.chunks[n-1]
 	h.refs = append(h.refs, uint64(n-1)<<32|uint64(len(c)))
 	h.chunks[n-1] = append(c, h.row...)
-	h.row, h.col = h.row[:0], 0
+	h.row = h.row[:0]
 }
 
 // Release frees the rows.
@@ -175,12 +174,6 @@ func (h *Held) rowBytes(i int) []byte {
 		end = int(uint32(h.refs[i+1]))
 	}
 	return c[uint32(ref):end]
-}
-
-// rowAt is held row i's bytes (and those after it).
-func (h *Held) rowAt(i int) []byte {
-	ref := h.refs[i]
-	return h.chunks[ref>>32][uint32(ref):]
 }
 
 // Order says how held rows are handed to DuckDB: Rows[i] is the held row
@@ -294,7 +287,7 @@ func (r *ordered) batch(lo, hi int) arrow.RecordBatch {
 		end := min(g+touchRows, hi)
 		r.touch(g, end)
 		for i := g; i < end; i++ {
-			r.decodeRow(r.h.rowAt(r.source(i)), dst)
+			r.decodeRow(r.h.rowBytes(r.source(i)), dst)
 		}
 	}
 	for k, e := range r.o.Extra {

@@ -157,7 +157,7 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 		}
 		cur[n] = c
 	}
-	areas, texts := interned{}, interned{}
+	texts := interned{}
 	base, asm, harm, facts, other := cur["relationship_base"], cur["assessment_answers"], cur["perpetrator_harm"], cur["perpetrator_facts"], cur["other_answers"]
 
 	for base.ok {
@@ -167,7 +167,7 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 			r := base.rows
 			counts := scoring.OccurrenceCounts{Lookback: int(r.Int(3)), Last90d: int(r.Int(4)), Last365d: int(r.Int(5)), LastAt: r.Time(6),
 				Last180d: int(r.Int(7)), Prior180d: int(r.Int(8))}
-			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Area: areas.of(r.Str(10)), Counts: &counts, OtherVictims: int(r.Int(9)),
+			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Area: texts.of(r.Str(10)), Counts: &counts, OtherVictims: int(r.Int(9)),
 				PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
 			group = append(group, ev)
 			if err := base.next(); err != nil {
