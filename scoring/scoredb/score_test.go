@@ -381,6 +381,16 @@ func checkSnapshotFiles(t *testing.T, dir string, scores []scoring.Score) {
 	file := func(name string) string {
 		return "read_parquet(" + duckdb.Quote(filepath.Join(dir, name+".parquet")) + ", file_row_number = true)"
 	}
+	// encoded counts the items' row groups whose column col is (or is
+	// not) dictionary-encoded (snapshotDictionary).
+	encoded := func(col string, dictionary bool) string {
+		not := ""
+		if !dictionary {
+			not = "NOT "
+		}
+		return "SELECT count(*) FROM parquet_metadata(" + duckdb.Quote(filepath.Join(dir, "items.parquet")) + ") WHERE path_in_schema = " + duckdb.Quote(col) +
+			" AND " + not + "contains(encodings, 'DICTIONARY')"
+	}
 	for _, c := range []struct {
 		what  string
 		query string
@@ -394,6 +404,10 @@ func checkSnapshotFiles(t *testing.T, dir string, scores []scoring.Score) {
 		{"items unlike their score", "SELECT count(*) FROM " + file("items") + " i LEFT JOIN " + file("scores") + ` s USING (relationship_id) WHERE s."rank" IS DISTINCT FROM i."rank"`, 0},
 		{"scores out of rank order", `SELECT count(*) FROM ` + file("scores") + ` WHERE "rank" <> file_row_number + 1`, 0},
 		{"index entries", "SELECT count(*) FROM " + file(IDsTable), len(scores)},
+		// Over a hundred relationships in one row group: their ids are
+		// written plain, the few items in a dictionary.
+		{"items' row groups with a dictionary of relationship ids", encoded("relationship_id", true), 0},
+		{"items' row groups with no dictionary of items", encoded("item", false), 0},
 		{"index out of id order", `SELECT count(*) FROM (SELECT relationship_id, lag(relationship_id) OVER (ORDER BY file_row_number) AS r0 FROM ` + file(IDsTable) + `) WHERE relationship_id <= r0`, 0},
 		{"index entries unlike their score", "SELECT count(*) FROM " + file(IDsTable) + " x LEFT JOIN " + file("scores") +
 			` s USING (relationship_id) WHERE s."rank" IS DISTINCT FROM x."rank" OR s.band IS DISTINCT FROM x.band OR s.stage IS DISTINCT FROM x.stage`, 0},

@@ -304,8 +304,19 @@ func writeSnapshot(db *sql.DB, tmp string, o snapshotOrders, k snapshotConstants
 // fastest level, which nationally wrote the scores in 2.1 s instead of
 // 2.8 s and the items in 2.8 s instead of 3.1 s (DuckDB's default level 3),
 // into files no larger (measured on the national synthetic extract), and
-// reads back as fast.
-const snapshotParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+// reads back as fast. A column keeps a dictionary only while a row group
+// has at most snapshotDictionary values: the few-valued ones (items,
+// bands, clusters, answers) keep theirs, and DuckDB stops building one for
+// ids, ranks and dates, which would hold a value a row anyway.
+const snapshotParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT " + snapshotDictionary
+
+// snapshotDictionary is the most values a snapshot column's dictionary
+// holds in a row group. Measured on the national snapshot written from a
+// table: the items' file in 1.40-1.58 s instead of 1.87-2.15 s at DuckDB's
+// default, and 51 MB instead of 60 MB; the scores' file 1.39 s instead of
+// 1.52 s, 54 MB instead of 52 MB. The 63 items, 9 stages and the clusters'
+// names stay well under it.
+const snapshotDictionary = "100"
 
 // stageDigits are the stages 0-8 as text, shared by every row.
 var stageDigits = [...]string{"0", "1", "2", "3", "4", "5", "6", "7", "8"}
