@@ -307,7 +307,7 @@ func writeSnapshot(db *sql.DB, tmp string, o snapshotOrders, k snapshotConstants
 // reads back as fast. A column keeps a dictionary only while a row group
 // has at most snapshotDictionary values: the few-valued ones (items,
 // bands, clusters, answers) keep theirs, and DuckDB stops building one for
-// ids, ranks and dates, which would hold a value a row anyway.
+// ids, ranks and dates, whose dictionaries would hold nearly a value a row.
 const snapshotParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT " + snapshotDictionary
 
 // snapshotDictionary is the most values a snapshot column's dictionary
