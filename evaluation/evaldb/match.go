@@ -50,13 +50,19 @@ func matchFew(ctx context.Context, db *sql.DB, design *evaluation.Design, size i
 		planned, err = readFirstPlans(gctx, db)
 		return err
 	})
+	done := duckdb.Trace("match: the plans' occurrences and first plans")
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	done()
 	m := design.NewDirectMatch(own, size)
+	done = duckdb.Trace("match: offer the pool")
 	if err := offerPool(ctx, db, m, planned); err != nil {
 		return nil, err
 	}
+	done()
+	done = duckdb.Trace("match: the candidates' people and occurrences")
+	defer done()
 	// The plans' own occurrences are read already: the candidates' are
 	// added to them (a candidate of one plan may be another plan's own).
 	f := &few{shortlist: m.Shortlists(), occ: own}

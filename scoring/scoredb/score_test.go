@@ -659,8 +659,9 @@ func TestSubsetScoresEqualFull(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var before int
+	var before, personsBefore int
 	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&before)
+	sess.DB.QueryRow("SELECT count(*) FROM persons").Scan(&personsBefore)
 	// Every ninth relationship is read from copies of their perpetrators'
 	// rows; every one of them from the warehouse itself (more than
 	// narrowShare of the perpetrators).
@@ -679,12 +680,15 @@ func TestSubsetScoresEqualFull(t *testing.T) {
 				want[d] = append(want[d], ids[i])
 			}
 		}
-		got, copies := 0, 0
+		got, copies, areas := 0, 0, 0
 		if err := ScoreDates(ctx, sess, cfg, dates, want, func(d time.Time, s *scoring.Score) error {
 			if got == 0 {
 				sess.DB.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tau_subset_occurrences'").Scan(&copies)
 			}
 			got++
+			if s.Area != "" {
+				areas++
+			}
 			if !reflect.DeepEqual(*s, full[d][s.RelationshipID]) {
 				t.Errorf("every %d: %s as of %s: subset %+v\nfull %+v", tt.every, s.RelationshipID, d.Format("2006-01-02"), *s, full[d][s.RelationshipID])
 			}
@@ -695,13 +699,18 @@ func TestSubsetScoresEqualFull(t *testing.T) {
 		if n := len(want[dates[0]]) + len(want[dates[1]]); got != n || n < 100 {
 			t.Errorf("every %d: scored %d of the %d wanted", tt.every, got, n)
 		}
+		// The victims' areas come through the narrowed persons.
+		if areas*2 < got {
+			t.Errorf("every %d: %d of %d scores carry the victim's area", tt.every, areas, got)
+		}
 		if (copies == 1) != tt.narrowed {
 			t.Errorf("every %d: read from copies %v, want %v", tt.every, copies == 1, tt.narrowed)
 		}
 	}
-	var after int
+	var after, personsAfter int
 	sess.DB.QueryRow("SELECT count(*) FROM occurrences").Scan(&after)
-	if after != before || before == 0 {
-		t.Errorf("occurrences read %d before the subset run and %d after", before, after)
+	sess.DB.QueryRow("SELECT count(*) FROM persons").Scan(&personsAfter)
+	if after != before || before == 0 || personsAfter != personsBefore || personsBefore == 0 {
+		t.Errorf("occurrences read %d before the subset run and %d after, persons %d and %d", before, after, personsBefore, personsAfter)
 	}
 }
