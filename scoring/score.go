@@ -144,7 +144,8 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 		if !inst.Canonical {
 			continue
 		}
-		for _, it := range inst.Items {
+		for i := range inst.Items {
+			it := &inst.Items[i]
 			var h *ItemHistory
 			if ev.Indexed != nil {
 				h = ev.Indexed[k]
@@ -156,49 +157,57 @@ func (s *Scorer) ActiveItems(ev *Evidence, asOf time.Time) []ActiveItem {
 			if h == nil && !rolls {
 				continue // nothing answered, nothing rolled up
 			}
-			a := ActiveItem{Item: it.ID, Label: it.Label, Class: it.Class, Subject: it.Subject}
+			// The item is built only once it is known to be active (of
+			// the 63 items a relationship is asked, nationally four on
+			// average are).
+			var source, newSince, heldAgainst *Ref
+			other := false
 			switch it.Class {
 			case ClassEver:
 				if h != nil && h.FirstYes != nil {
-					a.Source, a.NewSince = *h.FirstYes, h.NoBefore
-					if h.Conflict != nil {
-						a.Sticky, a.HeldAgainst = true, h.Conflict
-					}
+					source, newSince, heldAgainst = h.FirstYes, h.NoBefore, h.Conflict
 				} else if refs := ev.PerpYes[it.ID]; it.Subject == SubjectPerpetrator && len(refs) > 0 {
-					a.Source, a.FromOtherRelationship = refs[0], true
+					source, other = &refs[0], true
 				} else {
 					continue
 				}
 			case ClassWindow:
 				// The latest yes, here or (an item about him) in another of
 				// his relationships, within its window.
-				var last *Ref
 				if h != nil && h.LastYes != nil {
-					last = h.LastYes
+					source = h.LastYes
 				}
 				if refs := ev.PerpYes[it.ID]; it.Subject == SubjectPerpetrator && len(refs) > 0 {
-					if r := refs[len(refs)-1]; last == nil || r.Date.After(last.Date) {
-						last, a.FromOtherRelationship = &r, true
+					if r := &refs[len(refs)-1]; source == nil || r.Date.After(source.Date) {
+						source, other = r, true
 					}
 				}
-				if last == nil || asOf.After(last.Date.AddDate(0, it.WindowMonths, 0)) {
+				if source == nil || asOf.After(source.Date.AddDate(0, it.WindowMonths, 0)) {
 					continue
 				}
-				a.Source = *last
 			default: // current, trend, context
 				if h == nil || h.Latest == nil || h.Latest.Answer != "yes" || ev.Latest == nil || h.Latest.AssessmentID != ev.Latest.AssessmentID {
 					continue
 				}
-				a.Source = *h.Latest
+				source = h.Latest
 			}
+			if out == nil {
+				out = make([]ActiveItem, 0, activeItemsCap)
+			}
+			out = append(out, ActiveItem{Item: it.ID, Label: it.Label, Class: it.Class, Subject: it.Subject, Source: *source, NewSince: newSince,
+				Sticky: heldAgainst != nil, HeldAgainst: heldAgainst, FromOtherRelationship: other})
 			if !s.Terse {
-				a.Reason = s.Reason(a)
+				out[len(out)-1].Reason = s.Reason(out[len(out)-1])
 			}
-			out = append(out, a)
 		}
 	}
 	return out
 }
+
+// activeItemsCap is the room a relationship's active items are given
+// with its first: nationally four are active on average, so most
+// relationships' fit in one allocation instead of growing three times.
+const activeItemsCap = 8
 
 // stageMonths is the configuration's stage window.
 func stageMonths(c *Config) int {
@@ -296,10 +305,11 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		ConfigHash: c.Hash, HarmEdition: c.Harm.Edition, OfficerGrade: ev.OfficerGrade, Unscored: ev.Unscored,
 		Serial: ev.OtherVictims > 0, HarmCCHIDays: ev.HarmDays}
 	sc.ActiveItems = s.ActiveItems(ev, asOf)
-	active := map[string]bool{}
-	for _, a := range sc.ActiveItems {
-		active[a.Item] = true
-		sc.Items = append(sc.Items, a.Item)
+	if len(sc.ActiveItems) > 0 {
+		sc.Items = make([]string, len(sc.ActiveItems))
+		for i, a := range sc.ActiveItems {
+			sc.Items[i] = a.Item
+		}
 	}
 	// Occurrence counts.
 	oc := ev.Counts
@@ -313,21 +323,10 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	} else {
 		sc.DaysSinceLast = -1
 	}
-	recent, prev := oc.Last180d, oc.Prior180d
-	facts := map[string]bool{
-		FactRisingFrequency: recent > prev && recent >= 2,
-		FactOtherVictimDA:   ev.OtherVictims > 0,
-	}
-	for f := range ev.Facts {
-		facts[f] = true
-	}
-	for f, ok := range facts {
-		if ok {
-			sc.Facts = append(sc.Facts, f)
-		}
-	}
-	sort.Strings(sc.Facts)
-	truth := func(atom string) bool { return active[atom] || facts[atom] }
+	sc.Facts = factsOf(ev, oc)
+	// The items and facts are a few each (nationally four items on
+	// average): a look along them costs less than a map built for them.
+	truth := func(atom string) bool { return slices.Contains(sc.Items, atom) || slices.Contains(sc.Facts, atom) }
 	// The clusters' rules are asked of the true atoms as a set (a map
 	// lookup per atom of every rule was a fifth of scoring's time).
 	holds := c.atomSet(sc.Items, sc.Facts)
@@ -338,7 +337,8 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		cl     *Cluster
 		recent bool
 	}
-	var mets []met
+	var metsRoom [16]met // more clusters met than this are rare
+	mets := metsRoom[:0]
 	signs := 0 // escalation clusters (stage 5 and above) met by evidence of the time
 	for i := range c.Clusters {
 		cl := &c.Clusters[i]
@@ -354,6 +354,9 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		mets = append(mets, m)
 	}
 	need := escalationSigns(c)
+	if len(mets) > 0 {
+		sc.Clusters, sc.ClusterStages, weights = make([]string, 0, len(mets)), make([]int, 0, len(mets)), make([]float64, 0, len(mets))
+	}
 	for _, m := range mets {
 		cl := m.cl
 		sc.Clusters = append(sc.Clusters, cl.ID)
@@ -408,7 +411,7 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 	// Dyad items from the perpetrator's other relationships evidence stage 1
 	// (pre-relationship history), not this relationship's own items.
 	for _, it := range sortedKeys(ev.PerpYes) {
-		if ci, ok := c.Canonical(it); ok && ci.Subject == SubjectDyad && !active[it] {
+		if ci, ok := c.Canonical(it); ok && ci.Subject == SubjectDyad && !slices.Contains(sc.Items, it) {
 			sc.Stage = max(sc.Stage, 1)
 			if !s.Terse {
 				r := ev.PerpYes[it][0]
@@ -441,6 +444,29 @@ func (s *Scorer) Score(ev *Evidence, asOf time.Time) Score {
 		sc.Band = BandGreen
 	}
 	return sc
+}
+
+// factsOf lists, sorted, the record-derived facts that hold for a
+// relationship: its offence facts, rising frequency (more occurrences in
+// the last 180 days than in the 180 before, and at least two) and other
+// victims.
+func factsOf(ev *Evidence, oc *OccurrenceCounts) []string {
+	var out []string
+	if len(ev.Facts) > 0 {
+		out = make([]string, 0, len(ev.Facts)+2)
+		for f := range ev.Facts {
+			out = append(out, f)
+		}
+	}
+	recent, prev := oc.Last180d, oc.Prior180d
+	if recent > prev && recent >= 2 && !slices.Contains(out, FactRisingFrequency) {
+		out = append(out, FactRisingFrequency)
+	}
+	if ev.OtherVictims > 0 && !slices.Contains(out, FactOtherVictimDA) {
+		out = append(out, FactOtherVictimDA)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // countOccurrences counts occurrence dates in [start, asOf].

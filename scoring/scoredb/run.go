@@ -98,7 +98,7 @@ func ScoreWith(ctx context.Context, sess *analytics.Session, cfg *scoring.Config
 	var rows formattedRows
 	if opt.Write {
 		var err error
-		if sw, err = newSnapshotWriter(sess.Warehouse(), cfg); err != nil {
+		if sw, err = newSnapshotWriter(sess.Warehouse(), cfg, int(sess.Manifest.Relationships)); err != nil {
 			return nil, err
 		}
 		defer sw.abort()

@@ -59,17 +59,23 @@ type snapshotWriter struct {
 	// records: the scores themselves are not kept).
 	keys      []scoring.RankKey
 	firstItem []int32
-	// byItem is add's scratch: a score's active items in item order.
+	// byItem and stages are add's scratch: a score's active items in item
+	// order, and its cluster stages as text.
 	byItem []int
+	stages []string
 }
 
-func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config) (*snapshotWriter, error) {
+// newSnapshotWriter starts a snapshot of up to about expected scores
+// (the extract's relationships: room for the rank keys is made once, not
+// grown as they come).
+func newSnapshotWriter(w *analytics.Warehouse, cfg *scoring.Config, expected int) (*snapshotWriter, error) {
 	res, err := w.NewResults("scores")
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	return &snapshotWriter{w: w, res: res, harmEdition: cfg.Harm.Edition, clusters: cfg.Clusters,
-		scores: duckdb.NewHeld(heldScoresTable), items: duckdb.NewHeld(heldItemsTable), ids: duckdb.NewHeld(heldIDsTable)}, nil
+		scores: duckdb.NewHeld(heldScoresTable), items: duckdb.NewHeld(heldItemsTable), ids: duckdb.NewHeld(heldIDsTable),
+		keys: make([]scoring.RankKey, 0, expected), firstItem: make([]int32, 0, expected+1)}, nil
 }
 
 // abort removes what an unfinished snapshot wrote and frees what it held.
@@ -96,7 +102,8 @@ func (w *snapshotWriter) add(s *scoring.Score) error {
 	sc.Float(s.HarmScore)
 	sc.Float(s.RecencyFrequencyScore)
 	sc.List(s.Clusters)
-	sc.List(stageTexts(s.ClusterStages))
+	w.stages = appendStageTexts(w.stages[:0], s.ClusterStages)
+	sc.List(w.stages)
 	sc.List(s.Items)
 	sc.List(s.Facts)
 	sc.Int(s.Occurrences90d)
@@ -321,14 +328,14 @@ const snapshotDictionary = "100"
 // stageDigits are the stages 0-8 as text, shared by every row.
 var stageDigits = [...]string{"0", "1", "2", "3", "4", "5", "6", "7", "8"}
 
-// stageTexts writes cluster stages as the snapshot's text list.
-func stageTexts(stages []int) []string {
-	out := make([]string, len(stages))
-	for i, st := range stages {
+// appendStageTexts appends cluster stages to out as the snapshot's text
+// list.
+func appendStageTexts(out []string, stages []int) []string {
+	for _, st := range stages {
 		if st >= 0 && st < len(stageDigits) {
-			out[i] = stageDigits[st]
+			out = append(out, stageDigits[st])
 		} else {
-			out[i] = strconv.Itoa(st)
+			out = append(out, strconv.Itoa(st))
 		}
 	}
 	return out
