@@ -54,6 +54,9 @@ type Folder struct {
 	// scoring's time).
 	refs      []Ref
 	histories []ItemHistory
+	// items is taken from by NewFold, a fold's item slots at a time, for
+	// the same reason.
+	items []*ItemHistory
 }
 
 // foldSlab is how many references or item histories are allocated at
@@ -124,7 +127,15 @@ type Fold struct {
 
 // NewFold starts the fold of a relationship.
 func (f *Folder) NewFold(relationshipID string) *Fold {
-	return &Fold{RelationshipID: relationshipID, Items: make([]*ItemHistory, len(f.ids))}
+	n := len(f.ids)
+	if len(f.items) < n {
+		f.items = make([]*ItemHistory, foldSlab*n)
+	}
+	// Capped at its own n slots, so an append never reaches the next
+	// fold's.
+	items := f.items[:n:n]
+	f.items = f.items[n:]
+	return &Fold{RelationshipID: relationshipID, Items: items}
 }
 
 // grade returns an officer grade as a string that outlives the row it was
@@ -211,6 +222,32 @@ func (rf *Fold) Histories() map[string]*ItemHistory {
 	return out
 }
 
+// attachMapped is the most relationships in scope a perpetrator can have
+// before Attach finds them by a map rather than by a look along them
+// (nationally nearly every perpetrator has one or two: a map each was
+// a million allocations).
+const attachMapped = 16
+
+// inScopeOf finds a perpetrator's relationship in scope by its id (nil if
+// it is not in scope).
+func inScopeOf(group []*Evidence) func(string) *Evidence {
+	if len(group) <= attachMapped {
+		return func(id string) *Evidence {
+			for _, ev := range group {
+				if ev.RelationshipID == id {
+					return ev
+				}
+			}
+			return nil
+		}
+	}
+	byRel := make(map[string]*Evidence, len(group))
+	for _, ev := range group {
+		byRel[ev.RelationshipID] = ev
+	}
+	return func(id string) *Evidence { return byRel[id] }
+}
+
 // Attach gives one perpetrator's relationships in scope (group) their folds
 // and rolls his items up: each ever item about him or the dyad, and each
 // window item about him, that one of his relationships answered yes
@@ -219,12 +256,9 @@ func (rf *Fold) Histories() map[string]*ItemHistory {
 // assessment, in scope or not. With indexed, item histories are handed over
 // as Evidence.Indexed (bulk runs), else as Evidence.Items.
 func (f *Folder) Attach(group []*Evidence, folds []*Fold, indexed bool) {
-	byRel := make(map[string]*Evidence, len(group))
-	for _, ev := range group {
-		byRel[ev.RelationshipID] = ev
-	}
+	inScope := inScopeOf(group)
 	for _, rf := range folds {
-		if ev := byRel[rf.RelationshipID]; ev != nil {
+		if ev := inScope(rf.RelationshipID); ev != nil {
 			ev.Latest, ev.OfficerGrade = rf.Latest, rf.Grade
 			if indexed {
 				ev.Indexed = rf.Items

@@ -167,12 +167,14 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 			r := base.rows
 			counts := scoring.OccurrenceCounts{Lookback: int(r.Int(3)), Last90d: int(r.Int(4)), Last365d: int(r.Int(5)), LastAt: r.Time(6),
 				Last180d: int(r.Int(7)), Prior180d: int(r.Int(8))}
-			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Area: texts.of(r.Str(10)), Counts: &counts, OtherVictims: int(r.Int(9)),
-				PerpYes: map[string][]scoring.Ref{}, Facts: map[string]scoring.Offence{}}
+			ev := &scoring.Evidence{RelationshipID: r.Keep(1), VictimID: r.Keep(2), PerpetratorID: p, Area: texts.of(r.Str(10)), Counts: &counts, OtherVictims: int(r.Int(9))}
 			group = append(group, ev)
 			if err := base.next(); err != nil {
 				return err
 			}
+		}
+		if sc.whole {
+			otherVictims(group)
 		}
 		var others map[string][]scoring.OtherAnswer
 		if other != nil {
@@ -221,6 +223,9 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 			fo := scoring.Offence{OffenceID: r.Keep(2), Code: r.Keep(3), Date: r.Time(4)}
 			fact, last := r.Keep(1), r.Time(5)
 			for _, ev := range group {
+				if ev.Facts == nil {
+					ev.Facts = map[string]scoring.Offence{}
+				}
 				ev.Facts[fact] = fo
 				if ev.FactsLast == nil {
 					ev.FactsLast = map[string]time.Time{}
@@ -237,6 +242,28 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 		}
 	}
 	return nil
+}
+
+// otherVictims counts, for each of a perpetrator's relationships in a
+// whole run's scope, his other victims with an occurrence in the
+// lookback: his other relationships with one, as a relationship is one
+// victim and one perpetrator, and every relationship with an occurrence
+// in the lookback is in a whole run's scope (relationship_base counts
+// them in SQL only for a run of a few relationships, whose scope holds
+// only those).
+func otherVictims(group []*scoring.Evidence) {
+	n := 0
+	for _, ev := range group {
+		if ev.Counts.Lookback > 0 {
+			n++
+		}
+	}
+	for _, ev := range group {
+		ev.OtherVictims = n
+		if ev.Counts.Lookback > 0 {
+			ev.OtherVictims--
+		}
+	}
 }
 
 // interned keeps one copy of each text of a column with few values (the

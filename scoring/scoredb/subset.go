@@ -17,6 +17,7 @@ import (
 // victims count), so the scores are those of a full run; only rows no
 // wanted score can read are left out.
 var subsetTables = []struct{ table, filter string }{
+	{"relationships", "perpetrator_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"}, // scope's people
 	{"occurrences", "perpetrator_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"},
 	{"assessments", "perpetrator_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"},
 	{"offences", "offender_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"},
