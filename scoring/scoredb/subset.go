@@ -22,11 +22,11 @@ var subsetTables = []struct{ table, filter string }{
 	{"assessments", "perpetrator_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"},
 	{"offences", "offender_id IN (SELECT perpetrator_id FROM tau_subset_perpetrators)"},
 	{"answer_sets", "assessment_id IN (SELECT assessment_id FROM tau_subset_assessments)"}, // after assessments
-	// The victims scope can hold (it is drawn from the narrowed
-	// occurrences and assessments), for their area: without it, every
-	// date's relationship_base joined the whole persons table (nationally
-	// 110 of its 150 ms a date).
-	{"persons", "person_id IN (SELECT victim_id FROM tau_subset_occurrences UNION ALL SELECT victim_id FROM tau_subset_assessments)"}, // after both
+	// The victims scope can hold (it takes its people from the narrowed
+	// relationships), for their area: without it, every date's
+	// relationship_base joined the whole persons table (nationally 110 of
+	// its 150 ms a date).
+	{"persons", "person_id IN (SELECT victim_id FROM tau_subset_relationships)"}, // after relationships
 }
 
 // narrowShare is the share of the perpetrators above which a subset run
