@@ -137,10 +137,30 @@ type Evidence struct {
 	Unscored     []string
 	// Offences, when filled (explain), lists the offences counted.
 	Offences []Offence
-	// Facts maps each offence fact that holds to the first offence that
-	// evidences it, and FactsLast to the date of the latest.
-	Facts     map[string]Offence
-	FactsLast map[string]time.Time
+	// Facts are the offence facts that hold, by fact name, each with the
+	// first offence that evidences it and the date of the latest. They are
+	// the perpetrator's, so his relationships may share them: read, never
+	// written, once gathered.
+	Facts []FactEvidence
+}
+
+// FactEvidence is one offence fact that holds: the first offence in the
+// lookback that evidences it, and the date of the latest (the stage's
+// recency).
+type FactEvidence struct {
+	Fact  string
+	First Offence
+	Last  time.Time
+}
+
+// fact returns the evidence of fact name, if it holds.
+func (ev *Evidence) fact(name string) (FactEvidence, bool) {
+	for _, f := range ev.Facts {
+		if f.Fact == name {
+			return f, true
+		}
+	}
+	return FactEvidence{}, false
 }
 
 // OccurrenceCounts are a relationship's occurrence counts at an as-of date.

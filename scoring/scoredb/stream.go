@@ -219,23 +219,19 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 		if err != nil {
 			return err
 		}
+		// His facts are the same in each of his relationships: gathered
+		// once, in fact order, and shared.
+		var perpFacts []scoring.FactEvidence
 		err = facts.each(p, func(r duckdb.Rows) error {
-			fo := scoring.Offence{OffenceID: r.Keep(2), Code: r.Keep(3), Date: r.Time(4)}
-			fact, last := r.Keep(1), r.Time(5)
-			for _, ev := range group {
-				if ev.Facts == nil {
-					ev.Facts = map[string]scoring.Offence{}
-				}
-				ev.Facts[fact] = fo
-				if ev.FactsLast == nil {
-					ev.FactsLast = map[string]time.Time{}
-				}
-				ev.FactsLast[fact] = last
-			}
+			perpFacts = append(perpFacts, scoring.FactEvidence{Fact: texts.of(r.Str(1)),
+				First: scoring.Offence{OffenceID: r.Keep(2), Code: texts.of(r.Str(3)), Date: r.Time(4)}, Last: r.Time(5)})
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		for _, ev := range group {
+			ev.Facts = perpFacts[:len(perpFacts):len(perpFacts)]
 		}
 		if err := emit(pp); err != nil {
 			return err
