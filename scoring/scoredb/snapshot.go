@@ -238,13 +238,22 @@ var clustersTable = analytics.ResultTable{Name: "clusters", Columns: `cluster VA
 // sorted); beyond it, it spills into the warehouse's spill folder.
 const snapshotMemoryLimit = "2GB"
 
+// snapshotThreads is the DuckDB worker count of the database that writes
+// a snapshot's files: its three files are written at once, each by the
+// statement's own thread, beside the Go that decodes their rows, so more
+// workers only crowd the cores. Measured nationally over eight runs each
+// way, alternated: the snapshot in 6.7-9.2 s (mean 7.9 s) against
+// 7.8-9.8 s (8.5 s) with DuckDB's default of one per core, in the same
+// bytes.
+const snapshotThreads = 1
+
 // openSnapshotDB opens the DuckDB that writes a snapshot's files.
 func openSnapshotDB(w *analytics.Warehouse) (*sql.DB, error) {
 	spill, err := w.SpillDir("snapshot")
 	if err != nil {
 		return nil, err
 	}
-	return duckdb.Open(duckdb.Options{MemoryLimit: snapshotMemoryLimit, TempDir: spill})
+	return duckdb.Open(duckdb.Options{MemoryLimit: snapshotMemoryLimit, TempDir: spill, Threads: snapshotThreads})
 }
 
 // snapshotConstants are the values every score of a snapshot shares.
