@@ -138,19 +138,17 @@ type Evidence struct {
 	// Offences, when filled (explain), lists the offences counted.
 	Offences []Offence
 	// Facts are the offence facts that hold, by fact name, each with the
-	// first offence that evidences it and the date of the latest. They are
-	// the perpetrator's, so his relationships may share them: read, never
+	// date of the latest offence that evidences it. They are the
+	// perpetrator's, so his relationships may share them: read, never
 	// written, once gathered.
 	Facts []FactEvidence
 }
 
-// FactEvidence is one offence fact that holds: the first offence in the
-// lookback that evidences it, and the date of the latest (the stage's
-// recency).
+// FactEvidence is one offence fact that holds, with the date of the
+// latest offence in the lookback that evidences it (the stage's recency).
 type FactEvidence struct {
-	Fact  string
-	First Offence
-	Last  time.Time
+	Fact string
+	Last time.Time
 }
 
 // fact returns the evidence of fact name, if it holds.

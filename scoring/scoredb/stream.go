@@ -223,8 +223,7 @@ func (sc *scorer) stream(start time.Time, emit func(*perpetrator) error) error {
 		// once, in fact order, and shared.
 		var perpFacts []scoring.FactEvidence
 		err = facts.each(p, func(r duckdb.Rows) error {
-			perpFacts = append(perpFacts, scoring.FactEvidence{Fact: texts.of(r.Str(1)),
-				First: scoring.Offence{OffenceID: r.Keep(2), Code: texts.of(r.Str(3)), Date: r.Time(4)}, Last: r.Time(5)})
+			perpFacts = append(perpFacts, scoring.FactEvidence{Fact: texts.of(r.Str(1)), Last: r.Time(2)})
 			return nil
 		})
 		if err != nil {
