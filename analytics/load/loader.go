@@ -285,8 +285,9 @@ func textColumns(f extract.File, prefix string) string {
 // 36.8, 41.9 and 35.6 s, its tables 391 MB against 402 MB (the files
 // sorted by relationship, whose hex ids level 3 works hardest on, shrink;
 // the others grow by at most 5%); the bare copy's time did not move
-// (22.5, 21.8, 23.5 s against 22.7, 23.4, 22.5 s). Reading a zstd file
-// costs the same whatever level wrote it.
+// (22.5, 21.8, 23.5 s against 22.7, 23.4, 22.5 s). What reads the tables
+// is no slower: the national score took 21.5-23.3 s on them, against
+// 18.7-24.4 s on level 3's (README, Benchmarks).
 const tableParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 // rewrite replaces a written table by a query's result (which may read the
