@@ -286,8 +286,8 @@ func textColumns(f extract.File, prefix string) string {
 // sorted by relationship, whose hex ids level 3 works hardest on, shrink;
 // the others grow by at most 5%); the bare copy's time did not move
 // (22.5, 21.8, 23.5 s against 22.7, 23.4, 22.5 s). What reads the tables
-// is no slower: the national score took 21.5-23.3 s on them, against
-// 18.7-24.4 s on level 3's (README, Benchmarks).
+// is no slower: the national score took 18.7-23.3 s on them in six runs,
+// against 18.7-24.4 s on level 3's in six (README, Benchmarks).
 const tableParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 // rewrite replaces a written table by a query's result (which may read the
