@@ -145,7 +145,7 @@ func (l *loader) answerOrphans(table string) (int64, error) {
 	sets := l.build.TablePath("answer_sets")
 	stmts := []string{
 		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(table)),
-		fmt.Sprintf("COPY (%s) TO %s ("+tableParquet+")", q.SQL, duckdb.Quote(sets)),
+		copyTo(q.SQL, sets),
 		fmt.Sprintf("CREATE OR REPLACE TEMP VIEW agg_answers AS SELECT * FROM read_parquet(%s)", duckdb.Quote(sets)),
 		"CREATE OR REPLACE TEMP TABLE orphan_answers AS " + queries.Must("warehouse", "orphan_answers"),
 	}

@@ -38,7 +38,7 @@ func BareCopy(ctx context.Context, extractDir, outDir string) (int64, error) {
 		}
 		in := filepath.Join(extractDir, e.Name())
 		out := filepath.Join(outDir, strings.TrimSuffix(e.Name(), ".csv")+".parquet")
-		res, err := db.ExecContext(ctx, fmt.Sprintf("COPY (SELECT * FROM read_csv(%s)) TO %s ("+tableParquet+")", duckdb.Quote(in), duckdb.Quote(out)))
+		res, err := db.ExecContext(ctx, copyTo("SELECT * FROM read_csv("+duckdb.Quote(in)+")", out))
 		if err != nil {
 			return total, fmt.Errorf("bare copy %s: %w", e.Name(), err)
 		}

@@ -122,7 +122,7 @@ func (fl *fileLoad) pass() error {
 			copyQ = answersAsRead(fl.reader(s))
 		}
 	}
-	n, err := fl.execCount(fmt.Sprintf("COPY (%s) TO %s ("+tableParquet+")", copyQ, duckdb.Quote(fl.table)))
+	n, err := fl.execCount(copyTo(copyQ, fl.table))
 	if err != nil {
 		return err
 	}

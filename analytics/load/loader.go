@@ -290,11 +290,17 @@ func textColumns(f extract.File, prefix string) string {
 // against 18.7-24.4 s on level 3's in six (README, Benchmarks).
 const tableParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
+// copyTo is the statement that writes a query's result to a Parquet file
+// at path, as tableParquet says.
+func copyTo(query, path string) string {
+	return fmt.Sprintf("COPY (%s) TO %s (%s)", query, duckdb.Quote(path), tableParquet)
+}
+
 // rewrite replaces a written table by a query's result (which may read the
 // table itself), through a temporary file renamed over it.
 func (l *loader) rewrite(table, query string) error {
 	tmp := table + ".rewrite"
-	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s ("+tableParquet+")", query, duckdb.Quote(tmp))); err != nil {
+	if err := l.exec(copyTo(query, tmp)); err != nil {
 		return err
 	}
 	return os.Rename(tmp, table)
@@ -314,7 +320,7 @@ func (l *loader) execCount(q string) (int64, error) {
 // copyOut writes a query's result as a Parquet table of the generation.
 func (l *loader) copyOut(table, query string) error {
 	p := l.build.TablePath(table)
-	if err := l.exec(fmt.Sprintf("COPY (%s) TO %s ("+tableParquet+")", query, duckdb.Quote(p))); err != nil {
+	if err := l.exec(copyTo(query, p)); err != nil {
 		return fmt.Errorf("load: write table %s: %w", table, err)
 	}
 	l.tables = append(l.tables, table)
