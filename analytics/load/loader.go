@@ -287,7 +287,7 @@ func textColumns(f extract.File, prefix string) string {
 // the others grow by at most 5%); the bare copy's time did not move
 // (22.5, 21.8, 23.5 s against 22.7, 23.4, 22.5 s). What reads the tables
 // is no slower: the national score took 18.7-23.3 s on them in six runs,
-// against 18.7-24.4 s on level 3's in six (README, Benchmarks).
+// against 18.7-24.4 s on level 3's in six (BENCHMARKS.md, runs 1-12).
 const tableParquet = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 // copyTo is the statement that writes a query's result to a Parquet file
