@@ -29,6 +29,9 @@ type benchOptions struct {
 	keep  bool
 	seed  uint64
 	json  bool
+	// pairs is how many alternated pairs of each ratio's reference and
+	// step to measure (1: the run's own steps only).
+	pairs int
 }
 
 // benchStep is one measured step, run as a child process so its peak
@@ -70,6 +73,12 @@ type benchReport struct {
 	// ChangesAtStartMS is how long the app took, when it started, to
 	// compare the latest two snapshots in the background (what changed).
 	ChangesAtStartMS float64 `json:"changes_at_start_ms"`
+	// LoadPairs and ScorePairs are the two ratios over alternated pairs
+	// (with --pairs above 1; the first pair is the run's own steps), and
+	// PairSteps the steps of the pairs after the first.
+	LoadPairs  ratioPairs  `json:"load_pairs"`
+	ScorePairs ratioPairs  `json:"score_pairs"`
+	PairSteps  []benchStep `json:"pair_steps,omitempty"`
 	// BulkPath is how this build moves bulk data between DuckDB and Go:
 	// "arrow" (built with -tags duckdb_arrow) or "database/sql".
 	BulkPath string `json:"bulk_path"`
@@ -100,10 +109,16 @@ Targets on a 2-core, 24 GB machine: force load under 5 s; national load under
 scoring under 2 s; national scoring under 60 s, within 2 times the reference,
 peak memory under 6 GB; national evaluation under 3 minutes and 8 GB, a
 dip sample under 10 seconds; national calibration under 10 minutes and 8 GB;
-every app page under 200 ms at national scale.`,
+every app page under 200 ms at national scale.
+
+With --pairs N, the bare copy and the load, then the score reference and the
+score, are measured N times each, alternated, after the other steps: each
+ratio is given pair by pair and as their median, since a machine whose speed
+moves from minute to minute can put one pair either side of its target.`,
 		Example: `  tau bench
   tau bench --scale national --dir /var/tmp/tau-bench
-  tau bench --scale 200000 --json`,
+  tau bench --scale 200000 --json
+  tau bench --scale national --pairs 3`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return runBench(c, o) },
 	}
@@ -112,6 +127,7 @@ every app page under 200 ms at national scale.`,
 	c.Flags().BoolVar(&o.keep, "keep", false, "keep the working folder")
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed of the synthetic extract")
 	c.Flags().BoolVar(&o.json, "json", false, "print the report as JSON")
+	c.Flags().IntVar(&o.pairs, "pairs", 1, "alternated pairs of the bare copy and the load, and of the score reference and the score, to measure each ratio over (the report gives every pair's ratio and their median)")
 	return c
 }
 
@@ -128,6 +144,9 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 			return &exitError{exitUsage, fmt.Errorf("bench --scale: %q is not force, national or a positive number", o.scale)}
 		}
 		n = v
+	}
+	if o.pairs < 1 {
+		return &exitError{exitUsage, fmt.Errorf("bench --pairs: %d is not a positive number", o.pairs)}
 	}
 	dir := o.dir
 	if dir == "" {
@@ -158,12 +177,12 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		{"bare copy (reference)", []string{"bare-copy", extractDir, bare}},
 		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
 		{"score reference", []string{"score-reference", "--warehouse", wh}},
-		{"score", []string{"score", "--warehouse", wh, "--as-of", "2025-12-31", "--format", "csv", "--out", os.DevNull}},
+		{"score", scoreArgs(wh, "2025-12-31")},
 		{"evaluate every finalised plan", []string{"evaluate", "--warehouse", wh, "--pmps", "finalised", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
 		{"evaluate a dip sample of 19", []string{"evaluate", "--warehouse", wh, "--dip-sample", "19", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
 	}
 	steps = append(steps, step{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}},
-		step{"score a quarter earlier (for what changed)", []string{"score", "--warehouse", wh, "--as-of", "2025-09-30", "--format", "csv", "--out", os.DevNull}},
+		step{"score a quarter earlier (for what changed)", scoreArgs(wh, "2025-09-30")},
 		step{"app pages", []string{"bench-pages", "--warehouse", wh}})
 	for _, s := range steps {
 		if !o.json {
@@ -196,6 +215,12 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	rep.ScoreOverReference = rep.Steps[4].Seconds / rep.Steps[3].Seconds
 	rep.LoadOverBareCPU = rep.Steps[2].cpuSeconds() / rep.Steps[1].cpuSeconds()
 	rep.ScoreOverReferenceCPU = rep.Steps[4].cpuSeconds() / rep.Steps[3].cpuSeconds()
+	rep.LoadPairs, rep.ScorePairs = pairRatios(rep.Steps[1:2], rep.Steps[2:3]), pairRatios(rep.Steps[3:4], rep.Steps[4:5])
+	if o.pairs > 1 {
+		if err := runPairs(c, self, o, extractDir, wh, dir, &rep); err != nil {
+			return err
+		}
+	}
 	if o.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -220,12 +245,23 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "what changed, compared in the background as the app starts: %.1f s\n", rep.ChangesAtStartMS/1000)
+	for _, s := range rep.PairSteps {
+		fmt.Fprintf(w, "%s: %.1f s, CPU %.1f + %.1f s, peak %.0f MB\n", s.Name, s.Seconds, s.UserSeconds, s.SystemSeconds, s.PeakMB)
+	}
 	fmt.Fprintf(w, "load / bare copy = %.2f (in CPU time %.2f)\n", rep.LoadOverBare, rep.LoadOverBareCPU)
+	printPairs(w, "load / bare copy", rep.LoadPairs)
 	fmt.Fprintf(w, "score / score reference = %.2f (in CPU time %.2f)\n", rep.ScoreOverReference, rep.ScoreOverReferenceCPU)
+	printPairs(w, "score / score reference", rep.ScorePairs)
 	if rep.BulkPath != "arrow" {
 		fmt.Fprintln(w, "(built without -tags duckdb_arrow: scoring moves its evidence and snapshot row by row; for national figures build with go build -tags duckdb_arrow -o tau ./cmd/tau)")
 	}
 	return nil
+}
+
+// scoreArgs is the score step's command: the ranked list as of a date,
+// written as CSV to nowhere (the snapshot is still written).
+func scoreArgs(wh, asOf string) []string {
+	return []string{"score", "--warehouse", wh, "--as-of", asOf, "--format", "csv", "--out", os.DevNull}
 }
 
 // pageReport is what bench-pages prints: the time the app took to compare
