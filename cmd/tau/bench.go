@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,21 +133,9 @@ moves from minute to minute can put one pair either side of its target.`,
 }
 
 func runBench(c *cobra.Command, o *benchOptions) error {
-	n := 0
-	switch o.scale {
-	case "force":
-		n = synth.DefaultRelationships
-	case "national":
-		n = synth.NationalRelationships
-	default:
-		v, err := strconv.Atoi(o.scale)
-		if err != nil || v < 1 {
-			return &exitError{exitUsage, fmt.Errorf("bench --scale: %q is not force, national or a positive number", o.scale)}
-		}
-		n = v
-	}
-	if o.pairs < 1 {
-		return &exitError{exitUsage, fmt.Errorf("bench --pairs: %d is not a positive number", o.pairs)}
+	n, err := benchScale(o)
+	if err != nil {
+		return err
 	}
 	dir := o.dir
 	if dir == "" {
@@ -168,23 +157,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	os.RemoveAll(bare)
 	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: duckdb.BulkPath}
 	w := c.OutOrStdout()
-	type step struct {
-		name string
-		args []string
-	}
-	steps := []step{
-		{"synth", []string{"synth", "--out", extractDir, "--relationships", strconv.Itoa(n), "--seed", strconv.FormatUint(o.seed, 10)}},
-		{"bare copy (reference)", []string{"bare-copy", extractDir, bare}},
-		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
-		{"score reference", []string{"score-reference", "--warehouse", wh}},
-		{"score", scoreArgs(wh, "2025-12-31")},
-		{"evaluate every finalised plan", []string{"evaluate", "--warehouse", wh, "--pmps", "finalised", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
-		{"evaluate a dip sample of 19", []string{"evaluate", "--warehouse", wh, "--dip-sample", "19", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
-	}
-	steps = append(steps, step{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}},
-		step{"score a quarter earlier (for what changed)", scoreArgs(wh, "2025-09-30")},
-		step{"app pages", []string{"bench-pages", "--warehouse", wh}})
-	for _, s := range steps {
+	for _, s := range benchSteps(n, o.seed, extractDir, wh, bare) {
 		if !o.json {
 			fmt.Fprintf(w, "running %s...\n", s.name)
 		}
@@ -200,22 +173,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 			}
 		}
 	}
-	// Rows read by the load, from its manifest.
-	if m, err := readManifest(wh); err == nil {
-		var rows int64
-		for _, f := range m.Files {
-			rows += f.Read
-		}
-		rep.Steps[2].Rows = rows
-		rep.Steps[2].RowsPS = float64(rows) / rep.Steps[2].Seconds
-		rep.Steps[1].Rows = rows
-		rep.Steps[1].RowsPS = float64(rows) / rep.Steps[1].Seconds
-	}
-	rep.LoadOverBare = rep.Steps[2].Seconds / rep.Steps[1].Seconds
-	rep.ScoreOverReference = rep.Steps[4].Seconds / rep.Steps[3].Seconds
-	rep.LoadOverBareCPU = rep.Steps[2].cpuSeconds() / rep.Steps[1].cpuSeconds()
-	rep.ScoreOverReferenceCPU = rep.Steps[4].cpuSeconds() / rep.Steps[3].cpuSeconds()
-	rep.LoadPairs, rep.ScorePairs = pairRatios(rep.Steps[1:2], rep.Steps[2:3]), pairRatios(rep.Steps[3:4], rep.Steps[4:5])
+	rep.ratios(wh)
 	if o.pairs > 1 {
 		if err := runPairs(c, self, o, extractDir, wh, dir, &rep); err != nil {
 			return err
@@ -226,7 +184,86 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(w, "\n%d relationships on %s; bulk data through %s\n", n, rep.Machine, rep.BulkPath)
+	printBench(w, rep)
+	return nil
+}
+
+// benchScale is the number of relationships --scale asks for.
+func benchScale(o *benchOptions) (int, error) {
+	n := 0
+	switch o.scale {
+	case "force":
+		n = synth.DefaultRelationships
+	case "national":
+		n = synth.NationalRelationships
+	default:
+		v, err := strconv.Atoi(o.scale)
+		if err != nil || v < 1 {
+			return 0, &exitError{exitUsage, fmt.Errorf("bench --scale: %q is not force, national or a positive number", o.scale)}
+		}
+		n = v
+	}
+	if o.pairs < 1 {
+		return 0, &exitError{exitUsage, fmt.Errorf("bench --pairs: %d is not a positive number", o.pairs)}
+	}
+	return n, nil
+}
+
+// benchStepCmd is one step of the run: its name and tau's arguments.
+type benchStepCmd struct {
+	name string
+	args []string
+}
+
+// Where benchSteps puts the steps the ratios compare.
+const (
+	stepBare = 1 + iota
+	stepLoad
+	stepScoreReference
+	stepScore
+)
+
+// benchSteps is the run's steps in order: each ratio's reference just
+// before its step (stepBare to stepScore), then the rest.
+func benchSteps(n int, seed uint64, extractDir, wh, bare string) []benchStepCmd {
+	return []benchStepCmd{
+		{"synth", []string{"synth", "--out", extractDir, "--relationships", strconv.Itoa(n), "--seed", strconv.FormatUint(seed, 10)}},
+		{"bare copy (reference)", []string{"bare-copy", extractDir, bare}},
+		{"load", []string{"load", extractDir, "--warehouse", wh, "--show-rejects", "0"}},
+		{"score reference", []string{"score-reference", "--warehouse", wh}},
+		{"score", scoreArgs(wh, "2025-12-31")},
+		{"evaluate every finalised plan", []string{"evaluate", "--warehouse", wh, "--pmps", "finalised", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
+		{"evaluate a dip sample of 19", []string{"evaluate", "--warehouse", wh, "--dip-sample", "19", "--hours-per-incident", "kent-physical", "--no-write", "--format", "json", "--out", os.DevNull}},
+		{"calibrate", []string{"calibrate", "--warehouse", wh, "--no-write", "--format", "json", "--out", os.DevNull}},
+		{"score a quarter earlier (for what changed)", scoreArgs(wh, "2025-09-30")},
+		{"app pages", []string{"bench-pages", "--warehouse", wh}},
+	}
+}
+
+// ratios fills in the rows the load read (from the warehouse's manifest)
+// and the run's two ratios, in wall and CPU time.
+func (rep *benchReport) ratios(wh string) {
+	bare, ld := &rep.Steps[stepBare], &rep.Steps[stepLoad]
+	ref, score := rep.Steps[stepScoreReference], rep.Steps[stepScore]
+	if m, err := readManifest(wh); err == nil {
+		var rows int64
+		for _, f := range m.Files {
+			rows += f.Read
+		}
+		ld.Rows, ld.RowsPS = rows, float64(rows)/ld.Seconds
+		bare.Rows, bare.RowsPS = rows, float64(rows)/bare.Seconds
+	}
+	rep.LoadOverBare = ld.Seconds / bare.Seconds
+	rep.ScoreOverReference = score.Seconds / ref.Seconds
+	rep.LoadOverBareCPU = ld.cpuSeconds() / bare.cpuSeconds()
+	rep.ScoreOverReferenceCPU = score.cpuSeconds() / ref.cpuSeconds()
+	rep.LoadPairs = pairRatios([]benchStep{*bare}, []benchStep{*ld})
+	rep.ScorePairs = pairRatios([]benchStep{ref}, []benchStep{score})
+}
+
+// printBench writes the report as text: the steps, the pages, the ratios.
+func printBench(w io.Writer, rep benchReport) {
+	fmt.Fprintf(w, "\n%d relationships on %s; bulk data through %s\n", rep.Relationships, rep.Machine, rep.BulkPath)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tseconds\tCPU s (user + system)\trows/s\tpeak MB\t")
 	for _, s := range rep.Steps {
@@ -255,7 +292,6 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	if rep.BulkPath != "arrow" {
 		fmt.Fprintln(w, "(built without -tags duckdb_arrow: scoring moves its evidence and snapshot row by row; for national figures build with go build -tags duckdb_arrow -o tau ./cmd/tau)")
 	}
-	return nil
 }
 
 // scoreArgs is the score step's command: the ranked list as of a date,

@@ -60,8 +60,8 @@ func median(xs []float64) float64 {
 // after each), so the run's warehouse is the first load's; the extra
 // scores write their snapshot to the run's warehouse, as the first did.
 func runPairs(c *cobra.Command, self string, o *benchOptions, extractDir, wh, dir string, rep *benchReport) error {
-	bare, load := []benchStep{rep.Steps[1]}, []benchStep{rep.Steps[2]}
-	ref, score := []benchStep{rep.Steps[3]}, []benchStep{rep.Steps[4]}
+	bare, load := []benchStep{rep.Steps[stepBare]}, []benchStep{rep.Steps[stepLoad]}
+	ref, score := []benchStep{rep.Steps[stepScoreReference]}, []benchStep{rep.Steps[stepScore]}
 	pairBare, pairWH := filepath.Join(dir, "bare-pair"), filepath.Join(dir, "warehouse-pair")
 	defer os.RemoveAll(pairBare)
 	defer os.RemoveAll(pairWH)
