@@ -13,7 +13,7 @@ import (
 // to write them: if these are all in canonical form (an id with no
 // surrounding spaces, an item Q1 to Q63, an answer spelled yes, no,
 // not_known or not_asked), the file is written as it is read, which costs
-// a third less than normalising each row (135 million rows nationally); a
+// a third less than normalising each row (121 million rows nationally); a
 // force whose export spells answers Y or N is seen at once and normalised
 // as it is read. Either way the written table is checked afterwards, and a
 // late odd row sends the file through normalising after all.
@@ -25,7 +25,7 @@ const answerSniffRows = 10000
 // id with no surrounding spaces, an item starting with Q, an answer spelled
 // yes, no, not_known or not_asked). They are three, each in the form DuckDB pushes
 // into a Parquet scan and tests against the file's dictionaries: counting
-// them over 135 million written answers takes 0.3 s, where one combined
+// them over 121 million written answers takes 0.3 s, where one combined
 // test under NOT takes 3.5 s.
 var answerOdd = [3]string{
 	fmt.Sprintf("assessment_id IS NULL OR assessment_id = '' OR length(assessment_id) > %d OR starts_with(assessment_id, ' ') OR ends_with(assessment_id, ' ')", maxIDLength),

@@ -83,7 +83,7 @@ func (fl *fileLoad) answersFile() bool { return fl.f.Name == "answers" && fl.s.p
 // more: measured on 7 million occurrences, 2.4 s of CPU more. The
 // references to earlier files are checked afterwards, against the written
 // table (refProblems): joined inside this pass they cost twice as much.
-// Answers (135 million rows nationally) are streamed with the checks on
+// Answers (121 million rows nationally) are streamed with the checks on
 // the row alone; their references to assessments are checked once per
 // assessment, not once per answer.
 func (fl *fileLoad) pass() error {

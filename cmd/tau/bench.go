@@ -94,7 +94,7 @@ func newBenchCmd() *cobra.Command {
 bare DuckDB copy of the same CSV files into Parquet (no validation): the floor
 for any loader. Each step runs as a child process so its peak memory is its
 own. Scales: force (20,000 relationships), national (2,000,000 relationships,
-about 135 million answers and 4 GB of CSV), or a number.
+about 121 million answers and 4 GB of CSV), or a number.
 
 It then scores the loaded warehouse and measures, as its reference, a bare
 group-by counting answers per relationship and item (answers joined to
