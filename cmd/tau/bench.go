@@ -158,14 +158,10 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	rep := benchReport{Scale: o.scale, Relationships: n, Machine: machine(), When: time.Now().UTC(), BulkPath: duckdb.BulkPath}
 	w := c.OutOrStdout()
 	for _, s := range benchSteps(n, o.seed, extractDir, wh, bare) {
-		if !o.json {
-			fmt.Fprintf(w, "running %s...\n", s.name)
-		}
-		st, out, err := runChild(c, self, s.args)
+		st, out, err := runStep(c, self, o.json, s)
 		if err != nil {
-			return fmt.Errorf("bench %s: %w\n%s", s.name, err, out)
+			return err
 		}
-		st.Name = s.name
 		rep.Steps = append(rep.Steps, st)
 		if s.args[0] == "bench-pages" {
 			if rep.Pages, rep.ChangesAtStartMS, err = pageTimes(out); err != nil {
@@ -175,7 +171,7 @@ func runBench(c *cobra.Command, o *benchOptions) error {
 	}
 	rep.ratios(wh)
 	if o.pairs > 1 {
-		if err := runPairs(c, self, o, extractDir, wh, dir, &rep); err != nil {
+		if err := runPairs(c, self, o, n, extractDir, wh, dir, &rep); err != nil {
 			return err
 		}
 	}
@@ -315,6 +311,20 @@ func pageTimes(out string) ([]appbench.Timing, float64, error) {
 		return nil, 0, fmt.Errorf("read the page times: %w", err)
 	}
 	return r.Pages, r.ChangesAtStartMS, nil
+}
+
+// runStep runs one step as a child, saying so first unless the report is
+// JSON, and names its measures after it.
+func runStep(c *cobra.Command, self string, quiet bool, s benchStepCmd) (benchStep, string, error) {
+	if !quiet {
+		fmt.Fprintf(c.OutOrStdout(), "running %s...\n", s.name)
+	}
+	st, out, err := runChild(c, self, s.args)
+	if err != nil {
+		return st, out, fmt.Errorf("bench %s: %w\n%s", s.name, err, out)
+	}
+	st.Name = s.name
+	return st, out, nil
 }
 
 // runChild runs tau with args and measures wall time, CPU time and peak

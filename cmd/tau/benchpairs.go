@@ -56,24 +56,24 @@ func median(xs []float64) float64 {
 
 // runPairs measures the pairs after the run's first: each pair is the
 // reference then the step, one after the other, so both meet the machine
-// as it is that minute. The loads go to a warehouse of their own (removed
-// after each), so the run's warehouse is the first load's; the extra
-// scores write their snapshot to the run's warehouse, as the first did.
-func runPairs(c *cobra.Command, self string, o *benchOptions, extractDir, wh, dir string, rep *benchReport) error {
+// as it is that minute, with the same commands as the run's own. The
+// loads go to a warehouse of their own (removed after each), so the run's
+// warehouse is the first load's; the extra scores write their snapshot to
+// the run's warehouse, as the first did.
+func runPairs(c *cobra.Command, self string, o *benchOptions, n int, extractDir, wh, dir string, rep *benchReport) error {
 	bare, load := []benchStep{rep.Steps[stepBare]}, []benchStep{rep.Steps[stepLoad]}
 	ref, score := []benchStep{rep.Steps[stepScoreReference]}, []benchStep{rep.Steps[stepScore]}
 	pairBare, pairWH := filepath.Join(dir, "bare-pair"), filepath.Join(dir, "warehouse-pair")
 	defer os.RemoveAll(pairBare)
 	defer os.RemoveAll(pairWH)
-	measure := func(name string, args []string, into *[]benchStep) error {
-		if !o.json {
-			fmt.Fprintf(c.OutOrStdout(), "running %s...\n", name)
-		}
-		st, out, err := runChild(c, self, args)
+	loads, scores := benchSteps(n, o.seed, extractDir, pairWH, pairBare), benchSteps(n, o.seed, extractDir, wh, "")
+	measure := func(s benchStepCmd, i int, into *[]benchStep) error {
+		// "bare copy (pair 2)", not "bare copy (reference) (pair 2)".
+		s.name = strings.TrimSuffix(s.name, " (reference)") + " (pair " + strconv.Itoa(i) + ")"
+		st, _, err := runStep(c, self, o.json, s)
 		if err != nil {
-			return fmt.Errorf("bench %s: %w\n%s", name, err, out)
+			return err
 		}
-		st.Name = name
 		*into = append(*into, st)
 		rep.PairSteps = append(rep.PairSteps, st)
 		return nil
@@ -81,20 +81,18 @@ func runPairs(c *cobra.Command, self string, o *benchOptions, extractDir, wh, di
 	for i := 2; i <= o.pairs; i++ {
 		os.RemoveAll(pairBare)
 		os.RemoveAll(pairWH)
-		n := " (pair " + strconv.Itoa(i) + ")"
-		if err := measure("bare copy"+n, []string{"bare-copy", extractDir, pairBare}, &bare); err != nil {
+		if err := measure(loads[stepBare], i, &bare); err != nil {
 			return err
 		}
-		if err := measure("load"+n, []string{"load", extractDir, "--warehouse", pairWH, "--show-rejects", "0"}, &load); err != nil {
+		if err := measure(loads[stepLoad], i, &load); err != nil {
 			return err
 		}
 	}
 	for i := 2; i <= o.pairs; i++ {
-		n := " (pair " + strconv.Itoa(i) + ")"
-		if err := measure("score reference"+n, []string{"score-reference", "--warehouse", wh}, &ref); err != nil {
+		if err := measure(scores[stepScoreReference], i, &ref); err != nil {
 			return err
 		}
-		if err := measure("score"+n, scoreArgs(wh, "2025-12-31"), &score); err != nil {
+		if err := measure(scores[stepScore], i, &score); err != nil {
 			return err
 		}
 	}
